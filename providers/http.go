@@ -1,0 +1,362 @@
+package providers
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Version is reported in the User-Agent; the build sets it.
+var Version = "dev"
+
+// Defaults of the shared HTTP behaviour.
+const (
+	DefaultTimeout     = 30 * time.Second
+	DefaultMaxBody     = 16 << 20
+	DefaultMaxRetries  = 3
+	DefaultMaxRateWait = 2 * time.Minute
+	DefaultBackoffBase = 500 * time.Millisecond
+	DefaultBackoffMax  = 10 * time.Second
+)
+
+// ClientConfig configures a Client. Zero values take the defaults.
+type ClientConfig struct {
+	Provider string // "dropboxsign", "constellation1"
+	Account  string
+	BaseURL  string // https, or http on loopback (CheckBaseURL)
+	// HTTPClient sends the requests; its Timeout is ignored in favour of
+	// Timeout (per attempt).
+	HTTPClient *http.Client
+	Timeout    time.Duration // per attempt
+	MaxBody    int64         // response body cap in bytes
+	MaxRetries int           // extra attempts for idempotent requests; <0 means none
+	// MaxRateWait bounds how long a 429 may hold an idempotent request
+	// before it fails with ErrRateLimited.
+	MaxRateWait time.Duration
+	BackoffBase time.Duration
+	BackoffMax  time.Duration
+	Logger      *slog.Logger // debug log; nil discards
+	// Secrets returns the credential values to strip from logs and
+	// errors (API key, encrypted key, current token).
+	Secrets func() []string
+	// RateHeaders reads the provider's rate-limit headers; nil uses
+	// StandardRateHeaders.
+	RateHeaders func(h http.Header, now time.Time) (RateInfo, bool)
+	Limiter     *Limiter // per account; nil makes one at 100/min, burst 10
+	Now         func() time.Time
+}
+
+// Client is the HTTP client every provider uses.
+type Client struct {
+	cfg  ClientConfig
+	base *url.URL
+	hc   *http.Client
+}
+
+// Request is one API call. Path is relative to the base URL and must have
+// its segments escaped already (url.PathEscape).
+type Request struct {
+	Method      string
+	Path        string
+	Query       url.Values
+	Header      http.Header // extra headers (Authorization, Content-Type)
+	Body        []byte
+	ContentType string
+	// Op names the call for errors and logs ("list", "cancel 1234").
+	Op string
+	// Retry429 marks a call the vendor guarantees it did not execute when
+	// it answers 429, so waiting for the reset and sending again is not a
+	// blind retry. Only used for non-idempotent methods.
+	Retry429 bool
+}
+
+// Response is a complete HTTP response, body read and capped.
+type Response struct {
+	Status   int
+	Header   http.Header
+	Body     []byte
+	Attempts int
+	Rate     RateInfo
+}
+
+// NewClient checks the config and returns a Client.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if err := CheckBaseURL(cfg.BaseURL); err != nil {
+		return nil, err
+	}
+	base, _ := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.MaxRetries == 0 {
+		cfg.MaxRetries = DefaultMaxRetries
+	} else if cfg.MaxRetries < 0 {
+		cfg.MaxRetries = 0
+	}
+	if cfg.MaxRateWait <= 0 {
+		cfg.MaxRateWait = DefaultMaxRateWait
+	}
+	if cfg.BackoffBase <= 0 {
+		cfg.BackoffBase = DefaultBackoffBase
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = DefaultBackoffMax
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.RateHeaders == nil {
+		cfg.RateHeaders = StandardRateHeaders
+	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = NewLimiter(100, time.Minute, 10)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Transport: defaultTransport()}
+	}
+	// Never follow redirects to another host with our credentials: the
+	// APIs do not redirect, so a redirect is an error.
+	hcCopy := *hc
+	hcCopy.Timeout = 0
+	hcCopy.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Client{cfg: cfg, base: base, hc: &hcCopy}, nil
+}
+
+var (
+	transportOnce sync.Once
+	transport     *http.Transport
+)
+
+func defaultTransport() *http.Transport {
+	transportOnce.Do(func() {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 16
+		t.ResponseHeaderTimeout = DefaultTimeout
+		transport = t
+	})
+	return transport
+}
+
+// Limiter returns the client's rate limiter.
+func (c *Client) Limiter() *Limiter { return c.cfg.Limiter }
+
+// Budget returns the rate-limit budget last seen.
+func (c *Client) Budget() Budget { return c.cfg.Limiter.Budget() }
+
+// BaseURL returns the base URL.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Redact strips the client's secrets and credential patterns from s.
+func (c *Client) Redact(s string) string {
+	var secrets []string
+	if c.cfg.Secrets != nil {
+		secrets = c.cfg.Secrets()
+	}
+	return Redact(s, secrets...)
+}
+
+// NewError builds a typed error for this client's account, redacted.
+func (c *Client) NewError(kind error, op string, status int, name, msg string) *Error {
+	var secrets []string
+	if c.cfg.Secrets != nil {
+		secrets = c.cfg.Secrets()
+	}
+	e := NewError(kind, op, status, name, msg, secrets...)
+	e.Provider, e.Account = c.cfg.Provider, c.cfg.Account
+	return e
+}
+
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// Do sends req. Idempotent requests are retried with exponential backoff
+// and jitter on network errors, 429 (after the announced reset, bounded by
+// MaxRateWait) and 5xx. Other requests are sent once (but see
+// Request.Retry429). Do returns the final response for any HTTP status;
+// its error is a transport failure as an *Error: ErrUnavailable when the
+// request certainly did not take effect, ErrAmbiguous when a
+// non-idempotent request may have, ErrResponse for an oversized or broken
+// body, or the context's error.
+func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
+	idem := idempotent(req.Method)
+	u := *c.base
+	u.Path = c.base.Path + "/" + strings.TrimLeft(req.Path, "/")
+	u.RawPath = c.base.EscapedPath() + "/" + strings.TrimLeft(req.Path, "/")
+	if unescaped, err := url.PathUnescape(u.RawPath); err == nil {
+		u.Path = unescaped
+	}
+	if len(req.Query) > 0 {
+		u.RawQuery = req.Query.Encode()
+	}
+	logPath := c.Redact(u.EscapedPath())
+	var rateWaited time.Duration
+	for attempt := 1; ; attempt++ {
+		if err := c.cfg.Limiter.Wait(ctx); err != nil {
+			return nil, err
+		}
+		start := c.cfg.Now()
+		resp, err := c.once(ctx, req, u.String())
+		dur := time.Since(start)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			notSent := dialFailure(err)
+			c.cfg.Logger.Debug("http", "provider", c.cfg.Provider, "account", c.cfg.Account,
+				"method", req.Method, "path", logPath, "error", c.Redact(err.Error()), "duration", dur, "attempt", attempt)
+			if (idem || notSent) && attempt <= c.cfg.MaxRetries {
+				if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			kind := ErrUnavailable
+			if !idem && !notSent {
+				kind = ErrAmbiguous
+			}
+			if errors.Is(err, errBodyTooLarge) {
+				kind = ErrResponse
+			}
+			e := c.NewError(kind, req.Op, 0, "", "")
+			e.Err = errors.New(c.Redact(err.Error()))
+			return nil, e
+		}
+		resp.Attempts = attempt
+		if info, ok := c.cfg.RateHeaders(resp.Header, c.cfg.Now()); ok {
+			resp.Rate = info
+			c.cfg.Limiter.Observe(info)
+		}
+		c.cfg.Logger.Debug("http", "provider", c.cfg.Provider, "account", c.cfg.Account,
+			"method", req.Method, "path", logPath, "status", resp.Status, "duration", dur, "attempt", attempt)
+		switch {
+		case resp.Status == http.StatusTooManyRequests:
+			reset := resp.Rate.Reset
+			now := c.cfg.Now()
+			if reset.IsZero() || !reset.After(now) {
+				reset = now.Add(c.backoff(attempt))
+			}
+			c.cfg.Limiter.Block(reset)
+			wait := reset.Sub(now)
+			if (idem || req.Retry429) && attempt <= c.cfg.MaxRetries && rateWaited+wait <= c.cfg.MaxRateWait {
+				rateWaited += wait
+				// The limiter holds the next attempt until the reset.
+				continue
+			}
+			return resp, nil
+		case resp.Status >= 500 && idem && attempt <= c.cfg.MaxRetries:
+			if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		return resp, nil
+	}
+}
+
+var errBodyTooLarge = errors.New("response body too large")
+
+func (c *Client) once(ctx context.Context, req *Request, target string) (*Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	var body io.Reader
+	if req.Body != nil {
+		body = bytes.NewReader(req.Body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, target, body)
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			hr.Header.Add(k, v)
+		}
+	}
+	if req.ContentType != "" {
+		hr.Header.Set("Content-Type", req.ContentType)
+	}
+	if req.Body == nil && (req.Method == http.MethodPost || req.Method == http.MethodPut) {
+		hr.ContentLength = 0
+		hr.Body = http.NoBody
+	}
+	hr.Header.Set("User-Agent", "signdeck/"+Version)
+	if hr.Header.Get("Accept") == "" {
+		hr.Header.Set("Accept", "application/json")
+	}
+	hresp, err := c.hc.Do(hr)
+	if err != nil {
+		return nil, err
+	}
+	defer hresp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(hresp.Body, c.cfg.MaxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the response body (HTTP %d): %w", hresp.StatusCode, err)
+	}
+	if int64(len(data)) > c.cfg.MaxBody {
+		return nil, fmt.Errorf("%w: more than %d MiB (HTTP %d)", errBodyTooLarge, c.cfg.MaxBody>>20, hresp.StatusCode)
+	}
+	return &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: data}, nil
+}
+
+// dialFailure reports whether err happened before the request could reach
+// the server (so a non-idempotent request certainly had no effect).
+func dialFailure(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.cfg.BackoffBase << (attempt - 1)
+	if d > c.cfg.BackoffMax || d <= 0 {
+		d = c.cfg.BackoffMax
+	}
+	// Full jitter between d/2 and d*3/2.
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	j := time.Duration(binary.LittleEndian.Uint64(b[:]) % uint64(d+1))
+	return d/2 + j
+}
+
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// RetryAt returns when a 429 response says calls may resume.
+func (r *Response) RetryAt() time.Time { return r.Rate.Reset }
