@@ -1,0 +1,47 @@
+# signdeck — see README.md. `make demo` and `make test` are all a newcomer needs.
+GO      ?= go
+BIN     ?= ./signdeck
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/signdeck/signdeck/providers.Version=$(VERSION)
+PKGS    := ./...
+
+.PHONY: all build demo test race bench lint ci e2e clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+## demo: the full TUI on an embedded sandbox (local emulators, in-memory keyring).
+demo: build
+	$(BIN) demo
+
+## test: every unit, contract and TUI test (real-keyring and spec tests skip
+## with a message when their prerequisites are absent).
+test:
+	$(GO) test -count=1 $(PKGS)
+
+## race: the same with the race detector.
+race:
+	$(GO) test -race -count=1 $(PKGS)
+
+## bench: speed and memory goals (100,000-session table and friends).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## lint: gofmt check and go vet.
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## e2e: drive the real binary through the demo in tmux.
+e2e: build
+	scripts/e2e-tmux.sh $(BIN)
+
+## ci: what .ci/run calls (inside scripts/with-secret-service.sh, with
+## SIGNDECK_REQUIRE_KEYRING=1 and SIGNDECK_REQUIRE_SPEC=1 set).
+ci: lint race e2e
+
+clean:
+	rm -f $(BIN)
