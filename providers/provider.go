@@ -135,7 +135,8 @@ func (b Budget) Known() bool { return b.Limit > 0 || b.Remaining >= 0 }
 
 // WaitCanceled polls CancelStatus with exponential backoff (from first, at
 // most max between polls) until the cancel is confirmed, the status turns
-// final otherwise, or ctx ends. It returns the last status seen.
+// final otherwise, a permanent error occurs, or ctx ends. Rate limits and
+// unavailability are polled through. It returns the last status seen.
 func WaitCanceled(ctx context.Context, p Provider, id string, first, max time.Duration) (models.Status, error) {
 	d := first
 	if d <= 0 {
@@ -143,6 +144,9 @@ func WaitCanceled(ctx context.Context, p Provider, id string, first, max time.Du
 	}
 	for {
 		st, err := p.CancelStatus(ctx, id)
+		if err != nil && !Retryable(err) {
+			return st, err
+		}
 		if err == nil && (st == models.StatusCanceled || (st.Final() && st != models.StatusCanceled)) {
 			return st, nil
 		}

@@ -48,6 +48,11 @@ func TestWaitCanceled(t *testing.T) {
 	if err != nil || st != models.StatusCompleted {
 		t.Fatalf("st=%s err=%v", st, err)
 	}
+	// A permanent error ends the wait at once.
+	p = &pollProvider{answers: []models.Status{""}, errs: []error{ErrUnauthorized}}
+	if _, err = WaitCanceled(context.Background(), p, "1", time.Millisecond, time.Millisecond); !errors.Is(err, ErrUnauthorized) || p.calls != 1 {
+		t.Fatalf("err=%v calls=%d", err, p.calls)
+	}
 	// The deadline ends the wait with the context's error.
 	p = &pollProvider{answers: []models.Status{models.StatusCancelPending}}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
