@@ -106,7 +106,7 @@ func (e *NotFoundError) Error() string {
 	}
 	b.WriteString("\nthen store each account's API key with `signdeck auth login ACCOUNT`.\n")
 	b.WriteString("\nTo try signdeck without an account:\n")
-	b.WriteString("    signdeck demo       built-in sample sessions\n")
+	b.WriteString("    signdeck demo       the dashboard on built-in local emulators\n")
 	b.WriteString("    signdeck sandbox    prints a config for a local sandbox\n")
 	return b.String()
 }
