@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/signdeck/signdeck/keyring"
 	"io"
 	"net/url"
 	"regexp"
@@ -668,26 +669,7 @@ func secretMsg(account string) string {
 		return "secrets do not belong in the config file; remove this line and store the token with `signdeck auth login ACCOUNT` (or set SIGNDECK_TOKEN_<ACCOUNT>)"
 	}
 	return fmt.Sprintf("secrets do not belong in the config file; remove this line and store the token with `signdeck auth login %s` (or set %s)",
-		account, tokenEnvName(account))
-}
-
-// tokenEnvName mirrors keyring.EnvName: SIGNDECK_TOKEN_ followed by the
-// account name upper-cased, every character outside A-Z and 0-9 turned
-// into '_'.
-func tokenEnvName(account string) string {
-	var b strings.Builder
-	b.WriteString("SIGNDECK_TOKEN_")
-	for _, r := range account {
-		switch {
-		case r >= 'a' && r <= 'z':
-			b.WriteRune(r - 'a' + 'A')
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	return b.String()
+		account, keyring.EnvName(account))
 }
 
 // suggest returns the known word closest to s when it is close enough to
