@@ -1,0 +1,225 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/signdeck/signdeck/audit"
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
+)
+
+// loginState is the masked secret prompt of the accounts view. The secret
+// lives only in the input until Enter, then only in the Login command.
+type loginState struct {
+	acct    int
+	input   textinput.Model
+	sending bool
+	err     string
+}
+
+type loginResultMsg struct {
+	acct   int
+	p      providers.Provider
+	source string
+	err    string // already redacted
+}
+
+type logoutResultMsg struct {
+	acct int
+	err  string
+}
+
+func (m *Model) keyAccounts(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	n := len(m.accts)
+	switch {
+	case k.is(msg, actUp):
+		m.accountsCur = max(0, m.accountsCur-1)
+	case k.is(msg, actDown):
+		m.accountsCur = min(n-1, m.accountsCur+1)
+	case k.is(msg, actTop):
+		m.accountsCur = 0
+	case k.is(msg, actBottom):
+		m.accountsCur = max(0, n-1)
+	case k.is(msg, actLogin):
+		return m.startLogin()
+	case k.is(msg, actLogout):
+		return m.startLogout()
+	case k.is(msg, actRefresh):
+		return m.refresh(false)
+	case k.is(msg, actHelp):
+		m.view = viewHelp
+	case k.is(msg, actQuit), msg.String() == "ctrl+c":
+		return m.requestQuit()
+	case k.is(msg, actAccounts), msg.String() == "esc":
+		m.view = viewTable
+	}
+	return nil
+}
+
+func (m *Model) curAccount() *acctState {
+	if m.accountsCur < 0 || m.accountsCur >= len(m.accts) {
+		return nil
+	}
+	return m.accts[m.accountsCur]
+}
+
+func (m *Model) startLogin() tea.Cmd {
+	a := m.curAccount()
+	if a == nil {
+		return nil
+	}
+	if m.opts.Login == nil {
+		return m.setFlash(flashWarn, "Login: not available in this session")
+	}
+	in := m.st.newInput("Token: ", "paste the API key or token", 40)
+	in.EchoMode = textinput.EchoPassword
+	in.EchoCharacter = '•'
+	m.login = &loginState{acct: m.accountsCur, input: in}
+	return m.login.input.Focus()
+}
+
+func (m *Model) keyLogin(msg tea.KeyPressMsg) tea.Cmd {
+	l := m.login
+	if l.sending {
+		return nil // verifying; the secret is no longer held here
+	}
+	switch msg.String() {
+	case "esc", "ctrl+c":
+		l.input.Reset()
+		m.login = nil
+		return nil
+	case "enter":
+		secret := l.input.Value()
+		l.input.Reset() // wipe it from the model right away
+		if secret == "" {
+			l.err = "enter the token first"
+			return nil
+		}
+		l.sending = true
+		l.err = ""
+		a := m.accts[l.acct]
+		login, name, idx, ctx := m.opts.Login, a.Name, l.acct, m.ctx
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			p, src, err := login(ctx, name, secret)
+			msg := loginResultMsg{acct: idx, p: p, source: src}
+			if err != nil {
+				msg.err = providers.Redact(models.CleanText(err.Error()), secret)
+			} else if p == nil {
+				msg.err = "login returned no provider"
+			}
+			return msg
+		}
+	}
+	var cmd tea.Cmd
+	l.input, cmd = l.input.Update(msg)
+	l.err = ""
+	return cmd
+}
+
+func (m *Model) handleLoginResult(msg loginResultMsg) tea.Cmd {
+	if msg.acct < 0 || msg.acct >= len(m.accts) {
+		return nil
+	}
+	a := m.accts[msg.acct]
+	ev := audit.Event{Action: "login", Account: a.Name, Provider: string(a.Kind)}
+	if msg.err != "" {
+		ev.Outcome, ev.Error = "failed", msg.err
+		if m.login != nil && m.login.acct == msg.acct {
+			m.login.sending = false
+			m.login.err = "Login failed: " + msg.err
+		}
+		return tea.Batch(m.auditCmd(ev), m.logCmd(slogWarn, "login failed", "account", a.Name, "err", msg.err))
+	}
+	if m.login != nil && m.login.acct == msg.acct {
+		m.login = nil
+	}
+	a.Provider = msg.p
+	a.TokenSource = msg.source
+	if a.TokenSource == "" {
+		a.TokenSource = "memory"
+	}
+	a.Err, a.err = nil, nil
+	ev.Outcome = "ok"
+	return tea.Batch(m.auditCmd(ev), m.startLoad(msg.acct),
+		m.flashf(flashOK, "Logged in to %s (token in %s)", a.label, models.CleanText(a.TokenSource)))
+}
+
+func (m *Model) startLogout() tea.Cmd {
+	a := m.curAccount()
+	if a == nil {
+		return nil
+	}
+	if m.opts.Logout == nil {
+		return m.setFlash(flashWarn, "Logout: not available in this session")
+	}
+	if a.Provider == nil && (a.TokenSource == "none" || a.TokenSource == "") {
+		return m.flashf(flashWarn, "Logout: %s has no token", a.label)
+	}
+	m.logoutAsk = m.accountsCur + 1
+	return nil
+}
+
+func (m *Model) keyLogoutAsk(msg tea.KeyPressMsg) tea.Cmd {
+	i := m.logoutAsk - 1
+	m.logoutAsk = 0
+	if msg.String() != "y" {
+		return m.setFlash(flashInfo, "Logout aborted")
+	}
+	a := m.accts[i]
+	logout, name, ctx := m.opts.Logout, a.Name, m.ctx
+	m.logoutBusy = true
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		err := logout(ctx, name)
+		msg := logoutResultMsg{acct: i}
+		if err != nil {
+			msg.err = models.CleanText(err.Error())
+		}
+		return msg
+	}
+}
+
+func (m *Model) handleLogoutResult(msg logoutResultMsg) tea.Cmd {
+	m.logoutBusy = false
+	if msg.acct < 0 || msg.acct >= len(m.accts) {
+		return nil
+	}
+	a := m.accts[msg.acct]
+	ev := audit.Event{Action: "logout", Account: a.Name, Provider: string(a.Kind)}
+	if msg.err != "" {
+		ev.Outcome, ev.Error = "failed", msg.err
+		return tea.Batch(m.auditCmd(ev), m.flashf(flashErr, "Logout of %s failed: %s", a.label, msg.err))
+	}
+	ev.Outcome = "ok"
+	wasEnv := a.TokenSource == "env"
+	if a.cancel != nil {
+		a.cancel()
+		a.cancel = nil
+	}
+	a.gen++ // drop pages of the listing that was running
+	a.loading = false
+	a.Provider = nil
+	a.TokenSource = "none"
+	a.loaded = false
+	idx := msg.acct
+	for ref := range m.pending {
+		if ref.Account == a.Name {
+			delete(m.pending, ref)
+		}
+	}
+	m.removeRows(func(r *row) bool { return r.ai == idx })
+	m.rebuild()
+	text := "Logged out of " + a.label
+	if wasEnv {
+		text += "; the token still comes from the environment variable: unset it to stop using it"
+	}
+	return tea.Batch(m.auditCmd(ev), m.setFlash(flashOK, text))
+}

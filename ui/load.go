@@ -1,0 +1,207 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
+)
+
+// loadEvent is what the listing goroutine sends: a page, or the end.
+type loadEvent struct {
+	sessions []models.Session
+	done     bool
+	err      error
+}
+
+// pagesMsg carries one or more pages of one listing generation.
+type pagesMsg struct {
+	acct     string
+	gen      uint64
+	sessions []models.Session
+	pages    int
+	done     bool
+	closed   bool // the channel closed without a final event (canceled)
+	err      error
+	ch       <-chan loadEvent
+}
+
+// startLoad (re)starts the listing of account i: the previous listing's
+// context is canceled so there is never more than one per account, and
+// the generation moves on so its late pages are dropped.
+func (m *Model) startLoad(i int) tea.Cmd {
+	a := m.accts[i]
+	if a.Provider == nil {
+		return nil
+	}
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.gen++
+	ctx, cancel := context.WithCancel(m.ctx)
+	a.cancel = cancel
+	a.loading = true
+	// Refresh invalidates the detail cache of the account.
+	for ref, d := range m.details {
+		if ref.Account == a.Name && !d.loading {
+			delete(m.details, ref)
+		}
+	}
+	p, name, gen, lg := a.Provider, a.Name, a.gen, m.log
+	ch := make(chan loadEvent, 4)
+	send := func(ev loadEvent) bool {
+		select {
+		case ch <- ev:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	start := func() tea.Msg {
+		go func() {
+			defer close(ch)
+			defer func() {
+				if r := recover(); r != nil {
+					lg.Error("listing panicked", "account", name, "panic", fmt.Sprint(r))
+					send(loadEvent{done: true, err: fmt.Errorf("listing failed: internal error: %v", r)})
+				}
+			}()
+			err := p.List(ctx, providers.ListQuery{}, func(pg providers.Page) error {
+				if !send(loadEvent{sessions: pg.Sessions}) {
+					return ctx.Err()
+				}
+				return nil
+			})
+			if err != nil && ctx.Err() == nil {
+				lg.Warn("listing failed", "account", name, "err", models.CleanText(err.Error()))
+			}
+			send(loadEvent{done: true, err: err})
+		}()
+		return waitLoad(name, gen, ch)()
+	}
+	var cmds []tea.Cmd
+	cmds = append(cmds, start)
+	if m.detailOpen {
+		if r := m.current(); r != nil && r.s.Ref.Account == a.Name {
+			cmds = append(cmds, m.loadDetail(false))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// waitLoad waits for the next listing event and merges any further pages
+// that are already waiting, so a fast listing costs few rebuilds.
+func waitLoad(acct string, gen uint64, ch <-chan loadEvent) tea.Cmd {
+	return func() tea.Msg {
+		ev, ok := <-ch
+		if !ok {
+			return pagesMsg{acct: acct, gen: gen, closed: true}
+		}
+		msg := pagesMsg{acct: acct, gen: gen, ch: ch, pages: 1, sessions: ev.sessions, done: ev.done, err: ev.err}
+		merged := false
+		for !msg.done && len(msg.sessions) < maxCoalesce {
+			select {
+			case ev, ok := <-ch:
+				if !ok {
+					msg.closed = true
+					return msg
+				}
+				if !merged {
+					msg.sessions = append([]models.Session(nil), msg.sessions...)
+					merged = true
+				}
+				msg.sessions = append(msg.sessions, ev.sessions...)
+				msg.pages++
+				msg.done, msg.err = ev.done, ev.err
+			default:
+				return msg
+			}
+		}
+		return msg
+	}
+}
+
+func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
+	i, ok := m.acctByName[msg.acct]
+	if !ok {
+		return nil
+	}
+	a := m.accts[i]
+	if msg.gen != a.gen {
+		return nil // an older listing: never overwrite a newer one
+	}
+	for _, s := range msg.sessions {
+		if s.Ref.Account == "" {
+			s.Ref.Account = a.Name
+		}
+		if s.Ref.Account != a.Name {
+			continue
+		}
+		if s.Provider == "" {
+			s.Provider = a.Kind
+		}
+		m.upsert(s, i, a.gen)
+	}
+	var cmds []tea.Cmd
+	switch {
+	case msg.done:
+		a.loading = false
+		if a.cancel != nil {
+			a.cancel()
+			a.cancel = nil
+		}
+		if msg.err != nil {
+			if errors.Is(msg.err, context.Canceled) {
+				break
+			}
+			a.err = msg.err
+			cmds = append(cmds, m.flashf(flashErr, "%s: %s", a.label, cleanErr(msg.err)))
+			break
+		}
+		a.err = nil
+		a.loaded = true
+		a.lastLoad = m.now()
+		m.lastRefresh = a.lastLoad
+		gen := a.gen
+		m.removeRows(func(r *row) bool {
+			if r.ai != i || r.seenGen == gen {
+				return false
+			}
+			_, confirming := m.pending[r.s.Ref]
+			return !confirming && !m.inFlight[r.s.Ref]
+		})
+		cmds = append(cmds, m.logCmd(slog.LevelDebug, "listing done", "account", a.Name, "gen", gen))
+	case msg.closed:
+		a.loading = false
+	default:
+		cmds = append(cmds, waitLoad(msg.acct, msg.gen, msg.ch))
+	}
+	m.rebuild()
+	return tea.Batch(cmds...)
+}
+
+// refresh reloads every account with a token. An automatic refresh leaves
+// alone accounts whose listing is still running.
+func (m *Model) refresh(auto bool) tea.Cmd {
+	var cmds []tea.Cmd
+	for i, a := range m.accts {
+		if a.Provider == nil || (auto && a.loading) {
+			continue
+		}
+		cmds = append(cmds, m.startLoad(i))
+	}
+	return tea.Batch(cmds...)
+}
+
+// cleanErr is an error's text made safe for the terminal.
+func cleanErr(err error) string {
+	if err == nil {
+		return ""
+	}
+	return models.CleanText(err.Error())
+}

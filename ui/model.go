@@ -1,0 +1,482 @@
+// Package ui is signdeck's terminal dashboard: one table of every session
+// across accounts, with filter, sort, detail, marks, cancel, copy and an
+// accounts view. Update is pure and fast; every provider call, audit write
+// and log line happens in a tea.Cmd.
+package ui
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/signdeck/signdeck/audit"
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
+)
+
+// Account is one configured provider account.
+type Account struct {
+	Name string
+	Kind models.ProviderKind
+	// Provider is nil when the account has no token yet.
+	Provider providers.Provider
+	// TokenSource is "keyring", "env", "memory" or "none".
+	TokenSource string
+	// Err is a setup error (e.g. keyring unavailable), shown in the
+	// accounts view and the status line.
+	Err error
+}
+
+// Options configure the dashboard.
+type Options struct {
+	Accounts []Account
+	// Login verifies secret against the provider and stores it; it returns
+	// a ready Provider and the token source. It runs in a tea.Cmd.
+	Login  func(ctx context.Context, account, secret string) (providers.Provider, string, error)
+	Logout func(ctx context.Context, account string) error
+	// RefreshInterval reloads every account this often; 0 turns it off.
+	RefreshInterval time.Duration
+	// Readonly removes cancel and copy.
+	Readonly bool
+	// Keys rebinds actions: up, down, top, bottom, pageup, pagedown,
+	// filter, detail, scrollup, scrolldown, mark, clearmarks, cancel, copy,
+	// refresh, accounts, login, logout, sort, reverse, help, quit.
+	Keys map[string][]string
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+	// Logger receives diagnostics; it must not write to stdout/stderr.
+	Logger *slog.Logger
+	// Audit records every cancel/copy/login/logout outcome; nil is fine.
+	Audit *audit.Logger
+	// CancelPollFirst and CancelPollMax bound the backoff between polls of
+	// an asynchronous cancel (defaults 2s and 30s).
+	CancelPollFirst, CancelPollMax time.Duration
+	// CancelConfirmTimeout stops polling after this long (default 10m).
+	CancelConfirmTimeout time.Duration
+}
+
+const (
+	cancelWorkers   = 4 // concurrent cancels per account
+	typeCountOver   = 5 // above this many targets the count must be typed
+	flashDuration   = 5 * time.Second
+	flashErrDur     = 10 * time.Second
+	spinInterval    = 100 * time.Millisecond
+	detailDebounce  = 150 * time.Millisecond
+	liveFilterLimit = 50000 // rows above which live preview is debounced
+	filterDebounce  = 150 * time.Millisecond
+	splitMinWidth   = 120
+	maxCoalesce     = 5000 // sessions merged into one page message
+	slogWarn        = slog.LevelWarn
+)
+
+type viewKind int
+
+const (
+	viewTable viewKind = iota
+	viewAccounts
+	viewHelp
+)
+
+type flashLevel int
+
+const (
+	flashInfo flashLevel = iota
+	flashOK
+	flashWarn
+	flashErr
+)
+
+type flash struct {
+	id    int
+	text  string
+	level flashLevel
+}
+
+// acctState is an account and its loading state.
+type acctState struct {
+	Account
+	label    string // "dbx:acme"
+	gen      uint64 // listing generation; older messages are dropped
+	loading  bool
+	loaded   bool
+	cancel   context.CancelFunc
+	count    int
+	err      error // last listing error
+	lastLoad time.Time
+}
+
+// Model is the dashboard's Bubble Tea model.
+type Model struct {
+	opts  Options
+	ctx   context.Context
+	stop  context.CancelFunc
+	now   func() time.Time
+	log   *slog.Logger
+	keys  keyMap
+	st    styles
+	after func(d time.Duration, msg tea.Msg) tea.Cmd
+	newOp func() string
+
+	width, height int
+
+	accts      []*acctState
+	acctByName map[string]int
+
+	rows         []*row
+	byRef        map[models.Ref]int
+	visible      []int
+	pos          []int32
+	cursor       int
+	offset       int
+	cursorRef    models.Ref
+	hasCursorRef bool
+
+	sortCol  sortCol
+	sortDesc bool
+
+	// filter
+	query       query  // active (or previewed) query
+	filterText  string // applied filter
+	filterInput textinput.Model
+	filtering   bool // input focused
+	filterErr   string
+	filterSeq   int
+
+	marks map[models.Ref]struct{}
+
+	view        viewKind
+	detailOpen  bool
+	details     map[models.Ref]*detailEntry
+	detailSeq   int
+	detailWant  int
+	detailTop   int
+	accountsCur int
+
+	cancelPrompt *cancelPrompt
+	cancelOps    map[int]*cancelOp
+	cancelQueue  map[string][]cancelJob
+	cancelActive map[string]int
+	inFlight     map[models.Ref]bool
+	pending      map[models.Ref]*pollState
+	opSeq        int
+
+	copy    *copyForm
+	copySeq int
+
+	login       *loginState
+	logoutAsk   int // account index + 1 awaiting y/N, 0 when none
+	logoutBusy  bool
+	quitAsk     bool
+	quitting    bool
+	fl          flash
+	flashSeq    int
+	spinning    bool
+	spinFrame   int
+	lastRefresh time.Time
+
+	refreshDeferred bool
+}
+
+// New builds the model. It fails on bad key bindings.
+func New(opts Options) (*Model, error) {
+	km, err := newKeyMap(opts.Keys, opts.Readonly)
+	if err != nil {
+		return nil, err
+	}
+	if opts.CancelPollFirst <= 0 {
+		opts.CancelPollFirst = 2 * time.Second
+	}
+	if opts.CancelPollMax <= 0 {
+		opts.CancelPollMax = 30 * time.Second
+	}
+	if opts.CancelPollMax < opts.CancelPollFirst {
+		opts.CancelPollMax = opts.CancelPollFirst
+	}
+	if opts.CancelConfirmTimeout <= 0 {
+		opts.CancelConfirmTimeout = 10 * time.Minute
+	}
+	m := &Model{
+		opts:         opts,
+		now:          opts.Now,
+		log:          opts.Logger,
+		keys:         km,
+		st:           newStyles(noColorEnv()),
+		after:        func(d time.Duration, msg tea.Msg) tea.Cmd { return tea.Tick(d, func(time.Time) tea.Msg { return msg }) },
+		newOp:        randomOpID,
+		width:        80,
+		height:       24,
+		acctByName:   map[string]int{},
+		byRef:        map[models.Ref]int{},
+		marks:        map[models.Ref]struct{}{},
+		details:      map[models.Ref]*detailEntry{},
+		cancelOps:    map[int]*cancelOp{},
+		cancelQueue:  map[string][]cancelJob{},
+		cancelActive: map[string]int{},
+		inFlight:     map[models.Ref]bool{},
+		pending:      map[models.Ref]*pollState{},
+		sortCol:      sortCreated,
+		sortDesc:     true,
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
+	}
+	m.ctx, m.stop = context.WithCancel(context.Background())
+	for i, a := range opts.Accounts {
+		if _, dup := m.acctByName[a.Name]; dup {
+			return nil, fmt.Errorf("accounts: %q is listed twice", models.CleanText(a.Name))
+		}
+		if a.TokenSource == "" {
+			a.TokenSource = "none"
+			if a.Provider != nil {
+				a.TokenSource = "memory"
+			}
+		}
+		m.accts = append(m.accts, &acctState{Account: a, label: a.Kind.Short() + ":" + models.CleanText(a.Name)})
+		m.acctByName[a.Name] = i
+	}
+	fi := m.st.newInput("/", "text  status:awaiting  signer:ana  account:acme  provider:dbx  -status:completed", 0)
+	fi.CharLimit = 500
+	m.filterInput = fi
+	return m, nil
+}
+
+// randomOpID returns a fresh operation id for a copy (crypto/rand, hex).
+func randomOpID() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("op-%d", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// Init starts loading every account that has a token.
+func (m *Model) Init() tea.Cmd {
+	var cmds []tea.Cmd
+	for i := range m.accts {
+		cmds = append(cmds, m.startLoad(i))
+	}
+	if m.opts.RefreshInterval > 0 {
+		cmds = append(cmds, m.after(m.opts.RefreshInterval, autoRefreshMsg{}))
+	}
+	cmds = append(cmds, m.ensureSpin())
+	return tea.Batch(cmds...)
+}
+
+// shutdown stops every background listing.
+func (m *Model) shutdown() {
+	for _, a := range m.accts {
+		if a.cancel != nil {
+			a.cancel()
+		}
+	}
+	m.stop()
+}
+
+type (
+	autoRefreshMsg struct{}
+	flashClearMsg  struct{ id int }
+	spinTickMsg    struct{}
+	auditDoneMsg   struct{}
+)
+
+// Update handles one message. It never blocks and never does I/O.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	cmds := []tea.Cmd{cmd}
+	if m.refreshDeferred && !m.paused() {
+		m.refreshDeferred = false
+		cmds = append(cmds, m.refresh(true))
+	}
+	cmds = append(cmds, m.ensureSpin())
+	return m, tea.Batch(cmds...)
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.clampCursor()
+		m.layoutInputs()
+		return nil
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
+	case tea.PasteMsg:
+		return m.handlePaste(msg)
+	case pagesMsg:
+		return m.handlePages(msg)
+	case detailMsg:
+		return m.handleDetail(msg)
+	case detailWantMsg:
+		if msg.seq == m.detailWant {
+			return m.loadDetail(false)
+		}
+		return nil
+	case filterPreviewMsg:
+		if msg.seq == m.filterSeq && m.filtering {
+			m.previewFilter()
+		}
+		return nil
+	case cancelResultMsg:
+		return m.handleCancelResult(msg)
+	case pollTickMsg:
+		return m.handlePollTick(msg)
+	case pollResultMsg:
+		return m.handlePollResult(msg)
+	case copySourceMsg:
+		return m.handleCopySource(msg)
+	case copyResultMsg:
+		return m.handleCopyResult(msg)
+	case loginResultMsg:
+		return m.handleLoginResult(msg)
+	case logoutResultMsg:
+		return m.handleLogoutResult(msg)
+	case autoRefreshMsg:
+		next := m.after(m.opts.RefreshInterval, autoRefreshMsg{})
+		if m.paused() {
+			m.refreshDeferred = true
+			return next
+		}
+		return tea.Batch(next, m.refresh(true))
+	case flashClearMsg:
+		if msg.id == m.fl.id {
+			m.fl = flash{}
+		}
+		return nil
+	case spinTickMsg:
+		if !m.busy() {
+			m.spinning = false
+			return nil
+		}
+		m.spinFrame = (m.spinFrame + 1) % len(spinnerFrames)
+		return m.after(spinInterval, spinTickMsg{})
+	}
+	return nil
+}
+
+// paused reports whether a prompt, form or input is open: automatic
+// refresh waits until it closes.
+func (m *Model) paused() bool {
+	return m.cancelPrompt != nil || m.copy != nil || m.filtering || m.login != nil ||
+		m.logoutAsk != 0 || m.quitAsk
+}
+
+// busy reports whether anything shows a spinner.
+func (m *Model) busy() bool {
+	for _, a := range m.accts {
+		if a.loading {
+			return true
+		}
+	}
+	for _, d := range m.details {
+		if d.loading {
+			return true
+		}
+	}
+	return m.inflightCount() > 0 || (m.copy != nil && (m.copy.loading || m.copy.sending)) ||
+		(m.login != nil && m.login.sending) || m.logoutBusy
+}
+
+func (m *Model) ensureSpin() tea.Cmd {
+	if m.spinning || !m.busy() {
+		return nil
+	}
+	m.spinning = true
+	return m.after(spinInterval, spinTickMsg{})
+}
+
+func (m *Model) spin() string { return spinnerFrames[m.spinFrame] }
+
+// inflightCount is the number of cancels and copies sent or queued whose
+// answer has not come back.
+func (m *Model) inflightCount() int {
+	n := 0
+	for _, c := range m.cancelActive {
+		n += c
+	}
+	for _, q := range m.cancelQueue {
+		n += len(q)
+	}
+	if m.copy != nil && m.copy.sending {
+		n++
+	}
+	return n
+}
+
+// setFlash shows a message that clears itself.
+func (m *Model) setFlash(level flashLevel, text string) tea.Cmd {
+	m.flashSeq++
+	m.fl = flash{id: m.flashSeq, text: text, level: level}
+	d := flashDuration
+	if level == flashErr || level == flashWarn {
+		d = flashErrDur
+	}
+	return m.after(d, flashClearMsg{id: m.flashSeq})
+}
+
+func (m *Model) flashf(level flashLevel, format string, args ...any) tea.Cmd {
+	return m.setFlash(level, fmt.Sprintf(format, args...))
+}
+
+// auditCmd writes an audit event off the event loop.
+func (m *Model) auditCmd(ev audit.Event) tea.Cmd {
+	if m.opts.Audit == nil {
+		return nil
+	}
+	lg := m.opts.Audit
+	ev.Via = "tui"
+	ev.Time = m.now()
+	return func() tea.Msg {
+		_ = lg.Log(ev)
+		return auditDoneMsg{}
+	}
+}
+
+// logCmd writes a diagnostic off the event loop.
+func (m *Model) logCmd(level slog.Level, msg string, args ...any) tea.Cmd {
+	lg := m.log
+	return func() tea.Msg {
+		lg.Log(context.Background(), level, msg, args...)
+		return nil
+	}
+}
+
+func (m *Model) acct(name string) *acctState {
+	if i, ok := m.acctByName[name]; ok {
+		return m.accts[i]
+	}
+	return nil
+}
+
+// noTokenReason says that an account cannot act without a token.
+func noTokenReason(a *acctState) string {
+	return fmt.Sprintf("%s account %s has no token", a.Kind.Label(), models.CleanText(a.Name))
+}
+
+func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
+	switch {
+	case m.login != nil:
+		var cmd tea.Cmd
+		m.login.input, cmd = m.login.input.Update(msg)
+		return cmd
+	case m.copy != nil:
+		return m.copy.paste(msg)
+	case m.cancelPrompt != nil && m.cancelPrompt.needCount:
+		var cmd tea.Cmd
+		m.cancelPrompt.input, cmd = m.cancelPrompt.input.Update(msg)
+		return cmd
+	case m.filtering:
+		var cmd tea.Cmd
+		m.filterInput, cmd = m.filterInput.Update(msg)
+		return tea.Batch(cmd, m.filterChanged())
+	}
+	return nil
+}

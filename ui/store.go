@@ -1,0 +1,315 @@
+package ui
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/signdeck/signdeck/models"
+)
+
+// row is one session in the table. Display and search text is computed
+// once when the row is inserted or updated, never per frame or keypress.
+type row struct {
+	s       models.Session
+	ai      int    // index of the account in Model.accts
+	title   string // cleaned title for display
+	id      string // cleaned id for display
+	acct    string // "dbx:acme"
+	created int64  // unix nanos, 0 when absent
+	expires int64
+
+	text, lower           string // searchable text (title, id, account, provider, status, signers)
+	signers, signersLower string // signer names and emails
+	titleLower            string
+	signed, total         int // signer progress; total -1 when unknown (lite row)
+
+	seenGen uint64 // listing generation that last saw the row
+}
+
+func newRow(s models.Session, ai int) *row {
+	r := &row{ai: ai}
+	r.set(s)
+	return r
+}
+
+// set replaces the session and recomputes the derived text.
+func (r *row) set(s models.Session) {
+	r.s = s
+	r.title = models.CleanText(s.Title)
+	if r.title == "" {
+		r.title = "(untitled)"
+	}
+	r.id = models.CleanText(s.Ref.ID)
+	r.acct = s.Provider.Short() + ":" + models.CleanText(s.Ref.Account)
+	r.created, r.expires = unixNano(s.CreatedAt), unixNano(s.ExpiresAt)
+	var sb strings.Builder
+	for _, g := range s.Signers {
+		sb.WriteString(models.CleanText(g.DisplayName()))
+		sb.WriteByte(' ')
+		sb.WriteString(models.CleanText(g.Email))
+		sb.WriteByte(' ')
+	}
+	r.signers = sb.String()
+	r.signersLower = strings.ToLower(r.signers)
+	r.text = strings.Join([]string{r.title, r.id, s.Ref.Account, string(s.Provider), s.Provider.Label(),
+		r.acct, s.Status.Label(), string(s.Status), r.signers}, " ")
+	r.lower = strings.ToLower(r.text)
+	r.titleLower = strings.ToLower(r.title)
+	if !s.Complete && len(s.Signers) == 0 {
+		r.signed, r.total = 0, -1
+	} else {
+		r.signed, r.total = s.SignedCount()
+	}
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// sortCol is a sortable column.
+type sortCol int
+
+const (
+	sortCreated sortCol = iota
+	sortExpires
+	sortTitle
+	sortStatus
+	sortSigners
+	sortAccount
+	sortID
+	numSortCols
+)
+
+func (c sortCol) String() string {
+	return [...]string{"created", "expires", "title", "status", "signers", "account", "id"}[c]
+}
+
+// defaultDesc is the direction a column starts in: dates newest first.
+func (c sortCol) defaultDesc() bool { return c == sortCreated || c == sortExpires }
+
+var statusRank = func() map[models.Status]int {
+	m := map[models.Status]int{}
+	for i, s := range models.AllStatuses {
+		m[s] = i + 1
+	}
+	return m
+}()
+
+// compareRows orders two rows by the column; absent values sort last in
+// both directions; the ref breaks ties so the order is total and stable.
+func compareRows(a, b *row, col sortCol, desc bool) int {
+	var c int
+	absent := func(x, y int64) (int, bool) {
+		switch {
+		case x == 0 && y == 0:
+			return 0, true
+		case x == 0:
+			return 1, true
+		case y == 0:
+			return -1, true
+		}
+		return 0, false
+	}
+	switch col {
+	case sortCreated, sortExpires:
+		x, y := a.created, b.created
+		if col == sortExpires {
+			x, y = a.expires, b.expires
+		}
+		if v, ok := absent(x, y); ok {
+			if v != 0 {
+				return v
+			}
+		} else {
+			c = cmp.Compare(x, y)
+		}
+	case sortTitle:
+		c = strings.Compare(a.titleLower, b.titleLower)
+	case sortStatus:
+		c = cmp.Compare(statusRank[a.s.Status], statusRank[b.s.Status])
+	case sortSigners:
+		// Fraction signed, then total; unknown (lite) rows last.
+		if a.total < 0 || b.total < 0 {
+			if a.total < 0 && b.total >= 0 {
+				return 1
+			}
+			if b.total < 0 && a.total >= 0 {
+				return -1
+			}
+		} else {
+			c = cmp.Compare(a.signed*b.total, b.signed*a.total)
+			if c == 0 {
+				c = cmp.Compare(a.total, b.total)
+			}
+		}
+	case sortAccount:
+		c = strings.Compare(a.acct, b.acct)
+	case sortID:
+		c = strings.Compare(a.s.Ref.ID, b.s.Ref.ID)
+	}
+	if desc {
+		c = -c
+	}
+	if c != 0 {
+		return c
+	}
+	if c = strings.Compare(a.s.Ref.Account, b.s.Ref.Account); c != 0 {
+		return c
+	}
+	return strings.Compare(a.s.Ref.ID, b.s.Ref.ID)
+}
+
+// upsert inserts or replaces a session and returns its row index. A lite
+// session does not erase signers already known for the row.
+func (m *Model) upsert(s models.Session, ai int, gen uint64) int {
+	if i, ok := m.byRef[s.Ref]; ok {
+		r := m.rows[i]
+		if !s.Complete && len(s.Signers) == 0 && len(r.s.Signers) > 0 {
+			s.Signers = r.s.Signers
+		}
+		if _, pending := m.pending[s.Ref]; pending && !s.Status.Final() {
+			s.Status = models.StatusCancelPending
+		}
+		r.set(s)
+		if gen != 0 {
+			r.seenGen = gen
+		}
+		return i
+	}
+	r := newRow(s, ai)
+	r.seenGen = gen
+	m.rows = append(m.rows, r)
+	m.byRef[s.Ref] = len(m.rows) - 1
+	return len(m.rows) - 1
+}
+
+// removeRows drops the rows for which drop returns true and the marks and
+// details that pointed at them.
+func (m *Model) removeRows(drop func(r *row) bool) int {
+	n := 0
+	kept := m.rows[:0]
+	for _, r := range m.rows {
+		if drop(r) {
+			delete(m.byRef, r.s.Ref)
+			delete(m.marks, r.s.Ref)
+			delete(m.details, r.s.Ref)
+			n++
+			continue
+		}
+		kept = append(kept, r)
+	}
+	clear(m.rows[len(kept):])
+	m.rows = kept
+	if n > 0 {
+		for i, r := range m.rows {
+			m.byRef[r.s.Ref] = i
+		}
+	}
+	return n
+}
+
+// rebuild recomputes the visible index slice from the filter and sort:
+// O(n) filtering and O(k log k) sorting of index ints; sessions are never
+// copied. The cursor stays on the same session when it is still visible.
+func (m *Model) rebuild() {
+	for _, a := range m.accts {
+		a.count = 0
+	}
+	vis := m.visible[:0]
+	for i, r := range m.rows {
+		if r.ai >= 0 && r.ai < len(m.accts) {
+			m.accts[r.ai].count++
+		}
+		if m.query.empty() || m.query.match(r) {
+			vis = append(vis, i)
+		}
+	}
+	col, desc, rows := m.sortCol, m.sortDesc, m.rows
+	slices.SortFunc(vis, func(a, b int) int { return compareRows(rows[a], rows[b], col, desc) })
+	m.visible = vis
+	if cap(m.pos) < len(m.rows) {
+		m.pos = make([]int32, len(m.rows), cap(m.rows))
+	}
+	m.pos = m.pos[:len(m.rows)]
+	for i := range m.pos {
+		m.pos[i] = -1
+	}
+	for p, i := range vis {
+		m.pos[i] = int32(p)
+	}
+	// Keep the cursor on its session.
+	if m.hasCursorRef {
+		if i, ok := m.byRef[m.cursorRef]; ok && m.pos[i] >= 0 {
+			m.cursor = int(m.pos[i])
+		}
+	}
+	m.clampCursor()
+}
+
+// clampCursor keeps the cursor inside the visible rows and remembers its
+// session.
+func (m *Model) clampCursor() {
+	if m.cursor >= len(m.visible) {
+		m.cursor = len(m.visible) - 1
+	}
+	if m.cursor < 0 {
+		m.cursor = 0
+	}
+	if len(m.visible) == 0 {
+		m.hasCursorRef = false
+		return
+	}
+	m.cursorRef = m.rows[m.visible[m.cursor]].s.Ref
+	m.hasCursorRef = true
+	h := m.tableHeight()
+	if m.offset > m.cursor {
+		m.offset = m.cursor
+	}
+	if h > 0 && m.cursor >= m.offset+h {
+		m.offset = m.cursor - h + 1
+	}
+	if maxOff := len(m.visible) - h; maxOff >= 0 && m.offset > maxOff {
+		m.offset = maxOff
+	}
+	if m.offset < 0 {
+		m.offset = 0
+	}
+}
+
+// current returns the row under the cursor.
+func (m *Model) current() *row {
+	if m.cursor < 0 || m.cursor >= len(m.visible) {
+		return nil
+	}
+	return m.rows[m.visible[m.cursor]]
+}
+
+// rowByRef returns the row of a session, or nil.
+func (m *Model) rowByRef(ref models.Ref) *row {
+	if i, ok := m.byRef[ref]; ok {
+		return m.rows[i]
+	}
+	return nil
+}
+
+// isVisible reports whether the session passes the current filter.
+func (m *Model) isVisible(ref models.Ref) bool {
+	i, ok := m.byRef[ref]
+	return ok && i < len(m.pos) && m.pos[i] >= 0
+}
+
+// selectRef moves the cursor to the session when it is visible.
+func (m *Model) selectRef(ref models.Ref) bool {
+	i, ok := m.byRef[ref]
+	if !ok || i >= len(m.pos) || m.pos[i] < 0 {
+		return false
+	}
+	m.cursor = int(m.pos[i])
+	m.clampCursor()
+	return true
+}

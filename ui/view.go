@@ -1,0 +1,509 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/signdeck/signdeck/models"
+)
+
+// View renders the whole screen in the alternate screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "signdeck"
+	return v
+}
+
+// render draws the screen as exactly height lines of width cells.
+func (m *Model) render() string {
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	var body string
+	bh := m.bodyHeight()
+	switch m.view {
+	case viewHelp:
+		body = m.renderHelp(w, bh)
+	case viewAccounts:
+		body = m.renderAccounts(w, bh)
+	default:
+		body = m.renderMain(w, bh)
+	}
+	screen := strings.Join([]string{
+		fitLine(m.renderHeader(), w),
+		body,
+		fitLine(m.renderStatus(), w),
+		fitLine(m.renderFooter(), w),
+	}, "\n")
+	if modal := m.renderModal(); modal != "" {
+		screen = overlay(screen, modal, w, h)
+	}
+	return screen
+}
+
+// bodyHeight is the space between the header and the two footer lines.
+func (m *Model) bodyHeight() int { return max(1, m.height-3) }
+
+// tableHeight is the number of data rows the table shows.
+func (m *Model) tableHeight() int {
+	if m.detailOpen && m.width < splitMinWidth {
+		return max(1, m.bodyHeight()-1)
+	}
+	return max(1, m.bodyHeight()-1)
+}
+
+func (m *Model) renderHeader() string {
+	st := m.st
+	parts := []string{st.Header.Render("signdeck")}
+	total := len(m.rows)
+	if len(m.visible) == total {
+		parts = append(parts, fmt.Sprintf("%s sessions", fmtCount(total)))
+	} else {
+		parts = append(parts, fmt.Sprintf("%s of %s sessions", fmtCount(len(m.visible)), fmtCount(total)))
+	}
+	dir := glyphAsc
+	if m.sortDesc {
+		dir = glyphDesc
+	}
+	parts = append(parts, "sort: "+m.sortCol.String()+" "+dir)
+	if m.filterText != "" {
+		parts = append(parts, "filter: "+st.Bold.Render(models.CleanText(m.filterText)))
+	}
+	line := strings.Join(parts, st.HeaderDim.Render(" │ "))
+	if m.opts.Readonly {
+		ro := st.ReadOnly.Render(" READ-ONLY ")
+		gap := m.width - ansi.StringWidth(line) - ansi.StringWidth(ro)
+		if gap > 0 {
+			line += strings.Repeat(" ", gap) + ro
+		} else {
+			line += " " + ro
+		}
+	}
+	return line
+}
+
+// renderStatus is the per-account health, budget, refresh time and marks.
+func (m *Model) renderStatus() string {
+	st := m.st
+	var parts []string
+	for _, a := range m.accts {
+		seg := a.label + " "
+		switch {
+		case a.Provider == nil && a.Err != nil:
+			seg += st.Err.Render(glyphErr) + " " + cleanErr(a.Err)
+		case a.Provider == nil:
+			seg += st.Dim.Render(glyphNoToken + " no token — press " + m.keys.label(actAccounts) + " to log in")
+		case a.loading:
+			seg += m.spin() + " " + fmtCount(a.count)
+		case a.err != nil:
+			seg += fmtCount(a.count) + " " + st.Err.Render(glyphErr)
+		case a.loaded:
+			seg += fmtCount(a.count) + " " + st.OK.Render(glyphOK)
+		default:
+			seg += fmtCount(a.count)
+		}
+		if a.Provider != nil {
+			if b := a.Provider.Budget(); b.Known() {
+				switch {
+				case b.Waiting:
+					seg += " " + st.Warn.Render(glyphWait+" until "+b.Reset.In(m.now().Location()).Format("15:04:05"))
+				case b.Limit > 0 && b.Remaining >= 0:
+					seg += fmt.Sprintf(" %d/%d", b.Remaining, b.Limit)
+				case b.Remaining >= 0:
+					seg += fmt.Sprintf(" %d left", b.Remaining)
+				}
+			}
+		}
+		parts = append(parts, seg)
+	}
+	if !m.lastRefresh.IsZero() {
+		parts = append(parts, "refreshed "+m.lastRefresh.In(m.now().Location()).Format("15:04:05"))
+	}
+	if n := len(m.marks); n > 0 {
+		parts = append(parts, st.Mark.Render(fmt.Sprintf("%s %d marked", glyphMark, n)))
+	}
+	if n := m.inflightCount(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%s %d in flight", m.spin(), n))
+	}
+	if n := len(m.pending); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d awaiting cancel confirmation", n))
+	}
+	return strings.Join(parts, st.HeaderDim.Render(" · "))
+}
+
+func (m *Model) renderFooter() string {
+	st := m.st
+	if m.filtering {
+		line := m.filterInput.View()
+		if m.filterErr != "" {
+			line += "  " + st.Err.Render(glyphErr+" "+m.filterErr)
+		} else {
+			line += "  " + st.Dim.Render("enter apply · esc clear")
+		}
+		return line
+	}
+	if m.fl.text != "" {
+		ls := st.Info
+		switch m.fl.level {
+		case flashOK:
+			ls = st.OK
+		case flashWarn:
+			ls = st.Warn
+		case flashErr:
+			ls = st.Err
+		}
+		return ls.Render(models.CleanText(m.fl.text))
+	}
+	hm := help.New()
+	hm.Styles.ShortKey = st.Key
+	hm.Styles.ShortDesc = st.Desc
+	hm.Styles.ShortSeparator = st.Dim
+	hm.Styles.Ellipsis = st.Dim
+	hm.SetWidth(m.width)
+	switch m.view {
+	case viewAccounts:
+		return hm.ShortHelpView(m.keys.accountsShort())
+	case viewHelp:
+		return hm.ShortHelpView([]key.Binding{fixed("esc/?", "close help")})
+	}
+	return hm.ShortHelpView(m.keys.short())
+}
+
+// column is one table column laid out for the current width.
+type column struct {
+	title string
+	width int
+	sort  sortCol
+	cell  func(m *Model, r *row) string
+}
+
+const gutterW = 2 // cursor glyph and mark glyph
+
+// columns fits the columns to width: low-value columns are dropped first
+// (id, expires, created, signers), then account and status shrink; the
+// title takes the rest.
+func (m *Model) columns(width int) []column {
+	acctW := len("ACCOUNT")
+	for _, a := range m.accts {
+		acctW = max(acctW, ansi.StringWidth(a.label))
+	}
+	acctW = min(acctW, 16)
+	type spec struct {
+		column
+		drop int // drop order: lower goes first; 0 never
+	}
+	specs := []spec{
+		{column{"ACCOUNT", acctW, sortAccount, func(m *Model, r *row) string { return r.acct }}, 0},
+		{column{"TITLE", 0, sortTitle, func(m *Model, r *row) string { return r.title }}, 0},
+		{column{"STATUS", 18, sortStatus, func(m *Model, r *row) string { return statusText(r.s.Status) }}, 0},
+		{column{"SIGNERS", 12, sortSigners, func(m *Model, r *row) string {
+			if r.total < 0 {
+				return "–"
+			}
+			return fmt.Sprintf("%d/%d signed", r.signed, r.total)
+		}}, 4},
+		{column{"CREATED", 12, sortCreated, func(m *Model, r *row) string { return fmtCreated(r.s.CreatedAt, m.now()) }}, 3},
+		{column{"EXPIRES", 10, sortExpires, func(m *Model, r *row) string { return fmtDate(r.s.ExpiresAt, m.now()) }}, 2},
+		{column{"ID", 14, sortID, func(m *Model, r *row) string { return r.id }}, 1},
+	}
+	const titleMin = 16
+	need := func() int {
+		n := gutterW + titleMin
+		for _, s := range specs {
+			if s.title != "TITLE" {
+				n += s.width + 1
+			}
+		}
+		return n
+	}
+	for d := 1; d <= 4 && need() > width; d++ {
+		for i, s := range specs {
+			if s.drop == d {
+				specs = append(specs[:i], specs[i+1:]...)
+				break
+			}
+		}
+	}
+	if over := need() - width; over > 0 {
+		for i := range specs {
+			switch specs[i].title {
+			case "ACCOUNT":
+				cut := min(over, specs[i].width-6)
+				specs[i].width -= cut
+				over -= cut
+			}
+		}
+		for i := range specs {
+			if specs[i].title == "STATUS" && over > 0 {
+				cut := min(over, specs[i].width-10)
+				specs[i].width -= cut
+				over -= cut
+			}
+		}
+	}
+	out := make([]column, len(specs))
+	rest := width - gutterW
+	for i, s := range specs {
+		out[i] = s.column
+		if s.title != "TITLE" {
+			rest -= s.width + 1
+		}
+	}
+	for i := range out {
+		if out[i].title == "TITLE" {
+			out[i].width = max(4, rest)
+		}
+	}
+	return out
+}
+
+// renderTable draws the column header and only the visible window of rows.
+func (m *Model) renderTable(width, height int) string {
+	st := m.st
+	cols := m.columns(width)
+	var b strings.Builder
+	hdr := strings.Repeat(" ", gutterW)
+	for i, c := range cols {
+		t := c.title
+		if c.sort == m.sortCol {
+			if m.sortDesc {
+				t += " " + glyphDesc
+			} else {
+				t += " " + glyphAsc
+			}
+		}
+		if i > 0 {
+			hdr += " "
+		}
+		hdr += pad(t, c.width)
+	}
+	b.WriteString(st.ColHeader.Render(fitLine(hdr, width)))
+	rowsH := height - 1
+	if len(m.visible) == 0 {
+		msg := "No sessions."
+		switch {
+		case len(m.rows) > 0:
+			msg = "No session matches the filter. Press esc to clear it."
+		case m.anyLoading():
+			msg = m.spin() + " Loading sessions…"
+		case !m.anyProvider():
+			msg = "No account has a token. Press " + m.keys.label(actAccounts) + " to open accounts and log in."
+		}
+		b.WriteString("\n")
+		b.WriteString(fitBlock("  "+msg, width, rowsH))
+		return b.String()
+	}
+	end := min(len(m.visible), m.offset+rowsH)
+	n := 0
+	for p := m.offset; p < end; p++ {
+		r := m.rows[m.visible[p]]
+		isCur := p == m.cursor
+		_, marked := m.marks[r.s.Ref]
+		var line strings.Builder
+		if isCur {
+			line.WriteString(glyphCursor)
+		} else {
+			line.WriteString(" ")
+		}
+		if marked {
+			if isCur {
+				line.WriteString(glyphMark)
+			} else {
+				line.WriteString(st.Mark.Render(glyphMark))
+			}
+		} else {
+			line.WriteString(" ")
+		}
+		for i, c := range cols {
+			if i > 0 {
+				line.WriteString(" ")
+			}
+			cell := pad(c.cell(m, r), c.width)
+			if c.title == "STATUS" && !isCur {
+				cell = st.forStatus(r.s.Status).Render(cell)
+			}
+			line.WriteString(cell)
+		}
+		s := fitLine(line.String(), width)
+		if isCur {
+			s = st.Cursor.Render(ansi.Strip(s))
+		}
+		b.WriteString("\n")
+		b.WriteString(s)
+		n++
+	}
+	for ; n < rowsH; n++ {
+		b.WriteString("\n")
+		b.WriteString(strings.Repeat(" ", width))
+	}
+	return b.String()
+}
+
+func (m *Model) anyLoading() bool {
+	for _, a := range m.accts {
+		if a.loading {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) anyProvider() bool {
+	for _, a := range m.accts {
+		if a.Provider != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// renderMain draws the table, with the detail pane beside it on wide
+// terminals or instead of it on narrow ones.
+func (m *Model) renderMain(w, h int) string {
+	if !m.detailOpen {
+		return m.renderTable(w, h)
+	}
+	if w < splitMinWidth {
+		title := m.st.Title.Render("Detail") + m.st.Dim.Render("  esc/"+m.keys.label(actDetail)+" close · "+
+			m.keys.label(actUp)+"/"+m.keys.label(actDown)+" previous/next session")
+		return fitLine(title, w) + "\n" + m.renderDetail(w, h-1)
+	}
+	tw := w * 55 / 100
+	dw := w - tw
+	left := strings.Split(m.renderTable(tw, h), "\n")
+	right := strings.Split(m.renderDetail(dw-2, h), "\n")
+	var b strings.Builder
+	for i := 0; i < h; i++ {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		l, r := "", ""
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		b.WriteString(fitLine(l, tw))
+		b.WriteString(m.st.Dim.Render("│") + " ")
+		b.WriteString(fitLine(r, dw-2))
+	}
+	return b.String()
+}
+
+// Formatting helpers.
+
+func fmtCreated(t, now time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	t = t.In(now.Location())
+	if t.Year() == now.Year() {
+		return t.Format("Jan 02 15:04")
+	}
+	return t.Format("2006-01-02")
+}
+
+func fmtDate(t, now time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	t = t.In(now.Location())
+	if t.Year() == now.Year() {
+		return t.Format("Jan 02")
+	}
+	return t.Format("2006-01-02")
+}
+
+func fmtTimeLong(t, now time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.In(now.Location()).Format("2006-01-02 15:04")
+}
+
+func fmtTimeShort(t, now time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.In(now.Location()).Format("01-02 15:04")
+}
+
+// pad truncates s to w cells (with "…") and pads it with spaces. It
+// measures display width, so wide runes count double.
+func pad(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) > w {
+		s = ansi.Truncate(s, w, ellipsis)
+	}
+	if n := w - ansi.StringWidth(s); n > 0 {
+		s += strings.Repeat(" ", n)
+	}
+	return s
+}
+
+// fitLine makes a (possibly styled) line exactly w cells wide.
+func fitLine(s string, w int) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		return ansi.Truncate(s, w, ellipsis)
+	}
+	return s + strings.Repeat(" ", w-sw)
+}
+
+// fitBlock makes text exactly h lines of w cells.
+func fitBlock(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	for i, l := range lines {
+		lines[i] = fitLine(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// overlay draws fg centred on top of bg.
+func overlay(bg, fg string, w, h int) string {
+	bl := strings.Split(bg, "\n")
+	for len(bl) < h {
+		bl = append(bl, strings.Repeat(" ", w))
+	}
+	fl := strings.Split(fg, "\n")
+	fw := 0
+	for _, l := range fl {
+		fw = max(fw, ansi.StringWidth(l))
+	}
+	fw = min(fw, w)
+	if len(fl) > h {
+		fl = fl[:h]
+	}
+	x := max(0, (w-fw)/2)
+	y := max(0, (h-len(fl))/2)
+	for i, l := range fl {
+		row := bl[y+i]
+		left := ansi.Truncate(row, x, "")
+		if lw := ansi.StringWidth(left); lw < x {
+			left += strings.Repeat(" ", x-lw)
+		}
+		right := ansi.TruncateLeft(row, x+fw, "")
+		bl[y+i] = left + "\x1b[m" + fitLine(l, fw) + "\x1b[m" + right
+	}
+	return strings.Join(bl, "\n")
+}
