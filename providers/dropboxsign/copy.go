@@ -1,0 +1,467 @@
+package dropboxsign
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
+)
+
+var opIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{8,100}$`)
+
+// NewOperationID returns a fresh operation id: "sdop" and 26 hex digits,
+// letters and digits only so the vendor's search tokenizes it as one term.
+func NewOperationID() string {
+	var b [13]byte
+	_, _ = rand.Read(b[:])
+	return "sdop" + hex.EncodeToString(b[:])
+}
+
+func jsonBody(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// invalid wraps validation problems as ErrInvalid naming the first field.
+func (c *Client) invalid(op string, err error) *providers.Error {
+	e := c.errorf(providers.ErrInvalid, op, "%s", err.Error())
+	var ve models.ValidationErrors
+	var fe *models.FieldError
+	switch {
+	case errors.As(err, &ve) && len(ve) > 0:
+		e.Path = ve[0].Path
+	case errors.As(err, &fe):
+		e.Path = fe.Path
+	}
+	e.Err = err
+	return e
+}
+
+// Copy sends a new signature request from spec: send_with_template with
+// the source's templates when it used any (signers by role), else send
+// with the source's current PDF (files_as_file_url) in file_urls. The new
+// request's metadata carries signdeck_source and signdeck_op.
+//
+// The send is never retried blindly. When its outcome is unknown (timeout,
+// reset, 5xx, unreadable answer) Copy searches for the operation id and
+// returns the request it finds with Recovered set; if it finds none, the
+// error wraps ErrAmbiguous and the result still carries the OperationID:
+// calling Copy again with spec.OperationID set to it is safe, because a
+// Copy given an operation id first searches for it and sends only when no
+// request carries it.
+func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.CopyResult, error) {
+	op := "copy " + spec.Source.ID
+	if err := spec.Validate(c.Capabilities().Limits); err != nil {
+		return providers.CopyResult{}, c.invalid(op, err)
+	}
+	if spec.Source.Account != c.cfg.Account {
+		return providers.CopyResult{}, c.invalid(op, &models.FieldError{Path: "source",
+			Msg: fmt.Sprintf("belongs to account %q, not %q", spec.Source.Account, c.cfg.Account)})
+	}
+	opID := spec.OperationID
+	given := opID != ""
+	if !given {
+		opID = NewOperationID()
+	} else if !opIDRE.MatchString(opID) {
+		return providers.CopyResult{}, c.invalid(op, &models.FieldError{Path: "operation_id",
+			Msg: "must be 8 to 100 letters, digits, '.', '_' or '-'"})
+	}
+	res := providers.CopyResult{OperationID: opID}
+
+	if given {
+		// A retry: the earlier attempt may have created the request.
+		s, found, err := c.findOperation(ctx, opID)
+		if err != nil {
+			e := c.errorf(kindOf(err), op, "could not check whether operation %s already created a request, so nothing was sent: %s", opID, err.Error())
+			e.Err = err
+			return res, e
+		}
+		if found {
+			s.Warnings = append(s.Warnings, "operation "+opID+" had already created this request; nothing was sent again")
+			res.Session, res.Recovered = s, true
+			c.cancelOriginal(ctx, spec, &res)
+			return res, nil
+		}
+	}
+
+	src, _, err := c.getRaw(ctx, op, spec.Source.ID)
+	if err != nil {
+		return res, err
+	}
+	if st := c.toSession(src, nil).Status; !st.Copyable() {
+		return res, c.errorf(providers.ErrInvalid, op, "a %s request cannot be copied", st.Label())
+	}
+
+	meta, warnings := copyMetadata(src.Metadata, src.SignatureRequestID, opID)
+	testMode := src.TestMode
+	if c.cfg.TestMode {
+		testMode = true
+	}
+	if spec.Options.TestMode != nil {
+		testMode = *spec.Options.TestMode
+	}
+	title := src.Title
+	if title == "" {
+		title = src.OriginalTitle
+	}
+	if spec.Title != nil {
+		title = strings.TrimSpace(*spec.Title)
+	}
+	subject, message := deref(src.Subject), deref(src.Message)
+	if spec.Subject != nil {
+		subject = *spec.Subject
+	}
+	if spec.Message != nil {
+		message = *spec.Message
+	}
+
+	var path string
+	var body []byte
+	if len(src.TemplateIDs) > 0 {
+		signers, err := c.templateSigners(op, src, spec.Signers)
+		if err != nil {
+			return res, err
+		}
+		if len(src.CCEmailAddresses) > 0 {
+			warnings = append(warnings, fmt.Sprintf("%d CC address(es) not carried: send_with_template takes CCs by template role, which Dropbox Sign does not report", len(src.CCEmailAddresses)))
+		}
+		var fields []customField
+		for _, f := range src.CustomFields {
+			var v string
+			if f.Name != "" && json.Unmarshal(f.Value, &v) == nil && v != "" {
+				fields = append(fields, customField{Name: f.Name, Value: v})
+			}
+		}
+		path = "signature_request/send_with_template"
+		body, err = jsonBody(sendWithTemplateRequest{TemplateIDs: src.TemplateIDs, Signers: signers,
+			CustomFields: fields, Title: title, Subject: subject, Message: message, Metadata: meta, TestMode: testMode})
+		if err != nil {
+			return res, c.errorf(providers.ErrInvalid, op, "%s", err.Error())
+		}
+	} else {
+		fileURL, err := c.fileURL(ctx, op, src.SignatureRequestID)
+		if err != nil {
+			return res, err
+		}
+		path = "signature_request/send"
+		body, err = jsonBody(sendRequest{FileURLs: []string{fileURL}, Signers: sendSigners(spec.Signers),
+			Title: title, Subject: subject, Message: message, Metadata: meta,
+			CCEmailAddresses: src.CCEmailAddresses, TestMode: testMode})
+		if err != nil {
+			return res, c.errorf(providers.ErrInvalid, op, "%s", err.Error())
+		}
+	}
+
+	s, recovered, err := c.send(ctx, op, path, body, opID)
+	if err != nil {
+		return res, err
+	}
+	s.Warnings = append(s.Warnings, warnings...)
+	res.Session, res.Recovered = s, recovered
+	c.cancelOriginal(ctx, spec, &res)
+	return res, nil
+}
+
+func kindOf(err error) error {
+	for _, k := range []error{providers.ErrUnauthorized, providers.ErrNotFound, providers.ErrGone,
+		providers.ErrRateLimited, providers.ErrConflict, providers.ErrInvalid, providers.ErrUnavailable,
+		providers.ErrAmbiguous, providers.ErrResponse} {
+		if errors.Is(err, k) {
+			return k
+		}
+	}
+	return providers.ErrProvider
+}
+
+func (c *Client) cancelOriginal(ctx context.Context, spec models.CopySpec, res *providers.CopyResult) {
+	if !spec.Options.CancelOriginal {
+		return
+	}
+	r, err := c.Cancel(ctx, spec.Source.ID)
+	if err != nil {
+		res.OriginalCancelErr = err
+		return
+	}
+	res.OriginalCanceled = &r
+}
+
+// send posts a new request once and resolves an unknown outcome by
+// searching for the operation id.
+func (c *Client) send(ctx context.Context, op, path string, body []byte, opID string) (models.Session, bool, error) {
+	req := c.request(http.MethodPost, path, op)
+	req.Body, req.ContentType = body, "application/json"
+	// The vendor answers 429 before executing the call.
+	req.Retry429 = true
+	var gr getResponse
+	resp, err := c.call(ctx, req, &gr)
+	if err == nil && gr.SignatureRequest != nil && gr.SignatureRequest.SignatureRequestID != "" {
+		return c.toSession(gr.SignatureRequest, gr.Warnings), false, nil
+	}
+	var cause error
+	switch {
+	case err == nil:
+		cause = c.errorf(providers.ErrResponse, op, "the answer has no signature_request")
+	case ctx.Err() != nil:
+		e := c.errorf(providers.ErrAmbiguous, op,
+			"interrupted while sending (%v): the send may or may not have happened; signdeck could not search for operation %s; retrying with the same operation id is the safe path",
+			ctx.Err(), opID)
+		e.Err = err
+		return models.Session{}, false, e
+	case isAmbiguous(err), errors.Is(err, providers.ErrResponse),
+		resp != nil && resp.Status >= 500:
+		cause = err
+	default:
+		// A definite refusal (4xx), or a failure before anything was sent.
+		return models.Session{}, false, err
+	}
+	c.log.Warn("dropboxsign send outcome unknown; searching for the operation id",
+		"account", c.cfg.Account, "op", op, "operation_id", opID, "error", c.http.Redact(cause.Error()))
+	return c.recoverSend(ctx, op, opID, cause)
+}
+
+// recoverSend looks for the request an ambiguous send may have created.
+func (c *Client) recoverSend(ctx context.Context, op, opID string, cause error) (models.Session, bool, error) {
+	deadline := time.Now().Add(c.cfg.RecoverWait)
+	delay := 250 * time.Millisecond
+	var searchErr error
+	for {
+		s, found, err := c.findOperation(ctx, opID)
+		if err == nil && found {
+			s.Warnings = append(s.Warnings, "the send's answer was lost ("+c.http.Redact(cause.Error())+
+				"); signdeck found the new request by its operation id "+opID+" and did not send again")
+			return s, true, nil
+		}
+		searchErr = err
+		if ctx.Err() != nil || c.cfg.RecoverWait < 0 || time.Now().Add(delay).After(deadline) {
+			break
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+		delay *= 2
+	}
+	searched := "signdeck searched for operation id " + opID + " and found nothing"
+	if searchErr != nil {
+		searched = "signdeck tried to search for operation id " + opID + " but the search failed (" + c.http.Redact(searchErr.Error()) + ")"
+	}
+	e := c.errorf(providers.ErrAmbiguous, op,
+		"the send may or may not have happened (%s); %s; retrying the copy with the same operation id is the safe path: it searches again before sending",
+		c.http.Redact(cause.Error()), searched)
+	e.Err = cause
+	return models.Session{}, false, e
+}
+
+// findOperation searches for the request whose metadata carries opID
+// (query "metadata:OPID", reference §2.1).
+func (c *Client) findOperation(ctx context.Context, opID string) (models.Session, bool, error) {
+	var found []models.Session
+	err := c.List(ctx, providers.ListQuery{Text: "metadata:" + opID, MaxPages: 3}, func(p providers.Page) error {
+		for _, s := range p.Sessions {
+			if s.Metadata[MetaOperation] == opID {
+				found = append(found, s)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return models.Session{}, false, err
+	}
+	if len(found) == 0 {
+		return models.Session{}, false, nil
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].CreatedAt.After(found[j].CreatedAt) })
+	s := found[0]
+	if len(found) > 1 {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%d requests carry operation id %s; showing the newest", len(found), opID))
+	}
+	return s, true, nil
+}
+
+// fileURL asks for a pre-signed URL of the source's current PDF.
+func (c *Client) fileURL(ctx context.Context, op, id string) (string, error) {
+	req := c.request(http.MethodGet, "signature_request/files_as_file_url/"+url.PathEscape(id), op)
+	var fr fileResponse
+	if _, err := c.call(ctx, req, &fr); err != nil {
+		var pe *providers.Error
+		if errors.As(err, &pe) {
+			switch pe.Status {
+			case http.StatusConflict:
+				pe.Kind = providers.ErrConflict
+				pe.Message = "the source's files are not ready yet, try again in a moment (" + pe.Message + ")"
+			case http.StatusUnprocessableEntity:
+				pe.Kind = providers.ErrInvalid
+				pe.Message = "cannot copy: Dropbox Sign cannot provide this request's files, as for a request in an error state (" + pe.Message + ")"
+			}
+		}
+		return "", err
+	}
+	if fr.FileURL == "" {
+		return "", c.errorf(providers.ErrResponse, op, "files_as_file_url returned no file_url")
+	}
+	return fr.FileURL, nil
+}
+
+// sendSigners lists signers for a send. Orders are sent only when they
+// differ (sequential signing), renumbered 0, 1, 2, ... in their order.
+func sendSigners(in []models.CopySigner) []sendSigner {
+	out := make([]sendSigner, len(in))
+	ordered := false
+	for i, s := range in {
+		out[i] = sendSigner{Name: s.FullName(), EmailAddress: strings.TrimSpace(s.Email)}
+		if s.Order != in[0].Order {
+			ordered = true
+		}
+	}
+	if !ordered {
+		return out
+	}
+	idx := make([]int, len(in))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return in[idx[a]].Order < in[idx[b]].Order })
+	for rank, i := range idx {
+		r := rank
+		out[i].Order = &r
+	}
+	return out
+}
+
+// templateSigners assigns the spec's signers to the template roles of the
+// source. Every role needs exactly one signer.
+func (c *Client) templateSigners(op string, src *signatureRequest, in []models.CopySigner) ([]templateSigner, error) {
+	var roles []string
+	roleOf := map[string]string{}
+	for _, g := range src.Signatures {
+		r := deref(g.SignerRole)
+		if r != "" && !contains(roles, r) {
+			roles = append(roles, r)
+		}
+		roleOf[g.SignatureID] = r
+	}
+	if len(roles) == 0 {
+		return nil, c.invalid(op, &models.FieldError{Path: "signers",
+			Msg: "the source was sent from a template but Dropbox Sign reports no signer roles, so the signers cannot be matched to the template"})
+	}
+	var errs models.ValidationErrors
+	add := func(path, format string, args ...any) {
+		errs = append(errs, &models.FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
+	}
+	taken := map[string]int{}
+	out := make([]templateSigner, 0, len(in))
+	for i, s := range in {
+		p := fmt.Sprintf("signers[%d].role", i)
+		role := strings.TrimSpace(s.Role)
+		if role == "" && s.ID != "" {
+			role = roleOf[s.ID]
+		}
+		switch {
+		case role == "":
+			add(p, "is empty: the template's roles are %s", quoteList(roles))
+			continue
+		case !contains(roles, role):
+			add(p, "%q is not a role of the template (roles: %s; roles are case-sensitive)", role, quoteList(roles))
+			continue
+		}
+		if j, dup := taken[role]; dup {
+			add(p, "role %q is already taken by signers[%d]", role, j)
+			continue
+		}
+		taken[role] = i
+		out = append(out, templateSigner{Role: role, Name: s.FullName(), EmailAddress: strings.TrimSpace(s.Email)})
+	}
+	for _, r := range roles {
+		if _, ok := taken[r]; !ok {
+			add("signers", "role %q has no signer", r)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, c.invalid(op, errs)
+	}
+	return out, nil
+}
+
+func quoteList(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// copyMetadata carries the source's metadata into the copy within the
+// vendor's limits (10 keys, keys up to 40 characters, values up to 1000),
+// keeping two keys for signdeck_source and signdeck_op. What it drops or
+// trims is reported as warnings.
+func copyMetadata(src map[string]json.RawMessage, sourceID, opID string) (map[string]any, []string) {
+	out := map[string]any{}
+	var warns, dropped []string
+	room := MaxMetadataKeys - 2
+	for _, k := range sortedKeys(src) {
+		if k == MetaSource || k == MetaOperation {
+			continue // replaced by this copy's own
+		}
+		if utf8.RuneCountInString(k) > MaxMetadataKeyLen {
+			warns = append(warns, fmt.Sprintf("metadata key %q dropped: keys may be at most %d characters", models.CleanText(k), MaxMetadataKeyLen))
+			continue
+		}
+		if room == 0 {
+			dropped = append(dropped, fmt.Sprintf("%q", models.CleanText(k)))
+			continue
+		}
+		v := bytes.TrimSpace(src[k])
+		if len(v) == 0 || bytes.Equal(v, []byte("null")) {
+			continue
+		}
+		if v[0] == '"' {
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				continue
+			}
+			if utf8.RuneCountInString(s) > MaxMetadataValue {
+				s = string([]rune(s)[:MaxMetadataValue])
+				warns = append(warns, fmt.Sprintf("metadata %q trimmed to %d characters", models.CleanText(k), MaxMetadataValue))
+			}
+			out[k] = s
+		} else {
+			var buf bytes.Buffer
+			if json.Compact(&buf, v) != nil {
+				continue
+			}
+			if utf8.RuneCount(buf.Bytes()) > MaxMetadataValue {
+				warns = append(warns, fmt.Sprintf("metadata %q dropped: its value is longer than %d characters", models.CleanText(k), MaxMetadataValue))
+				continue
+			}
+			out[k] = json.RawMessage(buf.Bytes())
+		}
+		room--
+	}
+	if len(dropped) > 0 {
+		warns = append(warns, fmt.Sprintf("metadata %s dropped: Dropbox Sign allows %d keys and signdeck needs 2 (%s, %s)",
+			strings.Join(dropped, ", "), MaxMetadataKeys, MetaSource, MetaOperation))
+	}
+	out[MetaSource] = sourceID
+	out[MetaOperation] = opID
+	return out, warns
+}
