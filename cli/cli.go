@@ -1,0 +1,304 @@
+// Package cli is signdeck's command line: the cobra command tree, the
+// provider factory, token resolution, and the scriptable subcommands
+// (list, show, cancel, copy, auth, sandbox, demo, version). Main runs it
+// in-process with the given streams so tests can drive it with buffers.
+//
+// Exit codes:
+//
+//	0  success
+//	1  an operation failed (a provider call, a missing token, a copy that
+//	   was not sent, a cancel that was not confirmed in time, ...)
+//	2  usage or config error: bad flags or arguments, unknown account, bad
+//	   session reference, config file problems, a copy spec that fails
+//	   validation, or a confirmation that cannot be asked because stdin is
+//	   not a terminal
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signdeck/signdeck/audit"
+	"github.com/signdeck/signdeck/config"
+	"github.com/signdeck/signdeck/keyring"
+	"github.com/signdeck/signdeck/providers"
+	"github.com/signdeck/signdeck/ui"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// Version is signdeck's version; release builds set it with
+// -ldflags "-X github.com/signdeck/signdeck/cli.Version=v1.2.3".
+var Version = "dev"
+
+// Commit is the VCS revision; builds may set it with -ldflags like Version.
+// When empty, the revision recorded by the Go toolchain is used.
+var Commit = ""
+
+// keyringTimeout bounds each OS keyring call.
+const keyringTimeout = 5 * time.Second
+
+// Main runs signdeck with args (without the program name) and returns the
+// process exit code. SIGINT and SIGTERM cancel the running command.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	providers.Version = Version
+	return newApp(stdin, stdout, stderr).run(ctx, args)
+}
+
+// app holds one invocation's streams, flags, hooks and lazily opened
+// resources (config, keyring, log file, audit log).
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	// Hooks; newApp sets the real ones and tests replace them.
+	lookupEnv  func(string) (string, bool)
+	newStore   func() keyring.Store // the token store (OS keyring)
+	isTerminal func(any) bool       // whether a stream is a terminal
+	readSecret func(fd int) ([]byte, error)
+	runUI      func(context.Context, ui.Options) error
+	now        func() time.Time
+	// pollFirstD and pollMaxD pace `cancel --wait` (0: defaults).
+	pollFirstD, pollMaxD time.Duration
+
+	// Global flags.
+	configFlag string
+	debug      bool
+	readonly   bool
+
+	// Lazily opened.
+	cfg       *config.Config
+	storeOnce sync.Once
+	store     keyring.Store
+	logOnce   sync.Once
+	logger    *slog.Logger
+	logFile   *os.File
+	logErr    error
+	audit     *audit.Logger
+	auditErr  error
+	auditOpen bool
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	return &app{
+		stdin:      stdin,
+		stdout:     stdout,
+		stderr:     stderr,
+		lookupEnv:  os.LookupEnv,
+		newStore:   func() keyring.Store { return keyring.NewOS(keyringTimeout) },
+		isTerminal: isTerminal,
+		readSecret: readPassword,
+		runUI:      ui.Run,
+		now:        time.Now,
+	}
+}
+
+// run executes one command line and returns the exit code.
+func (a *app) run(ctx context.Context, args []string) int {
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	err := root.ExecuteContext(ctx)
+	a.close()
+	return a.report(err)
+}
+
+// report prints err (if any) on stderr and maps it to an exit code.
+func (a *app) report(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if !ee.silent && ee.err != nil {
+			a.printErr(ee.err)
+		}
+		if ee.hint != "" {
+			fmt.Fprintln(a.stderr, ee.hint)
+		}
+		return ee.code
+	}
+	a.printErr(err)
+	return ExitFailure
+}
+
+func (a *app) printErr(err error) {
+	fmt.Fprintf(a.stderr, "signdeck: %s\n", strings.TrimRight(err.Error(), "\n"))
+}
+
+// close releases the log file and the audit log.
+func (a *app) close() {
+	if a.audit != nil {
+		a.audit.Close()
+	}
+	if a.logFile != nil {
+		a.logFile.Close()
+	}
+}
+
+// exitError carries an exit code. silent errors have been printed already.
+type exitError struct {
+	code   int
+	err    error
+	hint   string
+	silent bool
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErrorf returns an exit-2 error.
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// usageError wraps err as an exit-2 error.
+func usageError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	return &exitError{code: ExitUsage, err: err}
+}
+
+// errFailed reports that some items failed; their reasons have been
+// printed already.
+var errFailed = &exitError{code: ExitFailure, silent: true}
+
+// rootCmd builds the command tree.
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "signdeck",
+		Short: "Triage e-signature sessions across Dropbox Sign and Constellation1",
+		Long: `signdeck is a keyboard-driven dashboard for e-signature sessions across
+providers (Dropbox Sign, Constellation1). Run it without a command to open
+the dashboard; the commands below script the same operations.
+
+Tokens come from SIGNDECK_TOKEN_<ACCOUNT> or the OS keyring
+(signdeck auth login ACCOUNT); they never go in the config file.
+
+Exit codes: 0 success, 1 an operation failed, 2 usage or config error.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          noArgs,
+		RunE:          a.runDashboard,
+	}
+	root.SuggestionsMinimumDistance = 2
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{code: ExitUsage, err: err, hint: fmt.Sprintf("Run '%s --help' for usage.", c.CommandPath())}
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configFlag, "config", "", "config file (default $SIGNDECK_CONFIG or $XDG_CONFIG_HOME/signdeck/config.yaml)")
+	pf.BoolVar(&a.debug, "debug", false, "log debug detail to the log file ($XDG_STATE_HOME/signdeck/signdeck.log)")
+	pf.BoolVar(&a.readonly, "readonly", false, "refuse every action that changes a session (also ui.readonly in the config)")
+
+	root.AddCommand(
+		a.listCmd(),
+		a.showCmd(),
+		a.cancelCmd(),
+		a.copyCmd(),
+		a.authCmd(),
+		a.versionCmd(),
+		a.sandboxCmd(),
+		a.demoCmd(),
+	)
+	return root
+}
+
+// noArgs rejects positional arguments as an unknown command (exit 2).
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return &exitError{code: ExitUsage, err: errors.New(msg), hint: fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath())}
+}
+
+// usageArgs makes a cobra argument validator's errors exit 2.
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return &exitError{code: ExitUsage, err: err, hint: fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath())}
+		}
+		return nil
+	}
+}
+
+// loadConfig reads the config file once. A missing file gives the
+// first-run hint; any config problem exits 2.
+func (a *app) loadConfig() (*config.Config, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	cfg, err := config.Load(a.configFlag)
+	if err != nil {
+		if errors.Is(err, config.ErrNotFound) {
+			return nil, &exitError{code: ExitUsage, err: err}
+		}
+		return nil, &exitError{code: ExitUsage, err: fmt.Errorf("config: %w", err)}
+	}
+	a.cfg = cfg
+	return cfg, nil
+}
+
+// account returns the configured account name, or an exit-2 error that
+// lists the configured ones.
+func (a *app) account(cfg *config.Config, name string) (config.Account, error) {
+	if acct, ok := cfg.Account(name); ok {
+		return acct, nil
+	}
+	names := cfg.AccountNames()
+	if len(names) == 0 {
+		return config.Account{}, usageErrorf("unknown account %q: %s configures no accounts", clean(name), cfg.Path)
+	}
+	return config.Account{}, usageErrorf("unknown account %q (configured: %s)", clean(name), strings.Join(names, ", "))
+}
+
+// isReadonly reports whether --readonly or ui.readonly forbids changes.
+func (a *app) isReadonly(cfg *config.Config) bool {
+	return a.readonly || (cfg != nil && cfg.UI.Readonly)
+}
+
+func (a *app) refuseReadonly(cfg *config.Config, verb string) error {
+	if a.isReadonly(cfg) {
+		return usageErrorf("refusing to %s: read-only mode (--readonly or ui.readonly in %s)", verb, cfg.Path)
+	}
+	return nil
+}
+
+func (a *app) getenv(name string) string {
+	v, _ := a.lookupEnv(name)
+	return v
+}

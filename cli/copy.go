@@ -1,0 +1,377 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signdeck/signdeck/audit"
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
+)
+
+func (a *app) copyCmd() *cobra.Command {
+	var o copyOpts
+	cmd := &cobra.Command{
+		Use:   "copy ACCOUNT/ID",
+		Short: "Send a copy of a session with an edited signer list",
+		Long: `Send a new session copied from ACCOUNT/ID. Without --signer the source's
+signers are kept; with --signer the flags are the new signer list, in
+signing order ("Name <email>", repeatable). A --signer whose email matches
+a source signer keeps that signer's role.
+
+The signer diff is printed before anything is sent, and you are asked to
+confirm unless --yes is given (when stdin is not a terminal signdeck
+refuses with exit 2 instead). A copy that fails the provider's limits is
+not sent: each field's problem is printed and the exit status is 2.
+
+Provider options: --test-mode (Dropbox Sign), --retain-fields and
+--transaction (Constellation1), --cancel-original (both).
+
+If the send fails with an unknown outcome, signdeck prints the copy's
+operation id; running the same command again with --operation-id ID
+looks for the copy first and sends only if it does not exist.`,
+		Example: `  signdeck copy acme/fa5c8a0b0f49 --signer "Ana Lima <ana@example.com>" --signer "Bob Roy <bob@example.com>"
+  signdeck copy c1-prod/123456 --title "Lease (corrected)" --cancel-original --yes --json`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.changed = func(name string) bool { return cmd.Flags().Changed(name) }
+			return a.copy(cmd.Context(), args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.signers, "signer", nil, `a signer of the copy, "Name <email>" (repeatable, in signing order; default: the source's signers)`)
+	f.StringVar(&o.title, "title", "", "title of the copy (default: the source's)")
+	f.StringVar(&o.subject, "subject", "", "email subject of the copy (default: the source's)")
+	f.StringVar(&o.message, "message", "", "message to the signers (default: the source's)")
+	f.BoolVar(&o.testMode, "test-mode", false, "send as a test request (Dropbox Sign; default: the account's test_mode)")
+	f.BoolVar(&o.cancelOriginal, "cancel-original", false, "cancel the source once the copy exists")
+	f.BoolVar(&o.retainFields, "retain-fields", true, "keep the placed fields (Constellation1)")
+	f.StringVar(&o.transaction, "transaction", "", "put the copy in this transaction (Constellation1; default: the source's)")
+	f.StringVar(&o.operationID, "operation-id", "", "resume a copy whose outcome was unknown (the id signdeck printed)")
+	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
+	f.BoolVar(&o.json, "json", false, "print the new session as JSON")
+	return cmd
+}
+
+type copyOpts struct {
+	signers                  []string
+	title, subject, message  string
+	testMode, cancelOriginal bool
+	retainFields             bool
+	transaction, operationID string
+	yes, json                bool
+	changed                  func(flag string) bool
+}
+
+// copyOptionFlags maps the provider's copy options to their flags.
+var copyOptionFlags = []struct{ option, flag string }{
+	{"test_mode", "test-mode"},
+	{"cancel_original", "cancel-original"},
+	{"retain_fields", "retain-fields"},
+	{"transaction_id", "transaction"},
+}
+
+func (a *app) copy(ctx context.Context, arg string, o copyOpts) error {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	ref, acct, err := a.resolveRef(cfg, arg)
+	if err != nil {
+		return err
+	}
+	var given []models.CopySigner
+	for i, s := range o.signers {
+		g, err := models.ParseSignerArg(s)
+		if err != nil {
+			return usageErrorf("--signer #%d: %v", i+1, err)
+		}
+		given = append(given, g)
+	}
+	if err := a.refuseReadonly(cfg, "copy"); err != nil {
+		return err
+	}
+	if err := a.needConfirmation(o.yes, "copy"); err != nil {
+		return err
+	}
+
+	p, err := a.providerFor(ctx, acct)
+	if err != nil {
+		return err
+	}
+	caps := p.Capabilities()
+	if !caps.Copy {
+		return usageErrorf("%s sessions cannot be copied", acct.Provider.Label())
+	}
+	for _, of := range copyOptionFlags {
+		if o.changed(of.flag) && !slices.Contains(caps.CopyOptions, of.option) {
+			return usageErrorf("--%s is not a %s option (account %s)", of.flag, acct.Provider.Label(), acct.Name)
+		}
+	}
+
+	src, err := p.Get(ctx, ref.ID)
+	if err != nil {
+		return err
+	}
+	if !src.Status.Copyable() {
+		return fmt.Errorf("cannot copy %s: the session is %s", clean(ref.String()), src.Status.Label())
+	}
+
+	spec := models.CopySpec{
+		Source:      ref,
+		OperationID: strings.TrimSpace(o.operationID),
+		Options: models.CopyOptions{
+			CancelOriginal: o.cancelOriginal,
+			RetainFields:   o.retainFields,
+			TransactionID:  strings.TrimSpace(o.transaction),
+		},
+	}
+	if len(given) > 0 {
+		spec.Signers = matchSigners(src.Signers, given)
+	} else {
+		spec.Signers = models.CopySignersFrom(&src)
+	}
+	if o.changed("title") {
+		spec.Title = &o.title
+	}
+	if o.changed("subject") {
+		spec.Subject = &o.subject
+	}
+	if o.changed("message") {
+		spec.Message = &o.message
+	}
+	if o.changed("test-mode") {
+		spec.Options.TestMode = &o.testMode
+	}
+
+	// Show what will be sent (on stderr when stdout carries JSON).
+	out := a.stdout
+	if o.json {
+		out = a.stderr
+	}
+	printCopyPlan(out, &src, &spec)
+
+	if err := spec.Validate(caps.Limits); err != nil {
+		var ve models.ValidationErrors
+		if errors.As(err, &ve) {
+			for _, fe := range ve {
+				fmt.Fprintf(a.stderr, "signdeck: copy: %s\n", clean(describeField(fe, len(given) > 0)))
+			}
+			return &exitError{code: ExitUsage, err: errors.New("copy not sent: fix the problems above")}
+		}
+		return usageError(err)
+	}
+
+	if !o.yes {
+		q := "Send this copy?"
+		if o.cancelOriginal {
+			q = "Send this copy and cancel the original?"
+		}
+		ok, err := a.confirm(q)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errAborted
+		}
+	}
+
+	al := a.auditOrWarn()
+	res, err := p.Copy(ctx, spec)
+	opID := res.OperationID
+	if opID == "" {
+		opID = spec.OperationID
+	}
+	if err != nil {
+		a.auditLog1(al, audit.Event{Action: "copy", Account: acct.Name, Provider: string(acct.Provider),
+			Ref: ref.String(), Title: src.Title, Outcome: "failed", Error: err.Error(), OperationID: opID})
+		if errors.Is(err, providers.ErrAmbiguous) && opID != "" {
+			return &exitError{code: ExitFailure, err: err, hint: fmt.Sprintf(
+				"The copy may or may not have been sent (operation %s). To retry safely, run the same command with --operation-id %s: it looks for the copy first and sends only if none exists.", opID, opID)}
+		}
+		return err
+	}
+	ns := res.Session
+	a.auditLog1(al, audit.Event{Action: "copy", Account: acct.Name, Provider: string(acct.Provider),
+		Ref: ref.String(), NewRef: ns.Ref.String(), Title: ns.Title, Outcome: "ok", Status: string(ns.Status), OperationID: opID})
+
+	var cancelErr error
+	if o.cancelOriginal {
+		ev := audit.Event{Action: "cancel", Account: acct.Name, Provider: string(acct.Provider),
+			Ref: ref.String(), Title: src.Title, OperationID: opID}
+		switch {
+		case res.OriginalCancelErr != nil:
+			ev.Outcome, ev.Error = "failed", res.OriginalCancelErr.Error()
+			cancelErr = res.OriginalCancelErr
+		case res.OriginalCanceled != nil:
+			ev.Status = string(res.OriginalCanceled.Status)
+			ev.Outcome = "ok"
+			if res.OriginalCanceled.Status == models.StatusCancelPending {
+				ev.Outcome = "pending"
+			}
+		default:
+			ev.Outcome, ev.Error = "failed", "the provider did not report the cancel of the original"
+			cancelErr = errors.New(ev.Error)
+		}
+		a.auditLog1(al, ev)
+	}
+
+	if o.json {
+		if err := writeJSON(a.stdout, toSessionJSON(&ns)); err != nil {
+			return err
+		}
+	} else {
+		a.printCopyResult(&ns, &res)
+	}
+	for _, w := range ns.Warnings {
+		fmt.Fprintf(a.stderr, "signdeck: warning: %s\n", clean(w))
+	}
+	if cancelErr != nil {
+		fmt.Fprintf(a.stderr, "signdeck: copy %s was sent, but canceling the original %s failed: %s\n",
+			clean(ns.Ref.String()), clean(ref.String()), clean(cancelErr.Error()))
+		return errFailed
+	}
+	return nil
+}
+
+func (a *app) auditLog1(al *audit.Logger, ev audit.Event) {
+	ev.Via = "cli"
+	if err := al.Log(ev); err != nil {
+		a.log().Warn("audit log write failed", "error", err)
+	}
+}
+
+// matchSigners turns the --signer list into the copy's signers: an entry
+// whose email matches a source signer (case-insensitively, each once)
+// keeps that signer's id and role, and its name unless a new one is given.
+// Order is the position in the list.
+func matchSigners(src []models.Signer, given []models.CopySigner) []models.CopySigner {
+	used := make([]bool, len(src))
+	out := make([]models.CopySigner, len(given))
+	for i, g := range given {
+		g.Order = i
+		for j, s := range src {
+			if used[j] || !strings.EqualFold(strings.TrimSpace(s.Email), strings.TrimSpace(g.Email)) {
+				continue
+			}
+			used[j] = true
+			g.ID, g.Role = s.ID, s.Role
+			if g.Name == "" {
+				g.Name, g.FirstName, g.LastName = s.Name, s.FirstName, s.LastName
+			}
+			break
+		}
+		out[i] = g
+	}
+	return out
+}
+
+// describeField names a validation problem in terms of the flags.
+func describeField(fe *models.FieldError, fromFlags bool) string {
+	path := fe.Path
+	if rest, ok := strings.CutPrefix(path, "signers["); ok {
+		if idx, tail, ok := strings.Cut(rest, "]"); ok {
+			if n, err := strconv.Atoi(idx); err == nil {
+				what := "source signer"
+				if fromFlags {
+					what = "--signer"
+				}
+				if field, ok := strings.CutPrefix(tail, "."); ok {
+					return fmt.Sprintf("%s #%d %s: %s", what, n+1, field, fe.Msg)
+				}
+				return fmt.Sprintf("%s #%d: %s", what, n+1, fe.Msg)
+			}
+		}
+	}
+	switch path {
+	case "title", "subject", "message":
+		return "--" + path + ": " + fe.Msg
+	}
+	return fe.Error()
+}
+
+// signerText is "Name <email>".
+func signerText(name, email string) string {
+	name, email = clean(name), clean(email)
+	if name == "" {
+		return "<" + email + ">"
+	}
+	return name + " <" + email + ">"
+}
+
+// printCopyPlan prints the copy's changes and signer diff.
+func printCopyPlan(w io.Writer, src *models.Session, spec *models.CopySpec) {
+	fmt.Fprintf(w, "Copy of %s %q (%s, %s)\n", clean(src.Ref.String()), clean(src.Title), src.Provider.Label(), src.Status.Label())
+	change := func(label string, p *string, was string) {
+		if p != nil && *p != was {
+			fmt.Fprintf(w, "  %-8s %q (was %q)\n", label+":", clean(*p), clean(was))
+		}
+	}
+	change("title", spec.Title, src.Title)
+	change("subject", spec.Subject, src.Subject)
+	change("message", spec.Message, src.Message)
+	var opts []string
+	if spec.Options.TestMode != nil {
+		opts = append(opts, "test mode "+onOff(*spec.Options.TestMode))
+	}
+	if spec.Options.CancelOriginal {
+		opts = append(opts, "cancel the original once the copy exists")
+	}
+	if spec.Options.TransactionID != "" {
+		opts = append(opts, "transaction "+clean(spec.Options.TransactionID))
+	}
+	if len(opts) > 0 {
+		fmt.Fprintf(w, "  options: %s\n", strings.Join(opts, "; "))
+	}
+	fmt.Fprintln(w, "Signers:")
+	tw := newTable(w)
+	for _, c := range models.DiffSigners(src.Signers, spec.Signers) {
+		switch c.Kind {
+		case "removed":
+			row(tw, "  - removed", "", signerText(c.Before.DisplayName(), c.Before.Email), "")
+		case "added":
+			row(tw, "  + added", strconv.Itoa(c.After.Order+1)+".", signerText(c.After.FullName(), c.After.Email), "")
+		case "changed":
+			row(tw, "  ~ changed", strconv.Itoa(c.After.Order+1)+".", signerText(c.After.FullName(), c.After.Email),
+				"(was "+strconv.Itoa(c.Before.Order+1)+". "+signerText(c.Before.DisplayName(), c.Before.Email)+")")
+		default:
+			row(tw, "  = kept", strconv.Itoa(c.After.Order+1)+".", signerText(c.After.FullName(), c.After.Email), "")
+		}
+	}
+	tw.Flush()
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func (a *app) printCopyResult(ns *models.Session, res *providers.CopyResult) {
+	verb := "sent"
+	if res.Recovered {
+		verb = "found (an earlier attempt had sent it; nothing was sent again)"
+	}
+	fmt.Fprintf(a.stdout, "Copy %s: %s %s\n", verb, clean(ns.Ref.String()), ns.Status.Label())
+	if ns.URL != "" {
+		fmt.Fprintf(a.stdout, "  url: %s\n", clean(ns.URL))
+	}
+	if res.OperationID != "" {
+		fmt.Fprintf(a.stdout, "  operation: %s\n", clean(res.OperationID))
+	}
+	if oc := res.OriginalCanceled; oc != nil {
+		if oc.Status == models.StatusCancelPending {
+			fmt.Fprintf(a.stdout, "  original: cancel requested (the provider confirms it later)\n")
+		} else {
+			fmt.Fprintf(a.stdout, "  original: %s\n", oc.Status.Label())
+		}
+	}
+}

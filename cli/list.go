@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signdeck/signdeck/config"
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
+)
+
+func (a *app) listCmd() *cobra.Command {
+	var accounts, statuses []string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the sessions of every account, newest first",
+		Long: `List the sessions of every configured account (or those named with
+--account), newest first. Accounts are listed concurrently; an account that
+fails is reported on stderr and makes the exit status 1 while the others
+still print.
+
+--status keeps only sessions in the given neutral statuses (repeatable or
+comma-separated; unambiguous prefixes work: awaiting, completed, cancel-p).
+Statuses a provider keeps in a separate view (expired, archived, deleted
+where the provider has such a view) are fetched from it when asked for.
+
+Providers that list summaries (Constellation1) may show no signers here;
+use 'signdeck show ACCOUNT/ID' for the full session.`,
+		Example: `  signdeck list
+  signdeck list --account acme --status awaiting
+  signdeck list --json | jq '.[] | select(.status == "declined") | .ref'`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.list(cmd.Context(), accounts, statuses, asJSON)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVarP(&accounts, "account", "a", nil, "only this account (repeatable)")
+	f.StringSliceVarP(&statuses, "status", "s", nil, "only sessions in this status (repeatable): "+statusNames())
+	f.BoolVar(&asJSON, "json", false, "print a JSON array of sessions")
+	return cmd
+}
+
+func statusNames() string {
+	var out string
+	for i, s := range models.AllStatuses {
+		if i > 0 {
+			out += ", "
+		}
+		out += string(s)
+	}
+	return out
+}
+
+// listResult is one account's part of a list.
+type listResult struct {
+	sessions []models.Session
+	err      error
+}
+
+func (a *app) list(ctx context.Context, accountNames, statusArgs []string, asJSON bool) error {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	want := map[models.Status]bool{}
+	for _, s := range statusArgs {
+		st, err := models.ParseStatus(s)
+		if err != nil {
+			return usageErrorf("--status: %v", err)
+		}
+		want[st] = true
+	}
+	accts, err := a.selectAccounts(cfg, accountNames)
+	if err != nil {
+		return err
+	}
+	if len(accts) == 0 {
+		fmt.Fprintf(a.stderr, "signdeck: %s configures no accounts\n", cfg.Path)
+	}
+
+	results := make([]listResult, len(accts))
+	var wg sync.WaitGroup
+	for i, acct := range accts {
+		wg.Go(func() {
+			s, err := a.listAccount(ctx, acct, want)
+			results[i] = listResult{sessions: s, err: err}
+		})
+	}
+	wg.Wait()
+
+	all := []models.Session{}
+	failed := false
+	for i, r := range results {
+		if r.err != nil {
+			failed = true
+			fmt.Fprintf(a.stderr, "signdeck: list %s: %s\n", accts[i].Name, clean(r.err.Error()))
+			continue
+		}
+		all = append(all, r.sessions...)
+	}
+	sortNewestFirst(all)
+
+	if asJSON {
+		out := make([]sessionJSON, 0, len(all))
+		for i := range all {
+			out = append(out, toSessionJSON(&all[i]))
+		}
+		if err := writeJSON(a.stdout, out); err != nil {
+			return err
+		}
+	} else {
+		a.printSessions(all)
+	}
+	if failed {
+		return errFailed
+	}
+	return nil
+}
+
+// selectAccounts returns the named accounts in the order given (each once),
+// or every account when names is empty.
+func (a *app) selectAccounts(cfg *config.Config, names []string) ([]config.Account, error) {
+	if len(names) == 0 {
+		return cfg.Accounts, nil
+	}
+	var out []config.Account
+	seen := map[string]bool{}
+	for _, n := range names {
+		acct, err := a.account(cfg, n)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, acct)
+		}
+	}
+	return out, nil
+}
+
+// listAccount lists one account, plus the provider's extra views that hold
+// wanted statuses, keeping only wanted statuses (all when want is empty).
+func (a *app) listAccount(ctx context.Context, acct config.Account, want map[models.Status]bool) ([]models.Session, error) {
+	p, err := a.providerFor(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	buckets := []string{""}
+	for _, b := range p.Capabilities().Buckets {
+		if want[models.Status(b)] {
+			buckets = append(buckets, b)
+		}
+	}
+	var out []models.Session
+	seen := map[string]bool{}
+	for _, b := range buckets {
+		err := p.List(ctx, providers.ListQuery{Bucket: b}, func(pg providers.Page) error {
+			for _, s := range pg.Sessions {
+				if len(want) > 0 && !want[s.Status] {
+					continue
+				}
+				if k := s.Ref.Key(); !seen[k] {
+					seen[k] = true
+					out = append(out, s)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// sortNewestFirst orders by creation time, newest first; sessions without
+// one go last; ties by ref.
+func sortNewestFirst(ss []models.Session) {
+	slices.SortStableFunc(ss, func(x, y models.Session) int {
+		switch {
+		case x.CreatedAt.IsZero() && !y.CreatedAt.IsZero():
+			return 1
+		case !x.CreatedAt.IsZero() && y.CreatedAt.IsZero():
+			return -1
+		}
+		if c := y.CreatedAt.Compare(x.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Ref.String(), y.Ref.String())
+	})
+}
+
+// printSessions prints the human table of sessions.
+func (a *app) printSessions(ss []models.Session) {
+	if len(ss) == 0 {
+		fmt.Fprintln(a.stderr, "no sessions")
+		return
+	}
+	color := a.color()
+	tw := newTable(a.stdout)
+	row(tw, "REF", "PROVIDER", paint("STATUS", ansiDefault, color), "SIGNED", "CREATED", "EXPIRES", "TITLE")
+	for i := range ss {
+		s := &ss[i]
+		row(tw, clean(s.Ref.String()), s.Provider.Label(), statusCell(s.Status, color), signedCell(s),
+			humanTime(s.CreatedAt), humanTime(s.ExpiresAt), dash(clean(s.Title)))
+	}
+	tw.Flush()
+}
+
+// signedCell is "signed/total", or "-" for a summary without signers.
+func signedCell(s *models.Session) string {
+	if len(s.Signers) == 0 {
+		return "-"
+	}
+	n, total := s.SignedCount()
+	return strconv.Itoa(n) + "/" + strconv.Itoa(total)
+}

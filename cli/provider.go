@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/signdeck/signdeck/config"
+	"github.com/signdeck/signdeck/keyring"
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
+	"github.com/signdeck/signdeck/providers/constellation"
+	"github.com/signdeck/signdeck/providers/dropboxsign"
+)
+
+// provider builds the client of acct with token. Its logger writes to the
+// log file, never to stdout or stderr.
+func (a *app) provider(acct config.Account, token string) (providers.Provider, error) {
+	switch acct.Provider {
+	case models.DropboxSign:
+		c, err := dropboxsign.New(dropboxsign.Config{
+			Account:  acct.Name,
+			BaseURL:  acct.BaseURL,
+			APIKey:   token,
+			TestMode: acct.TestMode,
+			Team:     acct.Team,
+			Logger:   a.log(),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", acct.Name, err)
+		}
+		return c, nil
+	case models.Constellation1:
+		c, err := constellation.New(constellation.Config{
+			Account:      acct.Name,
+			BaseURL:      acct.BaseURL,
+			APIKey:       token,
+			Username:     acct.Username,
+			Transactions: acct.Transactions,
+			ReturnURL:    acct.ReturnURL,
+			Logger:       a.log(),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", acct.Name, err)
+		}
+		return c, nil
+	}
+	return nil, fmt.Errorf("account %s: unknown provider %q", acct.Name, clean(string(acct.Provider)))
+}
+
+// providerFor resolves acct's token and builds its client. A missing
+// token says how to add one.
+func (a *app) providerFor(ctx context.Context, acct config.Account) (providers.Provider, error) {
+	token, _, err := a.tokens().Get(ctx, acct.Name)
+	if err != nil {
+		if errors.Is(err, keyring.ErrNotFound) {
+			return nil, fmt.Errorf("account %s has no token: set %s or run `signdeck auth login %s`",
+				acct.Name, keyring.EnvName(acct.Name), acct.Name)
+		}
+		return nil, fmt.Errorf("account %s: %w", acct.Name, err)
+	}
+	return a.provider(acct, token)
+}

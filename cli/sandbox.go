@@ -1,0 +1,257 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signdeck/signdeck/audit"
+	"github.com/signdeck/signdeck/config"
+	"github.com/signdeck/signdeck/keyring"
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers/constellation/constellationtest"
+	"github.com/signdeck/signdeck/providers/dropboxsign/dropboxsigntest"
+)
+
+// The sandbox's and the demo's accounts and token.
+const (
+	sandboxDropboxSign    = "demo-dropboxsign"
+	sandboxConstellation1 = "demo-constellation1"
+	sandboxToken          = "sandbox-token"
+	defaultSandboxSize    = 40
+	defaultSandboxSeed    = 1
+	// demoCancelDelay is how long the demo's Dropbox Sign emulator takes to
+	// confirm a cancel, so that the confirmation shows within seconds.
+	demoCancelDelay = 3 * time.Second
+)
+
+// emuOpts configure the emulators.
+type emuOpts struct {
+	size              int
+	seed              int64
+	dropboxSignAddr   string
+	constellationAddr string
+	cancelDelay       time.Duration
+}
+
+// emulators are in-process emulators of both providers.
+type emulators struct {
+	dbx *dropboxsigntest.Server
+	c1  *constellationtest.Server
+}
+
+func startEmulators(o emuOpts) (*emulators, error) {
+	if o.dropboxSignAddr == "" {
+		o.dropboxSignAddr = "127.0.0.1:0"
+	}
+	if o.constellationAddr == "" {
+		o.constellationAddr = "127.0.0.1:0"
+	}
+	dbx, err := dropboxsigntest.NewServer(dropboxsigntest.Options{
+		Seed:        o.seed,
+		Size:        o.size,
+		APIKeys:     []string{sandboxToken},
+		Addr:        o.dropboxSignAddr,
+		CancelDelay: o.cancelDelay,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start the Dropbox Sign emulator: %w", err)
+	}
+	c1, err := constellationtest.NewServer(constellationtest.Options{
+		Seed:    o.seed,
+		Size:    o.size,
+		APIKeys: []string{sandboxToken},
+		Addr:    o.constellationAddr,
+	})
+	if err != nil {
+		dbx.Close()
+		return nil, fmt.Errorf("start the Constellation1 emulator: %w", err)
+	}
+	return &emulators{dbx: dbx, c1: c1}, nil
+}
+
+func (e *emulators) Close() {
+	e.dbx.Close()
+	e.c1.Close()
+}
+
+// accounts are the config accounts that point at the emulators.
+func (e *emulators) accounts() []config.Account {
+	return []config.Account{
+		{
+			Name:     sandboxDropboxSign,
+			Provider: models.DropboxSign,
+			BaseURL:  strings.TrimRight(e.dbx.URL, "/"),
+			TestMode: true,
+		},
+		{
+			Name:         sandboxConstellation1,
+			Provider:     models.Constellation1,
+			BaseURL:      strings.TrimRight(e.c1.URL, "/"),
+			Username:     e.c1.Username(),
+			Transactions: e.c1.Transactions(),
+			ReturnURL:    config.DefaultReturnURL,
+		},
+	}
+}
+
+// checkLoopback refuses a listen address that is not on the loopback
+// interface, so the emulators are never reachable from the network.
+func checkLoopback(flag, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usageErrorf("--%s %q: want HOST:PORT on the loopback interface, like 127.0.0.1:8080", flag, clean(addr))
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return usageErrorf("--%s %q: the sandbox only listens on the loopback interface (127.0.0.1, ::1 or localhost)", flag, clean(addr))
+}
+
+func (a *app) sandboxCmd() *cobra.Command {
+	var o emuOpts
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Run local emulators of both providers and print a config for them",
+		Long: `Start in-memory emulators of Dropbox Sign and Constellation1 on 127.0.0.1
+(random ports unless --dropboxsign-addr or --constellation-addr say
+otherwise), print a config file for their accounts (demo-dropboxsign and
+demo-constellation1) on stdout, then a line "# ready", and serve until
+interrupted. Every sandbox account accepts the token "sandbox-token".
+
+The sample data is generated from --seed, so the same seed gives the same
+sessions.`,
+		Example: `  signdeck sandbox > /tmp/sandbox.yaml &
+  export SIGNDECK_TOKEN_DEMO_DROPBOXSIGN=sandbox-token SIGNDECK_TOKEN_DEMO_CONSTELLATION1=sandbox-token
+  signdeck --config /tmp/sandbox.yaml list`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.sandbox(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.size, "size", defaultSandboxSize, "sessions per provider")
+	f.Int64Var(&o.seed, "seed", defaultSandboxSeed, "seed of the sample data")
+	f.StringVar(&o.dropboxSignAddr, "dropboxsign-addr", "", "listen address of the Dropbox Sign emulator (default 127.0.0.1:0, a random port)")
+	f.StringVar(&o.constellationAddr, "constellation-addr", "", "listen address of the Constellation1 emulator (default 127.0.0.1:0, a random port)")
+	return cmd
+}
+
+func (a *app) sandbox(ctx context.Context, o emuOpts) error {
+	if o.size < 0 {
+		return usageErrorf("--size must not be negative")
+	}
+	if err := checkLoopback("dropboxsign-addr", o.dropboxSignAddr); err != nil {
+		return err
+	}
+	if err := checkLoopback("constellation-addr", o.constellationAddr); err != nil {
+		return err
+	}
+	emu, err := startEmulators(o)
+	if err != nil {
+		return err
+	}
+	defer emu.Close()
+
+	cfg := config.Default()
+	cfg.Accounts = emu.accounts()
+	yml, err := config.Marshal(cfg)
+	if err != nil {
+		return fmt.Errorf("sandbox config: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString("# signdeck sandbox: in-memory emulators, serving until interrupted\n")
+	fmt.Fprintf(&b, "#   Dropbox Sign    %s\n", emu.dbx.URL)
+	fmt.Fprintf(&b, "#   Constellation1  %s\n", emu.c1.URL)
+	fmt.Fprintf(&b, "# Every sandbox account accepts the token %q:\n", sandboxToken)
+	for _, acct := range cfg.Accounts {
+		fmt.Fprintf(&b, "#   export %s=%s\n", keyring.EnvName(acct.Name), sandboxToken)
+	}
+	b.WriteString("# Save this as a config file and run: signdeck --config FILE\n")
+	b.Write(yml)
+	b.WriteString("# ready\n")
+	if _, err := fmt.Fprint(a.stdout, b.String()); err != nil {
+		return err
+	}
+	if f, ok := a.stdout.(*os.File); ok {
+		_ = f.Sync()
+	}
+
+	<-ctx.Done()
+	fmt.Fprintln(a.stderr, "signdeck: sandbox stopped")
+	return nil
+}
+
+func (a *app) demoCmd() *cobra.Command {
+	var o emuOpts
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Open the dashboard on built-in sample sessions of both providers",
+		Long: `Open the dashboard on in-process emulators of Dropbox Sign and
+Constellation1 (the sandbox's accounts) with sample sessions generated from
+--seed. Nothing leaves the machine: tokens are kept in memory, the audit
+log too, and the OS keyring is not used. Cancel, copy, login and logout
+all work against the emulators.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.demo(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.size, "size", defaultSandboxSize, "sessions per provider")
+	f.Int64Var(&o.seed, "seed", defaultSandboxSeed, "seed of the sample data")
+	return cmd
+}
+
+func (a *app) demo(ctx context.Context, o emuOpts) error {
+	if o.size < 0 {
+		return usageErrorf("--size must not be negative")
+	}
+	if err := a.needTerminal(); err != nil {
+		return err
+	}
+	if err := a.openLog(); err != nil {
+		if terr := a.tempLog(); terr != nil {
+			fmt.Fprintf(a.stderr, "signdeck: warning: %v; running without a log file\n", err)
+		}
+	}
+	o.cancelDelay = demoCancelDelay
+	emu, err := startEmulators(o)
+	if err != nil {
+		return err
+	}
+	defer emu.Close()
+
+	cfg := config.Default()
+	cfg.Path = "demo"
+	cfg.Accounts = emu.accounts()
+	tok := a.demoTokens()
+	opts := a.uiOptions(ctx, cfg, tok, audit.NewMemory())
+	opts.Readonly = a.readonly
+	opts.CancelPollFirst = time.Second
+	opts.CancelPollMax = 3 * time.Second
+	return a.runUI(ctx, opts)
+}
+
+// demoTokens is an in-memory keyring holding the sandbox token for both
+// demo accounts; the environment is ignored.
+func (a *app) demoTokens() *keyring.Tokens {
+	return &keyring.Tokens{
+		Store: keyring.NewMemory(map[string]string{
+			sandboxDropboxSign:    sandboxToken,
+			sandboxConstellation1: sandboxToken,
+		}),
+		LookupEnv: func(string) (string, bool) { return "", false },
+	}
+}

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/adrg/xdg"
+
+	"github.com/signdeck/signdeck/audit"
+	"github.com/signdeck/signdeck/keyring"
+)
+
+// File names under the state directory.
+const (
+	logFileName   = "signdeck.log"
+	auditFileName = "audit.log"
+)
+
+// stateDir is $XDG_STATE_HOME/signdeck, read at call time so that tests
+// can point it elsewhere; a relative or unset XDG_STATE_HOME falls back to
+// the platform default (~/.local/state on Linux).
+func (a *app) stateDir() string {
+	if d := a.getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "signdeck")
+	}
+	return filepath.Join(xdg.StateHome, "signdeck")
+}
+
+// openPrivate opens path for appending, creating it 0600 (and its
+// directory 0700), and tightens an existing file to 0600.
+func openPrivate(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.Mode().Perm() != 0o600 {
+		_ = f.Chmod(0o600)
+	}
+	return f, nil
+}
+
+// log returns the logger that writes to the log file: level Info, Debug
+// with --debug. It never writes to stdout or stderr; when the file cannot
+// be opened it discards (openLog reports why).
+func (a *app) log() *slog.Logger {
+	a.openLog()
+	return a.logger
+}
+
+func (a *app) openLog() error {
+	a.logOnce.Do(func() {
+		path := filepath.Join(a.stateDir(), logFileName)
+		f, err := openPrivate(path)
+		if err != nil {
+			a.logErr = fmt.Errorf("log file: %w", err)
+			a.logger = slog.New(slog.DiscardHandler)
+			return
+		}
+		level := slog.LevelInfo
+		if a.debug {
+			level = slog.LevelDebug
+		}
+		a.logFile = f
+		a.logger = slog.New(slog.NewTextHandler(&lockedWriter{w: f}, &slog.HandlerOptions{Level: level}))
+	})
+	return a.logErr
+}
+
+// lockedWriter serialises writes from concurrent handlers.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *os.File
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// auditLog opens $XDG_STATE_HOME/signdeck/audit.log once. When it cannot
+// be opened the error is returned and actions go unaudited (a nil
+// *audit.Logger discards); callers warn about it.
+func (a *app) auditLog() (*audit.Logger, error) {
+	if !a.auditOpen {
+		a.auditOpen = true
+		a.audit, a.auditErr = audit.Open(filepath.Join(a.stateDir(), auditFileName))
+	}
+	return a.audit, a.auditErr
+}
+
+// auditOrWarn returns the audit logger, warning once on stderr when it
+// cannot be opened.
+func (a *app) auditOrWarn() *audit.Logger {
+	wasOpen := a.auditOpen
+	l, err := a.auditLog()
+	if err != nil && !wasOpen {
+		fmt.Fprintf(a.stderr, "signdeck: warning: %v; this action will not be audited\n", err)
+	}
+	return l
+}
+
+// keyStore returns the token store, made once.
+func (a *app) keyStore() keyring.Store {
+	a.storeOnce.Do(func() { a.store = a.newStore() })
+	return a.store
+}
+
+// tokens resolves tokens: SIGNDECK_TOKEN_<ACCOUNT>, then the store.
+func (a *app) tokens() *keyring.Tokens {
+	return &keyring.Tokens{Store: a.keyStore(), LookupEnv: a.lookupEnv}
+}
+
+// storeLabel says where a store keeps tokens, for messages.
+func storeLabel(src keyring.Source) string {
+	switch src {
+	case keyring.SourceKeyring:
+		return "the OS keyring (service " + keyring.Service + ")"
+	case keyring.SourceMemory:
+		return "the in-memory store (not persisted)"
+	}
+	return "the " + string(src) + " store"
+}
+
+// keyringDown reports whether err says the keyring cannot be used at all
+// (as opposed to a missing token).
+func keyringDown(err error) bool {
+	return errors.Is(err, keyring.ErrUnavailable) || errors.Is(err, keyring.ErrTimeout) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
+// tempLog logs to a new temporary file instead (the demo, when the state
+// directory cannot be written).
+func (a *app) tempLog() error {
+	f, err := os.CreateTemp("", "signdeck-*.log")
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if a.debug {
+		level = slog.LevelDebug
+	}
+	a.logFile = f
+	a.logger = slog.New(slog.NewTextHandler(&lockedWriter{w: f}, &slog.HandlerOptions{Level: level}))
+	return nil
+}

@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signdeck/signdeck/audit"
+	"github.com/signdeck/signdeck/config"
+	"github.com/signdeck/signdeck/keyring"
+	"github.com/signdeck/signdeck/providers"
+	"github.com/signdeck/signdeck/ui"
+)
+
+// runDashboard is `signdeck` without a command: the TUI over the
+// configured accounts.
+func (a *app) runDashboard(cmd *cobra.Command, _ []string) error {
+	ctx := cmd.Context()
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	if err := a.needTerminal(); err != nil {
+		return err
+	}
+	// Warnings go out before the dashboard takes the terminal; nothing is
+	// written to stdout or stderr while it runs.
+	if err := a.openLog(); err != nil {
+		fmt.Fprintf(a.stderr, "signdeck: warning: %v; running without a log file\n", err)
+	}
+	al, err := a.auditLog()
+	if err != nil {
+		fmt.Fprintf(a.stderr, "signdeck: warning: %v; actions will not be audited\n", err)
+	}
+	tok := a.tokens()
+	opts := a.uiOptions(ctx, cfg, tok, al)
+	return a.runUI(ctx, opts)
+}
+
+// needTerminal refuses to start the dashboard without a terminal.
+func (a *app) needTerminal() error {
+	if a.isTerminal(a.stdin) && a.isTerminal(a.stdout) {
+		return nil
+	}
+	return usageErrorf("the dashboard needs a terminal (stdin and stdout); for scripts use signdeck list, show, cancel and copy (see signdeck --help)")
+}
+
+// uiOptions builds the dashboard's options: one ui.Account per configured
+// account, with a client when a token is found.
+func (a *app) uiOptions(ctx context.Context, cfg *config.Config, tok *keyring.Tokens, al *audit.Logger) ui.Options {
+	return ui.Options{
+		Accounts:        a.uiAccounts(ctx, cfg.Accounts, tok),
+		Login:           a.uiLogin(cfg, tok),
+		Logout:          func(ctx context.Context, account string) error { return tok.Delete(ctx, account) },
+		RefreshInterval: cfg.UI.RefreshInterval,
+		Readonly:        a.isReadonly(cfg),
+		Keys:            cfg.Keys,
+		Logger:          a.log(),
+		Audit:           al,
+	}
+}
+
+// uiAccounts resolves every account's token concurrently (each keyring
+// call is bounded by its timeout). An account without a token gets no
+// Provider and TokenSource "none"; a keyring or setup error goes in Err.
+func (a *app) uiAccounts(ctx context.Context, accts []config.Account, tok *keyring.Tokens) []ui.Account {
+	out := make([]ui.Account, len(accts))
+	var wg sync.WaitGroup
+	for i, acct := range accts {
+		wg.Go(func() {
+			ua := ui.Account{Name: acct.Name, Kind: acct.Provider, TokenSource: string(keyring.SourceNone)}
+			token, src, err := tok.Get(ctx, acct.Name)
+			switch {
+			case errors.Is(err, keyring.ErrNotFound):
+			case err != nil:
+				ua.Err = err
+			default:
+				p, err := a.provider(acct, token)
+				if err != nil {
+					ua.Err = err
+				} else {
+					ua.Provider, ua.TokenSource = p, string(src)
+				}
+			}
+			out[i] = ua
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// uiLogin verifies a secret with a client built from it, then stores it.
+func (a *app) uiLogin(cfg *config.Config, tok *keyring.Tokens) func(context.Context, string, string) (providers.Provider, string, error) {
+	return func(ctx context.Context, account, secret string) (providers.Provider, string, error) {
+		acct, ok := cfg.Account(account)
+		if !ok {
+			return nil, "", fmt.Errorf("unknown account %q", clean(account))
+		}
+		p, err := a.provider(acct, secret)
+		if err != nil {
+			return nil, "", err
+		}
+		if _, err := p.Verify(ctx); err != nil {
+			return nil, "", fmt.Errorf("token not stored: %w", err)
+		}
+		if err := tok.Set(ctx, account, secret); err != nil {
+			return nil, "", err
+		}
+		return p, string(tok.Store.Source()), nil
+	}
+}

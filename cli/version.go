@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+func (a *app) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print signdeck's version, Go version and commit",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(*cobra.Command, []string) error {
+			v := buildVersion()
+			fmt.Fprintf(a.stdout, "signdeck %s\n", v.version)
+			fmt.Fprintf(a.stdout, "go %s %s/%s\n", v.goVersion, runtime.GOOS, runtime.GOARCH)
+			if v.commit != "" {
+				c := v.commit
+				if v.modified {
+					c += " (modified)"
+				}
+				if v.time != "" {
+					c += " " + v.time
+				}
+				fmt.Fprintf(a.stdout, "commit %s\n", c)
+			}
+			return nil
+		},
+	}
+}
+
+type versionInfo struct {
+	version, goVersion, commit, time string
+	modified                         bool
+}
+
+// buildVersion combines Version/Commit (set by -ldflags) with what the Go
+// toolchain recorded in the binary.
+func buildVersion() versionInfo {
+	v := versionInfo{version: Version, goVersion: runtime.Version(), commit: Commit}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	if bi.GoVersion != "" {
+		v.goVersion = bi.GoVersion
+	}
+	if v.version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v.version = bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			if v.commit == "" {
+				v.commit = s.Value
+			}
+		case "vcs.modified":
+			v.modified = s.Value == "true" && Commit == ""
+		case "vcs.time":
+			if Commit == "" {
+				v.time = s.Value
+			}
+		}
+	}
+	return v
+}
