@@ -71,13 +71,13 @@ func parseQuery(s string) (query, error) {
 		case termStatus:
 			st, err := parseStatuses(val)
 			if err != nil {
-				return query{}, fmt.Errorf("status:%s: %v", models.CleanText(val), err)
+				return query{}, fmt.Errorf("status: %v", err)
 			}
 			t.statuses = st
 		case termProvider:
 			k, err := parseKinds(val)
 			if err != nil {
-				return query{}, fmt.Errorf("provider:%s: %v", models.CleanText(val), err)
+				return query{}, fmt.Errorf("provider: %v", err)
 			}
 			t.kinds = k
 		default:

@@ -61,18 +61,18 @@ var actionDefs = []actionDef{
 	{actPageDown, "page down", []string{"pgdown", "ctrl+f"}, scopeMain, false},
 	{actFilter, "filter", []string{"/"}, scopeMain, false},
 	{actSort, "sort: next column", []string{"s"}, scopeMain, false},
-	{actReverse, "sort: reverse direction", []string{"S"}, scopeMain, false},
+	{actReverse, "sort: reverse", []string{"S"}, scopeMain, false},
 	{actDetail, "open/close detail", []string{"enter"}, scopeMain, false},
 	{actScrollDown, "scroll detail down", []string{"ctrl+d"}, scopeMain, false},
 	{actScrollUp, "scroll detail up", []string{"ctrl+u"}, scopeMain, false},
-	{actMark, "mark/unmark", []string{"space"}, scopeMain, false},
+	{actMark, "mark/unmark, move down", []string{"space"}, scopeMain, false},
 	{actClearMarks, "clear marks", []string{`ctrl+\`}, scopeMain, false},
 	{actCancel, "cancel session(s)", []string{"x"}, scopeMain, true},
-	{actCopy, "copy with edited signers", []string{"c"}, scopeMain, true},
+	{actCopy, "copy, edit signers", []string{"c"}, scopeMain, true},
 	{actRefresh, "refresh now", []string{"r"}, scopeMain | scopeAccounts, false},
-	{actAccounts, "accounts", []string{"a"}, scopeMain | scopeAccounts, false},
-	{actLogin, "log in (accounts view)", []string{"l", "enter"}, scopeAccounts, false},
-	{actLogout, "log out (accounts view)", []string{"L", "d"}, scopeAccounts, false},
+	{actAccounts, "accounts view", []string{"a"}, scopeMain | scopeAccounts, false},
+	{actLogin, "log in", []string{"l", "enter"}, scopeAccounts, false},
+	{actLogout, "log out", []string{"L", "d"}, scopeAccounts, false},
 	{actHelp, "help", []string{"?"}, scopeMain | scopeAccounts, false},
 	{actQuit, "quit", []string{"q", "ctrl+c"}, scopeMain | scopeAccounts, false},
 }
@@ -209,6 +209,29 @@ func (k keyMap) label(action string) string {
 	return ""
 }
 
+// shortDesc is the footer word of an action.
+var shortDesc = map[string]string{
+	actFilter: "filter", actSort: "sort", actReverse: "reverse", actDetail: "detail", actMark: "mark",
+	actCancel: "cancel", actCopy: "copy", actRefresh: "refresh", actAccounts: "accounts", actHelp: "help",
+	actQuit: "quit", actLogin: "log in", actLogout: "log out",
+}
+
+// hints returns footer bindings with short descriptions.
+func (k keyMap) hints(actions ...string) []key.Binding {
+	out := k.list(actions...)
+	for i, b := range out {
+		for _, a := range actions {
+			if k.b[a] != nil && k.b[a].Help() == b.Help() {
+				if d, ok := shortDesc[a]; ok {
+					out[i].SetHelp(b.Help().Key, d)
+				}
+				break
+			}
+		}
+	}
+	return out
+}
+
 func (k keyMap) list(actions ...string) []key.Binding {
 	var out []key.Binding
 	for _, a := range actions {
@@ -221,14 +244,14 @@ func (k keyMap) list(actions ...string) []key.Binding {
 
 // short returns the footer hints of the main table.
 func (k keyMap) short() []key.Binding {
-	return k.list(actFilter, actSort, actDetail, actMark, actCancel, actCopy, actRefresh, actAccounts, actHelp, actQuit)
+	return k.hints(actFilter, actSort, actDetail, actMark, actCancel, actCopy, actRefresh, actAccounts, actHelp, actQuit)
 }
 
 // accountsShort returns the footer hints of the accounts view.
 func (k keyMap) accountsShort() []key.Binding {
-	b := k.list(actLogin, actLogout, actRefresh)
+	b := k.hints(actLogin, actLogout, actRefresh)
 	b = append(b, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")))
-	return append(b, k.list(actHelp, actQuit)...)
+	return append(b, k.hints(actHelp, actQuit)...)
 }
 
 // helpGroup is one titled group of the help screen.
@@ -247,24 +270,24 @@ func (k keyMap) helpGroups() []helpGroup {
 	groups := []helpGroup{
 		{"Navigation", k.list(actUp, actDown, actTop, actBottom, actPageUp, actPageDown)},
 		{"View", k.list(actFilter, actSort, actReverse, actDetail, actScrollDown, actScrollUp, actRefresh, actAccounts)},
-		{"Selection", append(k.list(actMark, actClearMarks), fixed("esc", "close detail › clear filter › clear marks"))},
+		{"Selection", append(k.list(actMark, actClearMarks), fixed("esc", "back: detail›filter›marks"))},
 	}
 	if acts := k.list(actCancel, actCopy); len(acts) > 0 {
-		groups = append(groups, helpGroup{"Actions (marked rows, or the cursor row)", acts})
+		groups = append(groups, helpGroup{"Actions (marked, else cursor row)", acts})
 	}
 	groups = append(groups,
 		helpGroup{"Accounts view", k.list(actLogin, actLogout)},
-		helpGroup{"Prompts", []key.Binding{fixed("y", "confirm"), fixed("n/esc/enter/any", "abort (only y confirms)")}},
+		helpGroup{"Prompts", []key.Binding{fixed("y", "confirm"), fixed("other keys", "abort (enter too)")}},
 	)
 	if !k.readonly {
 		groups = append(groups, helpGroup{"Copy form", []key.Binding{
-			fixed("tab/shift+tab/↑/↓", "next/previous field"),
-			fixed("ctrl+n", "add signer (or + on a button)"),
+			fixed("tab/↓ s-tab/↑", "next/prev field"),
+			fixed("ctrl+n", "add signer"),
 			fixed("ctrl+x", "remove signer"),
-			fixed("alt+↑/alt+↓", "move signer up/down"),
+			fixed("alt+↑/alt+↓", "move signer"),
 			fixed("space", "toggle option"),
 			fixed("ctrl+s", "review changes"),
-			fixed("esc", "close (asks when edited)"),
+			fixed("esc", "close (asks if edited)"),
 		}})
 	}
 	groups = append(groups, helpGroup{"App", k.list(actHelp, actQuit)})

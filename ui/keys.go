@@ -35,6 +35,15 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.requestQuit()
 		case msg.String() == "esc", msg.String() == "q", m.keys.is(msg, actHelp):
 			m.view = viewTable
+			m.helpTop = 0
+		case m.keys.is(msg, actDown):
+			m.helpTop++
+		case m.keys.is(msg, actUp):
+			m.helpTop = max(0, m.helpTop-1)
+		case m.keys.is(msg, actPageDown):
+			m.helpTop += m.bodyHeight() / 2
+		case m.keys.is(msg, actPageUp):
+			m.helpTop = max(0, m.helpTop-m.bodyHeight()/2)
 		}
 		return nil
 	case m.view == viewAccounts:

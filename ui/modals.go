@@ -12,7 +12,7 @@ import (
 
 // layoutInputs resizes inputs after a terminal resize.
 func (m *Model) layoutInputs() {
-	m.filterInput.SetWidth(max(10, m.width-30))
+	m.filterInput.SetWidth(max(10, m.width-4))
 	if m.copy != nil {
 		m.copy.width = m.formWidth()
 	}
@@ -347,19 +347,17 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// renderHelp lists every action with its keys, from the key map.
+// renderHelp lists every action with its keys, from the key map. Blocks
+// are packed into as many columns as fit; what does not fit scrolls.
 func (m *Model) renderHelp(w, h int) string {
 	st := m.st
 	var blocks []string
-	keyW := 0
-	groups := m.keys.helpGroups()
-	for _, g := range groups {
+	for _, g := range m.keys.helpGroups() {
+		keyW := 0
 		for _, b := range g.keys {
 			keyW = max(keyW, ansi.StringWidth(b.Help().Key))
 		}
-	}
-	keyW = min(keyW, 22)
-	for _, g := range groups {
+		keyW = min(keyW, 16)
 		lines := []string{st.Title.Render(g.title)}
 		for _, b := range g.keys {
 			lines = append(lines, "  "+st.Key.Render(pad(b.Help().Key, keyW))+"  "+b.Help().Desc)
@@ -368,20 +366,27 @@ func (m *Model) renderHelp(w, h int) string {
 	}
 	blocks = append(blocks, strings.Join([]string{
 		st.Title.Render("Filter (" + m.keys.label(actFilter) + ")"),
-		"  words must all match; lowercase ignores case",
-		"  status:awaiting,draft  account:acme  provider:c1",
-		"  signer:ana   -word excludes",
+		"  all words must match; lowercase",
+		"  ignores case, Uppercase doesn't",
+		"  status:awaiting,draft account:acme",
+		"  provider:c1 signer:ana -excluded",
+	}, "\n"), strings.Join([]string{
 		st.Title.Render("Sort"),
-		"  " + m.keys.label(actSort) + " next column (▲ ascending, ▼ descending)",
-		"  " + m.keys.label(actReverse) + " reverse the direction",
+		"  " + m.keys.label(actSort) + "  next column (shown ▲/▼)",
+		"  " + m.keys.label(actReverse) + "  reverse the direction",
 	}, "\n"))
-	// Pack blocks into columns that fit the height.
-	var cols []string
-	var cur []string
+	colW, total := 0, 0
+	for _, b := range blocks {
+		colW = max(colW, lipgloss.Width(b))
+		total += lipgloss.Height(b) + 1
+	}
+	ncols := max(1, min(len(blocks), (w+2)/(colW+2)))
+	per := max((total+ncols-1)/ncols, 1)
+	var cols, cur []string
 	curH := 0
 	for _, b := range blocks {
-		bh := strings.Count(b, "\n") + 2
-		if curH > 0 && curH+bh > h {
+		bh := lipgloss.Height(b) + 1
+		if curH > 0 && curH+bh > per && len(cols) < ncols-1 {
 			cols = append(cols, strings.Join(cur, "\n\n"))
 			cur, curH = nil, 0
 		}
@@ -391,10 +396,23 @@ func (m *Model) renderHelp(w, h int) string {
 	if len(cur) > 0 {
 		cols = append(cols, strings.Join(cur, "\n\n"))
 	}
-	for i := range cols[:max(0, len(cols)-1)] {
-		cols[i] = lipgloss.NewStyle().PaddingRight(3).Render(cols[i])
+	var lines []string
+	for ci, c := range cols {
+		for i, l := range strings.Split(c, "\n") {
+			for len(lines) <= i {
+				lines = append(lines, strings.Repeat(" ", ci*(colW+2)))
+			}
+			lines[i] = fitLine(lines[i], ci*(colW+2)) + fitLine(l, colW)
+		}
 	}
-	return fitBlock(lipgloss.JoinHorizontal(lipgloss.Top, cols...), w, h)
+	maxTop := max(0, len(lines)-h)
+	m.helpTop = max(0, min(m.helpTop, maxTop))
+	lines = lines[m.helpTop:]
+	if len(lines) > h {
+		lines = lines[:h]
+		lines[h-1] = st.Dim.Render("  ↓ more: " + m.keys.label(actDown) + " scrolls")
+	}
+	return fitBlock(strings.Join(lines, "\n"), w, h)
 }
 
 // renderAccounts lists the accounts with token source, health and budget.

@@ -157,6 +157,7 @@ type Model struct {
 	detailWant  int
 	detailTop   int
 	accountsCur int
+	helpTop     int
 
 	cancelPrompt *cancelPrompt
 	cancelOps    map[int]*cancelOp

@@ -93,6 +93,9 @@ func (m *Model) renderHeader() string {
 // renderStatus is the per-account health, budget, refresh time and marks.
 func (m *Model) renderStatus() string {
 	st := m.st
+	if m.filtering && m.filterErr != "" {
+		return st.Err.Render(glyphErr + " " + m.filterErr)
+	}
 	var parts []string
 	for _, a := range m.accts {
 		seg := a.label + " "
@@ -142,13 +145,7 @@ func (m *Model) renderStatus() string {
 func (m *Model) renderFooter() string {
 	st := m.st
 	if m.filtering {
-		line := m.filterInput.View()
-		if m.filterErr != "" {
-			line += "  " + st.Err.Render(glyphErr+" "+m.filterErr)
-		} else {
-			line += "  " + st.Dim.Render("enter apply · esc clear")
-		}
-		return line
+		return m.filterInput.View()
 	}
 	if m.fl.text != "" {
 		ls := st.Info
@@ -373,7 +370,7 @@ func (m *Model) renderMain(w, h int) string {
 	}
 	if w < splitMinWidth {
 		title := m.st.Title.Render("Detail") + m.st.Dim.Render("  esc/"+m.keys.label(actDetail)+" close · "+
-			m.keys.label(actUp)+"/"+m.keys.label(actDown)+" previous/next session")
+			m.keys.label(actUp)+" "+m.keys.label(actDown)+" previous/next · "+m.keys.label(actScrollDown)+" "+m.keys.label(actScrollUp)+" scroll")
 		return fitLine(title, w) + "\n" + m.renderDetail(w, h-1)
 	}
 	tw := w * 55 / 100

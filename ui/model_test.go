@@ -1,0 +1,948 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
+)
+
+func TestNewRejectsBadKeyBindings(t *testing.T) {
+	cases := []struct {
+		keys map[string][]string
+		want string
+	}{
+		{map[string][]string{"launch": {"l"}}, `keys: unknown action "launch"`},
+		{map[string][]string{"cancel": {"c"}}, `keys: "c" is bound to both "cancel" and "copy"`},
+		{map[string][]string{"refresh": {"j"}}, `keys: "j" is bound to both "down" and "refresh"`},
+		{map[string][]string{"quit": {}}, `keys: action "quit" has no keys`},
+		{map[string][]string{"quit": {" "}}, `keys: action "quit" has an empty key`},
+		{map[string][]string{"detail": {"esc"}}, `keys: "esc" cannot be bound to "detail": it is reserved for back/close`},
+	}
+	for _, c := range cases {
+		_, err := New(Options{Keys: c.keys})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("New(%v) = %v, want error containing %q", c.keys, err, c.want)
+		}
+	}
+	// The same key in different scopes is fine (enter: detail / login).
+	if _, err := New(Options{Keys: map[string][]string{"login": {"enter"}}}); err != nil {
+		t.Errorf("enter for login and detail: %v", err)
+	}
+}
+
+func TestReboundKeysDriveActionsAndHelp(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, func(o *Options) { o.Keys = map[string][]string{"cancel": {"X"}, "quit": {"Q"}} })
+	d.press("x")
+	if d.m.cancelPrompt != nil {
+		t.Fatal("x still opens the cancel prompt after rebinding to X")
+	}
+	d.press("X")
+	if d.m.cancelPrompt == nil {
+		t.Fatal("X does not open the cancel prompt")
+	}
+	d.press("esc")
+	d.send(tea.WindowSizeMsg{Width: 140, Height: 40})
+	d.press("?")
+	if s := d.screen(); !strings.Contains(s, "X  ") || !strings.Contains(s, "cancel session(s)") {
+		t.Errorf("help does not show the rebound key:\n%s", s)
+	}
+	d.press("esc", "q")
+	if d.quit {
+		t.Error("q quits although quit is rebound to Q")
+	}
+	d.press("Q")
+	if !d.quit {
+		t.Error("Q does not quit")
+	}
+	if len(dbx.cancels) != 0 {
+		t.Error("a cancel was sent")
+	}
+}
+
+func TestLoadStreamsPagesAndCounts(t *testing.T) {
+	d, dbx, c1 := fixtureDriver(t, nil)
+	if got := len(d.m.rows); got != 8 {
+		t.Fatalf("rows = %d, want 8", got)
+	}
+	if dbx.lists != 1 || c1.lists != 1 {
+		t.Errorf("lists = %d/%d, want one each", dbx.lists, c1.lists)
+	}
+	// Newest first.
+	if got := d.visibleIDs(); !slices.Equal(got, []string{"a1", "p1", "a2", "a3", "p2", "a4", "a5", "p3"}) {
+		t.Errorf("order = %v", got)
+	}
+	s := d.screen()
+	for _, want := range []string{"8 sessions", "dbx:acme 5 ✓", "c1:prod 3 ✓", "refreshed 12:00:00", "1/3 signed"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("screen lacks %q:\n%s", want, s)
+		}
+	}
+	// Lite rows (Constellation1) show "–" for signers until loaded.
+	if r := d.row("p1"); r.total != -1 {
+		t.Errorf("lite row total = %d, want -1 (unknown)", r.total)
+	}
+}
+
+func TestLoadingShowsSpinnerAndCountWhilePagesStream(t *testing.T) {
+	dbx, _ := fixture()
+	dbx.listGate = make(chan struct{}, 10)
+	dbx.listGate <- struct{}{}
+	d := newDriver(t, Options{Accounts: []Account{{Name: "acme", Kind: models.DropboxSign, Provider: dbx}}})
+	d.blocking = true
+	d.run(d.m.Init())
+	if !d.m.accts[0].loading {
+		t.Fatal("account is not loading")
+	}
+	s := d.screen()
+	if !strings.Contains(s, "dbx:acme "+spinnerFrames[0]+" 2") {
+		t.Errorf("status line lacks spinner and count:\n%s", s)
+	}
+	// The user can work while pages stream: move and filter.
+	d.press("j")
+	if d.cursorID() != "a2" {
+		t.Errorf("cursor = %s, want a2", d.cursorID())
+	}
+	for i := 0; i < 5; i++ {
+		dbx.listGate <- struct{}{}
+	}
+	d.settle()
+	if d.m.accts[0].loading || len(d.m.rows) != 5 {
+		t.Errorf("loading=%v rows=%d after the listing ended", d.m.accts[0].loading, len(d.m.rows))
+	}
+	if d.cursorID() != "a2" {
+		t.Errorf("cursor moved to %s while pages arrived", d.cursorID())
+	}
+}
+
+func TestStaleGenerationIsDropped(t *testing.T) {
+	d, _, _ := fixtureDriver(t, nil)
+	a := d.m.accts[0]
+	old := a.gen
+	d.m.startLoad(0) // a newer listing; its command is not run
+	stale := pagesMsg{acct: "acme", gen: old, sessions: []models.Session{
+		sess("acme", "zz", "From an old request", models.StatusAwaitingSignature, 1)}, done: true}
+	d.send(stale)
+	if d.row("zz") != nil {
+		t.Error("a page of an older generation was applied")
+	}
+	if !a.loading {
+		t.Error("the old generation's end marked the new listing done")
+	}
+	// The current generation is applied.
+	d.send(pagesMsg{acct: "acme", gen: a.gen, sessions: []models.Session{
+		sess("acme", "a1", "Renamed by newer listing", models.StatusAwaitingSignature, 2)}, done: true})
+	if r := d.row("a1"); r == nil || r.title != "Renamed by newer listing" {
+		t.Error("the current generation was not applied")
+	}
+	// Rows not seen by the completed listing are gone.
+	if d.row("a2") != nil {
+		t.Error("a row missing from the completed listing was kept")
+	}
+}
+
+func TestRefreshCancelsTheOlderListing(t *testing.T) {
+	dbx, _ := fixture()
+	dbx.listGate = make(chan struct{})
+	d := newDriver(t, Options{Accounts: []Account{{Name: "acme", Kind: models.DropboxSign, Provider: dbx}}})
+	d.blocking = true
+	d.run(d.m.Init())
+	d.press("r")
+	dbx.mu.Lock()
+	ctxs := append([]context.Context(nil), dbx.listCtx...)
+	dbx.mu.Unlock()
+	if len(ctxs) != 2 {
+		t.Fatalf("listings = %d, want 2", len(ctxs))
+	}
+	select {
+	case <-ctxs[0].Done():
+	case <-time.After(time.Second):
+		t.Fatal("the older listing's context was not canceled")
+	}
+	if ctxs[1].Err() != nil {
+		t.Fatal("the new listing is canceled")
+	}
+	close(dbx.listGate)
+	d.settle()
+	if len(d.m.rows) != 5 || d.m.accts[0].loading {
+		t.Errorf("rows=%d loading=%v", len(d.m.rows), d.m.accts[0].loading)
+	}
+}
+
+func TestRefreshUpsertsAndRemovesButKeepsConfirmingRows(t *testing.T) {
+	d, _, c1 := fixtureDriver(t, nil)
+	// Cancel p1 (async): it stays "Cancel requested" while confirming.
+	d.moveTo("p1")
+	d.press("x", "y")
+	if st := d.row("p1").s.Status; st != models.StatusCancelPending {
+		t.Fatalf("p1 status = %s", st)
+	}
+	// The provider still lists p1 as awaiting, and p3 disappeared.
+	c1.sessions = c1.sessions[:2]
+	c1.sessions[1].Title = "Seller disclosure v2"
+	d.press("r")
+	if d.row("p3") != nil {
+		t.Error("p3 was not removed after a complete listing")
+	}
+	if r := d.row("p2"); r == nil || r.title != "Seller disclosure v2" {
+		t.Error("p2 was not updated in place")
+	}
+	if st := d.row("p1").s.Status; st != models.StatusCancelPending {
+		t.Errorf("refresh overwrote the pending cancel: %s", st)
+	}
+	// A session being confirmed stays even when the listing omits it.
+	c1.sessions = c1.sessions[1:]
+	d.press("r")
+	if d.row("p1") == nil {
+		t.Error("a row whose cancel is being confirmed was removed")
+	}
+}
+
+func TestListingErrorShowsAndOtherAccountsWork(t *testing.T) {
+	d, _, _ := fixtureDriver(t, func(o *Options) {
+		o.Accounts[1].Provider.(*fakeProvider).listErr = providers.NewError(providers.ErrUnauthorized, "list", 401, "unauthorized", "token revoked")
+	})
+	s := d.screen()
+	if !strings.Contains(s, "c1:prod 3 ✗") {
+		t.Errorf("status line lacks the error glyph:\n%s", s)
+	}
+	if !strings.Contains(d.flash(), "c1:prod: list: unauthorized (HTTP 401 unauthorized): token revoked") {
+		t.Errorf("flash = %q", d.flash())
+	}
+	// Rows of a failed listing are kept (no removal on error); others work.
+	if len(d.m.rows) != 8 {
+		t.Errorf("rows = %d", len(d.m.rows))
+	}
+	d.press("a")
+	if s := d.screen(); !strings.Contains(s, "token revoked") {
+		t.Errorf("accounts view lacks the error:\n%s", s)
+	}
+}
+
+func TestFilterQualifiersAndSmartCase(t *testing.T) {
+	d, dbx, c1 := fixtureDriver(t, nil)
+	// Make p1's signers known.
+	d.moveTo("p1")
+	d.press("enter", "esc")
+	cases := []struct {
+		q    string
+		want []string
+	}{
+		{"lease", []string{"a1"}},
+		{"LEASE", nil},            // uppercase: case-sensitive
+		{"Lease", []string{"a1"}}, // exact case matches
+		{"agreement", []string{"p1", "a2", "a3"}},
+		{"agreement elm", []string{"a2"}}, // all terms must match
+		{"status:awaiting", []string{"a1", "p1", "a3"}},
+		{"status:completed,declined", []string{"a2", "a4"}},
+		{"status:cancel-requested", nil}, // label form
+		{"status:on-hold", []string{"p3"}},
+		{"account:prod", []string{"p1", "p2", "p3"}},
+		{"provider:dbx status:draft", []string{"a5"}},
+		{"provider:constellation1 status:aw", []string{"p1"}},
+		{"signer:ana", []string{"a1"}},
+		{"signer:ivy", []string{"p1"}}, // loaded by the detail
+		{"-status:awaiting account:acme", []string{"a2", "a4", "a5"}},
+		{"東京", []string{"a5"}},
+		{"bob@example", []string{"a1"}}, // plain terms search signers too
+	}
+	for _, c := range cases {
+		d.press("/")
+		d.press("ctrl+u") // clear the input line
+		d.typeText(c.q)
+		d.press("enter")
+		if d.m.filtering {
+			t.Errorf("%q: input still open (err %q)", c.q, d.m.filterErr)
+			d.press("esc", "esc")
+			continue
+		}
+		if got := d.visibleIDs(); !slices.Equal(got, c.want) {
+			t.Errorf("filter %q = %v, want %v", c.q, got, c.want)
+		}
+	}
+	if dbx.lists != 1 || c1.lists != 1 {
+		t.Errorf("filtering fetched: lists = %d/%d", dbx.lists, c1.lists)
+	}
+}
+
+func TestFilterInvalidQualifierShowsSpecificError(t *testing.T) {
+	d, _, _ := fixtureDriver(t, nil)
+	for q, want := range map[string]string{
+		"status:bogus": `status: unknown status "bogus"`,
+		"status:c":     `ambiguous status "c" (matches completed, cancel_pending, canceled)`,
+		"provider:foo": `provider: unknown provider "foo"`,
+		"signer:":      `signer: needs a value, like signer:ana`,
+	} {
+		d.press("/")
+		d.press("ctrl+u")
+		d.typeText(q)
+		d.press("enter")
+		if !d.m.filtering {
+			t.Errorf("%q: Enter applied an invalid filter", q)
+		}
+		if !strings.Contains(d.m.filterErr, want) {
+			t.Errorf("%q: error %q, want %q", q, d.m.filterErr, want)
+		}
+		if !strings.Contains(d.screen(), want) {
+			t.Errorf("%q: error not shown inline", q)
+		}
+		d.press("esc", "esc")
+	}
+}
+
+func TestFilterPreviewEnterEscAndHeaderCount(t *testing.T) {
+	d, _, _ := fixtureDriver(t, nil)
+	d.press("/")
+	d.typeText("status:aw")
+	if got := len(d.visibleIDs()); got != 3 {
+		t.Errorf("live preview shows %d rows, want 3", got)
+	}
+	if !strings.Contains(d.screen(), "3 of 8 sessions") {
+		t.Error("header lacks N of M")
+	}
+	d.press("q") // text while typing, never quit
+	if d.quit || !strings.HasSuffix(d.m.filterInput.Value(), "q") {
+		t.Fatal("q in the filter input was not text")
+	}
+	d.press("backspace", "enter")
+	if d.m.filterText != "status:aw" || d.m.filtering {
+		t.Fatalf("filter = %q filtering=%v", d.m.filterText, d.m.filtering)
+	}
+	// Esc with the input closed clears the active filter.
+	d.press("esc")
+	if d.m.filterText != "" || len(d.visibleIDs()) != 8 {
+		t.Error("esc did not clear the active filter")
+	}
+	// Esc in a non-empty input clears the text; again closes and clears.
+	d.press("/")
+	d.typeText("lease")
+	d.press("esc")
+	if !d.m.filtering || d.m.filterInput.Value() != "" || len(d.visibleIDs()) != 8 {
+		t.Errorf("first esc: filtering=%v value=%q rows=%d", d.m.filtering, d.m.filterInput.Value(), len(d.visibleIDs()))
+	}
+	d.press("esc")
+	if d.m.filtering {
+		t.Error("second esc did not close the input")
+	}
+}
+
+func TestSortCyclesTogglesAndKeepsCursor(t *testing.T) {
+	d, _, _ := fixtureDriver(t, nil)
+	d.moveTo("a3")
+	if !strings.Contains(d.screen(), "CREATED ▼") || !strings.Contains(d.screen(), "sort: created ▼") {
+		t.Error("header does not show created ▼")
+	}
+	d.press("S")
+	if d.m.sortDesc || d.visibleIDs()[0] != "p3" {
+		t.Errorf("S did not reverse: %v", d.visibleIDs())
+	}
+	if !strings.Contains(d.screen(), "sort: created ▲") {
+		t.Error("header does not show ▲ after reversing")
+	}
+	if d.cursorID() != "a3" {
+		t.Errorf("cursor left a3: %s", d.cursorID())
+	}
+	d.press("S")
+	if !d.m.sortDesc {
+		t.Error("second S did not toggle back")
+	}
+	d.press("s", "s") // expires, then title
+	if d.m.sortCol != sortTitle || d.m.sortDesc {
+		t.Fatalf("sort = %v desc=%v", d.m.sortCol, d.m.sortDesc)
+	}
+	if got := d.visibleIDs(); got[0] != "p3" || got[1] != "p1" { // Addendum B, Buyer rep…
+		t.Errorf("title order = %v", got)
+	}
+	if d.cursorID() != "a3" || !strings.Contains(d.screen(), "TITLE ▲") {
+		t.Error("cursor or header wrong after sorting by title")
+	}
+	// Stable: equal keys are ordered by ref.
+	d.press("s") // status
+	aw := []string{}
+	for _, id := range d.visibleIDs() {
+		if st := d.row(id).s.Status; st == models.StatusAwaitingSignature {
+			aw = append(aw, id)
+		}
+	}
+	if !slices.Equal(aw, []string{"a1", "a3", "p1"}) {
+		t.Errorf("ties not broken by ref: %v", aw)
+	}
+	for i := 0; i < int(numSortCols)-3; i++ {
+		d.press("s")
+	}
+	if d.m.sortCol != sortCreated || !d.m.sortDesc {
+		t.Errorf("cycle did not come back to created ▼: %v %v", d.m.sortCol, d.m.sortDesc)
+	}
+}
+
+func TestMarksSurviveRefreshSortFilter(t *testing.T) {
+	d, _, _ := fixtureDriver(t, nil)
+	d.press("space")
+	if d.cursorID() != "p1" {
+		t.Errorf("space did not move down: %s", d.cursorID())
+	}
+	d.press("j", "space") // a1 and a2 marked
+	if len(d.m.marks) != 2 || !strings.Contains(d.screen(), "2 marked") {
+		t.Fatalf("marks = %v", d.m.marks)
+	}
+	d.press("r", "s", "S")
+	d.press("/")
+	d.typeText("account:prod")
+	d.press("enter")
+	for _, id := range []string{"a1", "a2"} {
+		if _, ok := d.m.marks[models.Ref{Account: "acme", ID: id}]; !ok {
+			t.Errorf("mark of %s lost", id)
+		}
+	}
+	d.press("esc")
+	if !strings.Contains(d.screen(), "◆dbx:acme Lease") && !strings.Contains(d.screen(), "◆dbx:acme") {
+		t.Errorf("mark glyph not shown:\n%s", d.screen())
+	}
+	d.press(`ctrl+\`)
+	if len(d.m.marks) != 0 {
+		t.Error("ctrl+\\ did not clear marks")
+	}
+	d.press("space", "esc")
+	if len(d.m.marks) != 0 {
+		t.Error("esc with nothing else open did not clear marks")
+	}
+}
+
+// --- cancel ---
+
+func TestCancelPromptOnlyYConfirms(t *testing.T) {
+	for _, k := range []string{"enter", "esc", "n", "Y", "space", "x", "q", "ctrl+c"} {
+		d, dbx, _ := fixtureDriver(t, nil)
+		d.press("x")
+		if d.m.cancelPrompt == nil {
+			t.Fatal("x did not open the prompt")
+		}
+		_, cmd := d.m.Update(keyMsg(k))
+		d.run(cmd)
+		if d.m.cancelPrompt != nil {
+			t.Errorf("%s left the prompt open", k)
+		}
+		if len(dbx.cancels) != 0 || d.m.inflightCount() != 0 || d.quit {
+			t.Errorf("%s sent a cancel or quit", k)
+		}
+		if d.row("a1").s.Status != models.StatusAwaitingSignature {
+			t.Errorf("%s changed the row", k)
+		}
+	}
+}
+
+func TestCancelSingleWithY(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	d.press("x")
+	s := d.screen()
+	for _, want := range []string{"Cancel this session?", `"Lease renewal 12 Oak St"`, "dbx:acme", "This cannot be undone.", "[y/N]"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("prompt lacks %q:\n%s", want, s)
+		}
+	}
+	_, cmd := d.m.Update(keyMsg("y"))
+	if cmd == nil {
+		t.Fatal("y returned no command")
+	}
+	if len(dbx.cancels) != 0 {
+		t.Fatal("cancel sent inside Update")
+	}
+	d.run(cmd)
+	if !slices.Equal(dbx.cancels, []string{"a1"}) {
+		t.Errorf("cancels = %v", dbx.cancels)
+	}
+	if st := d.row("a1").s.Status; st != models.StatusCanceled {
+		t.Errorf("status = %s", st)
+	}
+	if d.flash() != "Canceled Lease renewal 12 Oak St" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	ev := d.auditEvents("cancel")
+	if len(ev) != 1 || ev[0].Outcome != "ok" || ev[0].Via != "tui" || ev[0].Ref != "acme/a1" {
+		t.Errorf("audit = %+v", ev)
+	}
+}
+
+func TestCancelAllIneligibleGivesReasonWithoutPrompt(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	d.moveTo("a2")
+	d.press("x")
+	if d.m.cancelPrompt != nil {
+		t.Fatal("a prompt opened for a completed session")
+	}
+	if d.flash() != "Cancel: session already completed" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	d.moveTo("a2")
+	d.press("space")
+	d.moveTo("p2")
+	d.press("space", "x")
+	if d.m.cancelPrompt != nil || !strings.Contains(d.flash(), "none of the 2 sessions can be canceled (1 × session already completed; 1 × session already canceled)") {
+		t.Errorf("flash = %q", d.flash())
+	}
+	if len(dbx.cancels) != 0 {
+		t.Error("sent")
+	}
+}
+
+func TestCancelNoTokenAndNoCapabilityReasons(t *testing.T) {
+	dbx, _ := fixture()
+	dbx.caps.Cancel = false
+	d := newDriver(t, Options{Accounts: []Account{
+		{Name: "acme", Kind: models.DropboxSign, Provider: dbx},
+		{Name: "x", Kind: models.Constellation1},
+	}})
+	d.run(d.m.Init())
+	d.press("x")
+	if d.flash() != "Cancel: Dropbox Sign account acme cannot cancel sessions" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	// A row of an account without a token.
+	d.m.upsert(sess("x", "x1", "Orphan", models.StatusAwaitingSignature, 0), 1, 0)
+	d.m.rebuild()
+	d.moveTo("x1")
+	d.press("x")
+	if d.flash() != "Cancel: Constellation1 account x has no token" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	d.press("c")
+	if d.flash() != "Copy: Constellation1 account x has no token" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	if !strings.Contains(d.screen(), "c1:x – no token — press a to log in") {
+		t.Errorf("status line lacks the no-token hint:\n%s", d.screen())
+	}
+}
+
+func TestCancelBulkSkipsIneligibleCountsHiddenAndNamesFailures(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	dbx.cancelErr = map[string]error{"a3": providers.NewError(providers.ErrConflict, "cancel a3", 409, "conflict", "already signed")}
+	for _, id := range []string{"a1", "a2", "a3"} {
+		d.moveTo(id)
+		d.press("space")
+	}
+	d.press("/")
+	d.typeText("lease")
+	d.press("enter", "x")
+	s := d.screen()
+	for _, want := range []string{"Cancel 2 sessions?", "2 marked sessions are hidden by the current filter.",
+		"Skipped, not sent (1):", "session already completed", "This cannot be undone."} {
+		if !strings.Contains(s, want) {
+			t.Errorf("prompt lacks %q:\n%s", want, s)
+		}
+	}
+	d.press("y")
+	if !slices.Equal(dbx.cancels, []string{"a1", "a3"}) {
+		t.Errorf("cancels = %v (the completed one must not be sent)", dbx.cancels)
+	}
+	want := "1 canceled, 1 skipped, 1 failed: Listing agreement 99 Pine Ave with a very long title that needs truncating: cancel a3: conflict (HTTP 409 conflict): already signed"
+	if d.flash() != want {
+		t.Errorf("flash = %q\nwant    %q", d.flash(), want)
+	}
+	// Failed rows stay marked, succeeded ones are unmarked; the skipped one stays.
+	if _, ok := d.m.marks[models.Ref{Account: "acme", ID: "a3"}]; !ok {
+		t.Error("failed row lost its mark")
+	}
+	if _, ok := d.m.marks[models.Ref{Account: "acme", ID: "a1"}]; ok {
+		t.Error("canceled row still marked")
+	}
+	outcomes := map[string]string{}
+	for _, e := range d.auditEvents("cancel") {
+		outcomes[e.Ref] = e.Outcome
+	}
+	if outcomes["acme/a1"] != "ok" || outcomes["acme/a3"] != "failed" || outcomes["acme/a2"] != "skipped" {
+		t.Errorf("audit outcomes = %v", outcomes)
+	}
+}
+
+func manySessions(acct string, n int) []models.Session {
+	var out []models.Session
+	for i := 0; i < n; i++ {
+		out = append(out, sess(acct, fmt.Sprintf("m%02d", i), fmt.Sprintf("Bulk %02d", i), models.StatusAwaitingSignature, i))
+	}
+	return out
+}
+
+func TestCancelAboveFiveNeedsTypedCount(t *testing.T) {
+	setup := func() (*driver, *fakeProvider) {
+		dbx := newFake(models.DropboxSign, "acme")
+		dbx.sessions = manySessions("acme", 7)
+		d := newDriver(t, Options{Accounts: []Account{{Name: "acme", Kind: models.DropboxSign, Provider: dbx}}})
+		d.run(d.m.Init())
+		for range 7 {
+			d.press("space")
+		}
+		d.press("x")
+		return d, dbx
+	}
+	d, dbx := setup()
+	if !d.m.cancelPrompt.needCount || !strings.Contains(d.screen(), "Type 7 to confirm") {
+		t.Fatalf("no count prompt:\n%s", d.screen())
+	}
+	d.press("y") // y before the count: does not confirm
+	d.typeText("6")
+	d.press("enter") // wrong count: does not confirm
+	d.typeText("77")
+	d.press("y")
+	if len(dbx.cancels) != 0 || d.m.cancelPrompt == nil {
+		t.Fatalf("confirmed on a wrong count: cancels=%v", dbx.cancels)
+	}
+	if !strings.Contains(d.screen(), "type 7 (the number of sessions) to confirm") {
+		t.Error("no hint after a wrong count")
+	}
+	d.typeText("7")
+	d.press("enter")
+	if len(dbx.cancels) != 7 {
+		t.Errorf("cancels = %d, want 7", len(dbx.cancels))
+	}
+	if d.flash() != "7 canceled" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	// Any other key aborts.
+	d, dbx = setup()
+	d.typeText("7")
+	d.press("n")
+	if d.m.cancelPrompt != nil || len(dbx.cancels) != 0 {
+		t.Error("n did not abort the count prompt")
+	}
+	d, _ = setup()
+	d.press("esc")
+	if d.m.cancelPrompt != nil {
+		t.Error("esc did not abort the count prompt")
+	}
+}
+
+func TestCancelConcurrencyIsBoundedPerAccount(t *testing.T) {
+	dbx := newFake(models.DropboxSign, "acme")
+	dbx.sessions = manySessions("acme", 9)
+	d := newDriver(t, Options{Accounts: []Account{{Name: "acme", Kind: models.DropboxSign, Provider: dbx}}})
+	d.run(d.m.Init())
+	for range 9 {
+		d.press("space")
+	}
+	d.press("x")
+	d.typeText("9")
+	_, cmd := d.m.Update(keyMsg("y")) // not run yet
+	if got := d.m.cancelActive["acme"]; got != cancelWorkers {
+		t.Errorf("active = %d, want %d", got, cancelWorkers)
+	}
+	if got := len(d.m.cancelQueue["acme"]); got != 9-cancelWorkers {
+		t.Errorf("queued = %d", got)
+	}
+	if d.m.inflightCount() != 9 {
+		t.Errorf("in flight = %d", d.m.inflightCount())
+	}
+	d.run(cmd)
+	if len(dbx.cancels) != 9 || d.m.inflightCount() != 0 {
+		t.Errorf("cancels=%d inflight=%d", len(dbx.cancels), d.m.inflightCount())
+	}
+}
+
+func isPoll(msg tea.Msg) bool { _, ok := msg.(pollTickMsg); return ok }
+
+func TestAsyncCancelPollsUntilConfirmed(t *testing.T) {
+	d, _, c1 := fixtureDriver(t, func(o *Options) {
+		o.CancelPollFirst, o.CancelPollMax = 10*time.Millisecond, 40*time.Millisecond
+	})
+	c1.statusSeq = map[string][]models.Status{"p1": {models.StatusCancelPending, models.StatusCancelPending, models.StatusCanceled}}
+	d.moveTo("p1")
+	d.press("x", "y")
+	if st := d.row("p1").s.Status; st != models.StatusCancelPending {
+		t.Fatalf("status = %s", st)
+	}
+	if d.flash() != "Cancel requested for Buyer rep agreement" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	if !strings.Contains(d.screen(), "◌ Cancel requested") {
+		t.Error("row does not show Cancel requested")
+	}
+	var delays []time.Duration
+	for i := 0; i < 5 && d.m.pending[models.Ref{Account: "prod", ID: "p1"}] != nil; i++ {
+		for _, tm := range d.timers {
+			if isPoll(tm.msg) {
+				delays = append(delays, tm.d)
+			}
+		}
+		d.fire(isPoll)
+	}
+	if !slices.Equal(delays, []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}) {
+		t.Errorf("poll delays = %v (want backoff from first to max)", delays)
+	}
+	if st := d.row("p1").s.Status; st != models.StatusCanceled {
+		t.Errorf("status after confirmation = %s", st)
+	}
+	if d.flash() != "Canceled Buyer rep agreement (confirmed)" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	if ev := d.auditEvents("cancel_confirmed"); len(ev) != 1 || ev[0].Outcome != "ok" {
+		t.Errorf("audit = %+v", ev)
+	}
+}
+
+func TestAsyncCancelGivesUpAfterTimeout(t *testing.T) {
+	d, _, c1 := fixtureDriver(t, func(o *Options) {
+		o.CancelPollFirst, o.CancelPollMax, o.CancelConfirmTimeout = 10*time.Millisecond, 20*time.Millisecond, 45*time.Millisecond
+	})
+	d.moveTo("p1")
+	d.press("x", "y")
+	for i := 0; i < 10 && d.fire(isPoll) > 0; i++ {
+	}
+	if _, ok := d.m.pending[models.Ref{Account: "prod", ID: "p1"}]; ok {
+		t.Fatal("still polling after the timeout")
+	}
+	if c1.statusCalls < 3 {
+		t.Errorf("status calls = %d", c1.statusCalls)
+	}
+	if st := d.row("p1").s.Status; st != models.StatusCancelPending {
+		t.Errorf("status = %s, want it to stay Cancel requested", st)
+	}
+	if !strings.Contains(d.flash(), `stays "Cancel requested"`) {
+		t.Errorf("flash = %q", d.flash())
+	}
+}
+
+func TestQuitAsksWhileOperationsInFlight(t *testing.T) {
+	d, _, _ := fixtureDriver(t, nil)
+	d.press("x")
+	_, _ = d.m.Update(keyMsg("y")) // cancel command not run: in flight
+	d.press("q")
+	if d.quit || !d.m.quitAsk {
+		t.Fatal("q quit with a cancel in flight")
+	}
+	if !strings.Contains(d.screen(), "1 operation in flight — quit anyway? [y/N]") {
+		t.Errorf("no quit question:\n%s", d.screen())
+	}
+	d.press("enter")
+	if d.quit || d.m.quitAsk {
+		t.Fatal("enter confirmed quitting")
+	}
+	d.press("ctrl+c", "y")
+	if !d.quit {
+		t.Error("y did not quit")
+	}
+}
+
+// --- detail ---
+
+func TestDetailLoadsLazilyCachesAndUpgradesLiteRow(t *testing.T) {
+	d, _, c1 := fixtureDriver(t, nil)
+	d.send(tea.WindowSizeMsg{Width: 140, Height: 40})
+	d.moveTo("p1")
+	_, cmd := d.m.Update(keyMsg("enter"))
+	if !strings.Contains(d.screen(), "loading…") {
+		t.Errorf("no loading indicator:\n%s", d.screen())
+	}
+	if len(c1.gets) != 0 {
+		t.Fatal("Get ran inside Update")
+	}
+	d.run(cmd)
+	s := d.screen()
+	for _, want := range []string{"Signers (0/2 signed)", "Gus Hale <gus@example.com>", "◐ In progress", "tx-42",
+		"https://esign.example.com/s/p1", "office: North", "Action log", "gus@example.com: viewed — from 10.0.0.1"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("detail lacks %q:\n%s", want, s)
+		}
+	}
+	if r := d.row("p1"); r.total != 2 {
+		t.Errorf("lite row not upgraded: total=%d", r.total)
+	}
+	d.press("esc", "enter")
+	if len(c1.gets) != 1 {
+		t.Errorf("gets = %v (cache not used)", c1.gets)
+	}
+	// Refresh invalidates the cache.
+	d.press("r")
+	if len(c1.gets) != 2 {
+		t.Errorf("gets after refresh = %v", c1.gets)
+	}
+}
+
+func TestDetailErrorInlineAndDebouncedMovement(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	dbx.getErr = map[string]error{"a2": errors.New("HTTP 503")}
+	d.press("enter")
+	d.press("j", "j") // p1, a2: no Get until the pause
+	if n := len(dbx.gets); n != 1 {
+		t.Errorf("gets while moving = %v", dbx.gets)
+	}
+	d.fire(func(msg tea.Msg) bool { _, ok := msg.(detailWantMsg); return ok })
+	if !slices.Equal(dbx.gets, []string{"a1", "a2"}) {
+		t.Errorf("gets = %v, want only the row the cursor rests on", dbx.gets)
+	}
+	if !strings.Contains(d.screen(), "could not load details: HTTP 503") {
+		t.Errorf("error not inline:\n%s", d.screen())
+	}
+}
+
+// --- read-only ---
+
+func TestReadonlyRemovesCancelAndCopy(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, func(o *Options) { o.Readonly = true })
+	s := d.screen()
+	if strings.Contains(s, "cancel") || strings.Contains(s, "copy") || !strings.Contains(s, "READ-ONLY") {
+		t.Errorf("footer still offers cancel/copy or lacks the indicator:\n%s", s)
+	}
+	d.press("?")
+	s = d.screen()
+	if strings.Contains(s, "cancel session") || strings.Contains(s, "copy, edit") || strings.Contains(s, "Copy form") {
+		t.Errorf("help lists removed actions:\n%s", s)
+	}
+	d.press("esc")
+	_, cmd := d.m.Update(keyMsg("x"))
+	d.run(cmd)
+	if d.m.cancelPrompt != nil || len(dbx.cancels) != 0 {
+		t.Error("x works in read-only mode")
+	}
+	if d.flash() != "Cancel: read-only mode" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	d.press("c")
+	if d.m.copy != nil || d.flash() != "Copy: read-only mode" {
+		t.Errorf("copy opened or flash = %q", d.flash())
+	}
+}
+
+// --- hostile text ---
+
+func TestHostileTextIsCleaned(t *testing.T) {
+	dbx := newFake(models.DropboxSign, "acme")
+	evil := "\x1b]0;pwned\x07\x1b[2JEvil\u009b31m title"
+	s := sess("acme", "e1", evil, models.StatusAwaitingSignature, 1,
+		signer("\x1b[31mMallory\x1b[0m", "m@example.com\x1b[2J", models.SignerDeclined))
+	s.Signers[0].DeclineReason = "no\x1b]52;c;Zm9v\x07pe"
+	s.Metadata = map[string]string{"k\x1b[1m": "v\x1b[2J"}
+	s.ActionLog = []models.LogEntry{{Action: "x\x1b[H\x1b[2Jy"}}
+	s.URL = "https://x\x1b[2J.example"
+	dbx.sessions = []models.Session{s}
+	dbx.getErr = nil
+	d := newDriver(t, Options{Accounts: []Account{{Name: "acme", Kind: models.DropboxSign, Provider: dbx}}})
+	d.run(d.m.Init())
+	d.send(tea.WindowSizeMsg{Width: 140, Height: 40})
+	d.press("enter")
+	d.press("x")
+	raw := d.m.render()
+	for _, bad := range []string{"\x1b]", "\x07", "\x1b[2J", "\u009b", "\x1b[H", "pwned"} {
+		if strings.Contains(raw, bad) {
+			t.Errorf("view contains %q", bad)
+		}
+	}
+	if !strings.Contains(d.screen(), "Evil title") || !strings.Contains(d.screen(), "Mallory") {
+		t.Errorf("cleaned text missing:\n%s", d.screen())
+	}
+	v := d.m.View()
+	if v.WindowTitle != "signdeck" {
+		t.Errorf("window title = %q", v.WindowTitle)
+	}
+	// Errors too.
+	d.press("esc")
+	d.send(pagesMsg{acct: "acme", gen: d.m.accts[0].gen, done: true, err: errors.New("bad \x1b]0;t\x07thing")})
+	if strings.Contains(d.m.render(), "\x1b]0;t") {
+		t.Error("error text not cleaned")
+	}
+}
+
+// --- auto refresh ---
+
+func TestAutoRefreshPausesWhileAModalIsOpen(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, func(o *Options) { o.RefreshInterval = time.Minute })
+	isAuto := func(msg tea.Msg) bool { _, ok := msg.(autoRefreshMsg); return ok }
+	d.fire(isAuto)
+	if dbx.lists != 2 {
+		t.Fatalf("lists = %d after one tick", dbx.lists)
+	}
+	d.press("x") // modal open
+	d.fire(isAuto)
+	if dbx.lists != 2 {
+		t.Error("refreshed while the cancel prompt was open")
+	}
+	d.press("n") // closes: the deferred refresh runs
+	if dbx.lists != 3 {
+		t.Errorf("deferred refresh did not run on close: lists = %d", dbx.lists)
+	}
+	if !strings.Contains(fmt.Sprint(d.timers), "{}") {
+		t.Error("the next tick was not scheduled")
+	}
+}
+
+func TestFlashClearsItself(t *testing.T) {
+	d, _, _ := fixtureDriver(t, nil)
+	d.moveTo("a2")
+	d.press("x")
+	first := d.flash()
+	d.press(`ctrl+\`) // no marks: no new flash
+	d.press("space", `ctrl+\`)
+	if d.flash() == first {
+		t.Fatal("second flash not shown")
+	}
+	// The first flash's timer must not clear the second.
+	d.send(flashClearMsg{id: d.m.fl.id - 1})
+	if d.flash() == "" {
+		t.Error("an old timer cleared a newer flash")
+	}
+	d.fire(func(msg tea.Msg) bool { _, ok := msg.(flashClearMsg); return ok })
+	if d.flash() != "" {
+		t.Error("flash did not clear")
+	}
+}
+
+func TestNarrowTerminalsDropColumnsAndTruncateByWidth(t *testing.T) {
+	d, _, _ := fixtureDriver(t, nil)
+	d.send(tea.WindowSizeMsg{Width: 60, Height: 20})
+	s := d.screen()
+	for _, l := range strings.Split(s, "\n") {
+		if w := len([]rune(l)); w > 60+20 { // runes ≥ cells; wide runes counted below
+			t.Errorf("line too long: %q", l)
+		}
+	}
+	if strings.Contains(s, "CREATED") || strings.Contains(s, "ID") && strings.Contains(s, " ID ") {
+		t.Errorf("low-value columns not dropped at 60 cols:\n%s", s)
+	}
+	if !strings.Contains(s, "STATUS") || !strings.Contains(s, "TITLE") {
+		t.Errorf("essential columns dropped:\n%s", s)
+	}
+	d.send(tea.WindowSizeMsg{Width: 140, Height: 40})
+	s = d.screen()
+	if !strings.Contains(s, "EXPIRES") || !strings.Contains(s, " ID") {
+		t.Errorf("wide terminal lacks columns:\n%s", s)
+	}
+	for _, l := range strings.Split(s, "\n") {
+		if w := stringWidth(l); w != 140 {
+			t.Errorf("line width %d != 140: %q", w, l)
+		}
+	}
+	// The wide-rune title is cut by display width.
+	if !strings.Contains(d.screen(), "契約書") {
+		t.Error("wide runes lost")
+	}
+}
+
+func TestNoColorKeepsSymbols(t *testing.T) {
+	d, _, _ := fixtureDriver(t, nil)
+	d.m.setStyles(newStyles(true))
+	raw := d.m.render()
+	if strings.Contains(raw, "\x1b[3") || strings.Contains(raw, "\x1b[9") || strings.Contains(raw, "38;") {
+		t.Errorf("NO_COLOR render has colour codes")
+	}
+	for _, sym := range []string{"● Awaiting", "✓ Completed", "✗ Declined", "⊘ Canceled"} {
+		if !strings.Contains(raw, sym) {
+			t.Errorf("symbol %q missing without colour", sym)
+		}
+	}
+	d.m.setStyles(newStyles(false))
+	if raw := d.m.render(); !strings.Contains(raw, "\x1b[3") && !strings.Contains(raw, "\x1b[9") {
+		t.Error("colour styles produce no colour")
+	}
+	t.Setenv("NO_COLOR", "1")
+	m, _ := New(Options{})
+	if !m.st.noColor {
+		t.Error("NO_COLOR not honoured")
+	}
+}
