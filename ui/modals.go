@@ -157,6 +157,8 @@ func (m *Model) renderCopy() string {
 		lines = append(lines, "", st.Warn.Render("Discard your changes to this copy? ")+st.Bold.Render("[y/N]"))
 		focusLine = len(lines) - 1
 	}
+	// Wrapped messages hold newlines; they come after the focused field.
+	lines = strings.Split(strings.Join(lines, "\n"), "\n")
 	// Keep the focused line in view when the form is taller than the screen.
 	maxH := max(5, m.height-2)
 	if len(lines) > maxH {

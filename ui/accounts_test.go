@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
+)
+
+const secret = "sk_live_S3CRET_abcdef123456"
+
+func loginDriver(t *testing.T, login func(ctx context.Context, account, s string) (providers.Provider, string, error)) *driver {
+	d := newDriver(t, Options{
+		Accounts: []Account{{Name: "acme", Kind: models.DropboxSign, TokenSource: "none"}},
+		Login:    login,
+		Logout:   func(context.Context, string) error { return nil },
+	})
+	d.run(d.m.Init())
+	return d
+}
+
+func TestLoginSecretIsMaskedSentInACmdAndWiped(t *testing.T) {
+	dbx, _ := fixture()
+	var got string
+	d := loginDriver(t, func(ctx context.Context, account, s string) (providers.Provider, string, error) {
+		got = account + ":" + s
+		return dbx, "keyring", nil
+	})
+	if !strings.Contains(d.screen(), "no token — press a to log in") {
+		t.Errorf("status line lacks the no-token hint:\n%s", d.screen())
+	}
+	d.press("a", "l")
+	d.typeText(secret)
+	if strings.Contains(d.m.render(), secret) || strings.Contains(d.m.render(), "S3CRET") {
+		t.Fatal("the secret is rendered")
+	}
+	if !strings.Contains(d.screen(), "•••••") {
+		t.Error("no mask")
+	}
+	_, cmd := d.m.Update(keyMsg("enter"))
+	if d.m.login.input.Value() != "" {
+		t.Error("the secret stays in the model after Enter")
+	}
+	if got != "" {
+		t.Fatal("Login ran inside Update")
+	}
+	if !strings.Contains(d.screen(), "verifying") {
+		t.Error("no verifying state")
+	}
+	d.run(cmd)
+	if got != "acme:"+secret {
+		t.Errorf("Login got %q", got)
+	}
+	a := d.m.accts[0]
+	if a.Provider == nil || a.TokenSource != "keyring" || len(d.m.rows) != 5 {
+		t.Errorf("after login: provider=%v source=%q rows=%d", a.Provider != nil, a.TokenSource, len(d.m.rows))
+	}
+	if d.flash() != "Logged in to dbx:acme (token in keyring)" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	if ev := d.auditEvents("login"); len(ev) != 1 || ev[0].Outcome != "ok" {
+		t.Errorf("audit = %+v", ev)
+	}
+	if strings.Contains(d.m.render(), secret) {
+		t.Error("secret rendered after login")
+	}
+}
+
+func TestLoginFailureIsRedacted(t *testing.T) {
+	d := loginDriver(t, func(ctx context.Context, account, s string) (providers.Provider, string, error) {
+		return nil, "", errors.New("401 unauthorized: token " + s + " is invalid")
+	})
+	d.press("a", "l")
+	d.typeText(secret)
+	d.press("enter")
+	s := d.m.render()
+	if strings.Contains(s, secret) {
+		t.Fatal("the secret is in the error")
+	}
+	if !strings.Contains(d.screen(), "Login failed: 401 unauthorized") {
+		t.Errorf("no error:\n%s", d.screen())
+	}
+	for _, e := range d.audit.Events() {
+		if strings.Contains(e.Error, secret) {
+			t.Error("the secret is in the audit log")
+		}
+	}
+	if d.m.accts[0].Provider != nil {
+		t.Error("provider set after a failed login")
+	}
+	d.press("esc")
+	if d.m.login != nil {
+		t.Error("esc did not close the login")
+	}
+}
+
+func TestLogoutAsksAndExplainsEnvTokens(t *testing.T) {
+	var calls []string
+	d, _, _ := fixtureDriver(t, func(o *Options) {
+		o.Logout = func(_ context.Context, a string) error { calls = append(calls, a); return nil }
+	})
+	d.press("a", "j", "L")
+	if !strings.Contains(d.screen(), "logout won't remove the env var") || !strings.Contains(d.screen(), "[y/N]") {
+		t.Errorf("no env explanation:\n%s", d.screen())
+	}
+	d.press("enter")
+	if len(calls) != 0 || d.m.logoutAsk != 0 {
+		t.Fatal("enter logged out")
+	}
+	d.press("d", "y")
+	if len(calls) != 1 || calls[0] != "prod" {
+		t.Fatalf("calls = %v", calls)
+	}
+	a := d.m.accts[1]
+	if a.Provider != nil || a.TokenSource != "none" || a.count != 0 {
+		t.Errorf("after logout: provider=%v source=%q count=%d", a.Provider != nil, a.TokenSource, a.count)
+	}
+	if !strings.Contains(d.flash(), "Logged out of c1:prod; the token still comes from the environment variable") {
+		t.Errorf("flash = %q", d.flash())
+	}
+	if ev := d.auditEvents("logout"); len(ev) != 1 || ev[0].Outcome != "ok" {
+		t.Errorf("audit = %+v", ev)
+	}
+}
+
+func TestAccountsViewShowsSourceHealthAndBudget(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, func(o *Options) {
+		o.Accounts = append(o.Accounts, Account{Name: "broken", Kind: models.DropboxSign, Err: errors.New("keyring unavailable")})
+	})
+	dbx.budget = providers.Budget{Limit: 100, Remaining: 87}
+	if !strings.Contains(d.screen(), "dbx:acme 5 ✓ 87/100") {
+		t.Errorf("status line lacks budget:\n%s", d.screen())
+	}
+	if !strings.Contains(d.screen(), "dbx:broken ✗ keyring unavailable") {
+		t.Errorf("status line lacks setup error:\n%s", d.screen())
+	}
+	d.press("a")
+	s := d.screen()
+	for _, want := range []string{"acme    Dropbox Sign   keyring  5        87/100", "prod    Constellation1 env", "✓ ok 12:00:00", "✗ keyring unavailable"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("accounts view lacks %q:\n%s", want, s)
+		}
+	}
+}

@@ -1,0 +1,329 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
+)
+
+// focusField moves the copy form's focus to an item.
+func focusField(t *testing.T, d *driver, it formItem) {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		if d.m.copy.focused() == it {
+			return
+		}
+		d.press("tab")
+	}
+	t.Fatalf("cannot focus %+v", it)
+}
+
+// setField replaces the focused input's text.
+func setField(d *driver, s string) {
+	d.press("ctrl+u", "ctrl+k")
+	d.typeText(s)
+}
+
+func openCopy(t *testing.T, id string) (*driver, *fakeProvider, *fakeProvider) {
+	t.Helper()
+	d, dbx, c1 := fixtureDriver(t, nil)
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 40})
+	d.moveTo(id)
+	d.press("c")
+	if d.m.copy == nil {
+		t.Fatalf("copy form did not open: %q", d.flash())
+	}
+	return d, dbx, c1
+}
+
+func TestCopyFormPrefillsAndValidatesInline(t *testing.T) {
+	d, dbx, _ := openCopy(t, "a1")
+	f := d.m.copy
+	if f.title.Value() != "Lease renewal 12 Oak St" || len(f.signers) != 3 || f.signers[1].email.Value() != "bob@example.com" {
+		t.Fatalf("not prefilled: title=%q signers=%d", f.title.Value(), len(f.signers))
+	}
+	s := d.screen()
+	for _, want := range []string{"Ana Lima", "cara@example.com", "[ ] test mode", "[ ] cancel the original"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("form lacks %q:\n%s", want, s)
+		}
+	}
+	focusField(t, d, formItem{itEmail, 1})
+	setField(d, "bob@")
+	focusField(t, d, formItem{itEmail, 2})
+	setField(d, "ANA@example.com")
+	focusField(t, d, formItem{kind: itTitle})
+	setField(d, "   ")
+	d.press("ctrl+s")
+	if f.reviewing {
+		t.Fatal("review opened with invalid fields")
+	}
+	s = d.screen()
+	for _, want := range []string{
+		"title: is empty",
+		`signers[1].email: "bob@" is not a valid email address`,
+		"signers[2].email: ANA@example.com is already signer 1",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("form lacks error %q:\n%s", want, s)
+		}
+	}
+	if f.focused().kind != itTitle {
+		t.Errorf("focus = %+v, want the first error (title)", f.focused())
+	}
+	if len(dbx.copies) != 0 {
+		t.Error("sent")
+	}
+}
+
+func TestCopyConstellationLiteRowLoadsSourceAndSplitsNames(t *testing.T) {
+	d, _, c1 := fixtureDriver(t, nil)
+	d.moveTo("p1")
+	_, cmd := d.m.Update(keyMsg("c"))
+	if !d.m.copy.loading || !strings.Contains(d.screen(), "loading the source session") {
+		t.Fatal("no loading state for a lite row")
+	}
+	d.run(cmd)
+	f := d.m.copy
+	if len(c1.gets) != 1 || len(f.signers) != 2 {
+		t.Fatalf("gets=%v signers=%d", c1.gets, len(f.signers))
+	}
+	if !f.split || f.signers[0].first.Value() != "Gus" || f.signers[0].last.Value() != "Hale" {
+		t.Errorf("names not split: %q %q", f.signers[0].first.Value(), f.signers[0].last.Value())
+	}
+	if !f.retain || !strings.Contains(d.screen(), "[x] retain placed fields") {
+		t.Error("retain_fields does not default to on")
+	}
+	if d.row("p1").total != 2 {
+		t.Error("loading the source did not upgrade the lite row")
+	}
+	// Constellation1 requires a last name.
+	focusField(t, d, formItem{itLast, 1})
+	setField(d, "")
+	d.press("ctrl+s")
+	if !strings.Contains(d.screen(), "signers[1].last_name: is empty (the provider requires a last name)") {
+		t.Errorf("no last-name error:\n%s", d.screen())
+	}
+	if d.m.copy.focused() != (formItem{itLast, 1}) {
+		t.Errorf("focus = %+v", d.m.copy.focused())
+	}
+}
+
+func TestCopyEditAddRemoveReorderAndReviewDiff(t *testing.T) {
+	d, dbx, _ := openCopy(t, "a1")
+	focusField(t, d, formItem{itEmail, 1})
+	setField(d, "bob.stone@example.com")
+	focusField(t, d, formItem{itName, 2})
+	d.press("ctrl+x") // remove Cara
+	d.press("ctrl+n") // add after the focused signer
+	d.typeText("Zed Ray")
+	d.press("tab")
+	d.typeText("zed+test@example.com") // '+' is text in an input
+	f := d.m.copy
+	if len(f.signers) != 3 || f.signers[2].name.Value() != "Zed Ray" || f.signers[2].email.Value() != "zed+test@example.com" {
+		t.Fatalf("signers = %d, last = %q <%q>", len(f.signers), f.signers[2].name.Value(), f.signers[2].email.Value())
+	}
+	// Move Zed up: orders swap with Bob's.
+	d.press("alt+up")
+	if f.signers[1].name.Value() != "Zed Ray" || f.signers[1].order != 2 || f.signers[2].order != 3 {
+		t.Errorf("reorder: %q order %d, next order %d", f.signers[1].name.Value(), f.signers[1].order, f.signers[2].order)
+	}
+	focusField(t, d, formItem{kind: itTitle})
+	setField(d, "Lease renewal (corrected)")
+	focusField(t, d, formItem{kind: itTestMode})
+	d.press("space")
+	d.press("ctrl+s")
+	if !f.reviewing {
+		t.Fatalf("review did not open: %v", f.errs)
+	}
+	s := d.screen()
+	for _, want := range []string{
+		"= Ana Lima <ana@example.com> (order 1)",
+		"+ Zed Ray <zed+test@example.com> (order 2)",
+		"~ Bob Stone <bob@example.com> (order 2) → Bob Stone <bob.stone@example.com> (order 3)",
+		"- Cara Diaz <cara@example.com> (order 3)",
+		`Title    ~ "Lease renewal 12 Oak St" → "Lease renewal (corrected)"`,
+		"test mode yes", "Send this copy? [y/N]",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("review lacks %q:\n%s", want, s)
+		}
+	}
+	// Enter does not send; it returns to the form with edits kept.
+	d.press("enter")
+	if f.reviewing || len(dbx.copies) != 0 {
+		t.Fatal("enter sent or stayed in review")
+	}
+	d.press("ctrl+s", "y")
+	if len(dbx.copies) != 1 {
+		t.Fatalf("copies = %d", len(dbx.copies))
+	}
+	spec := dbx.copies[0]
+	if spec.Title == nil || *spec.Title != "Lease renewal (corrected)" || spec.Options.TestMode == nil || !*spec.Options.TestMode {
+		t.Errorf("spec = %+v", spec)
+	}
+	if len(spec.Signers) != 3 || spec.Signers[1].ID != "" || spec.Signers[2].ID != "a1-s2" {
+		t.Errorf("spec signers = %+v", spec.Signers)
+	}
+}
+
+func TestCopySentOnceAndOperationIDReusedOnRetry(t *testing.T) {
+	d, dbx, _ := openCopy(t, "a1")
+	dbx.copyErrs = []error{providers.NewError(providers.ErrAmbiguous, "copy a1", 0, "", "connection reset after sending")}
+	d.press("ctrl+s")
+	_, cmd := d.m.Update(keyMsg("y"))
+	if cmd == nil || !d.m.copy.sending {
+		t.Fatal("y did not send")
+	}
+	_, again := d.m.Update(keyMsg("y"))
+	if again != nil {
+		t.Fatal("a second y returned a command while sending")
+	}
+	if !strings.Contains(d.screen(), "sending… (locked") {
+		t.Error("no sending state")
+	}
+	d.press("esc") // locked: nothing closes it
+	if d.m.copy == nil {
+		t.Fatal("esc closed a form that is sending")
+	}
+	d.run(cmd)
+	if len(dbx.copies) != 1 {
+		t.Fatalf("copies = %d", len(dbx.copies))
+	}
+	s := d.screen()
+	for _, want := range []string{"Outcome unknown", "Retrying is safe", "operation id op0123456789abcdef"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("ambiguous error lacks %q:\n%s", want, s)
+		}
+	}
+	d.press("y") // retry
+	if len(dbx.copies) != 2 {
+		t.Fatalf("retry did not send: %d", len(dbx.copies))
+	}
+	if dbx.copies[0].OperationID != "op0123456789abcdef" || dbx.copies[1].OperationID != dbx.copies[0].OperationID {
+		t.Errorf("operation ids = %q, %q", dbx.copies[0].OperationID, dbx.copies[1].OperationID)
+	}
+	if d.m.copy != nil {
+		t.Fatal("form still open after success")
+	}
+	if d.flash() != "Copied Lease renewal 12 Oak St to copy-1" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	if d.cursorID() != "copy-1" || d.row("copy-1") == nil {
+		t.Errorf("new session not selected: cursor %s", d.cursorID())
+	}
+	ev := d.auditEvents("copy")
+	if len(ev) != 2 || ev[0].Outcome != "unknown" || ev[1].Outcome != "ok" || ev[1].NewRef != "acme/copy-1" || ev[1].OperationID != "op0123456789abcdef" {
+		t.Errorf("audit = %+v", ev)
+	}
+}
+
+func TestCopyUnchangedSignersIsAResend(t *testing.T) {
+	d, dbx, _ := openCopy(t, "a1")
+	d.press("ctrl+s")
+	if !strings.Contains(d.screen(), "signers unchanged: this re-sends") {
+		t.Errorf("review does not say it is a re-send:\n%s", d.screen())
+	}
+	d.press("y")
+	if len(dbx.copies) != 1 || dbx.copies[0].Title != nil {
+		t.Errorf("copies = %+v", dbx.copies)
+	}
+}
+
+func TestCopyCancelOriginalAndOriginalCancelError(t *testing.T) {
+	d, dbx, _ := openCopy(t, "a1")
+	focusField(t, d, formItem{kind: itCancelOrig})
+	d.press("enter")
+	d.press("ctrl+s")
+	if !strings.Contains(d.screen(), "The original will be canceled once the copy exists") {
+		t.Error("review does not warn about canceling the original")
+	}
+	d.press("y")
+	if !dbx.copies[0].Options.CancelOriginal {
+		t.Error("cancel_original not in the spec")
+	}
+	if d.flash() != "Copied Lease renewal 12 Oak St to copy-1; original canceled" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	if st := d.row("a1").s.Status; st != models.StatusCanceled {
+		t.Errorf("original status = %s", st)
+	}
+	// The copy succeeded but canceling the original failed.
+	d2, _, _ := fixtureDriver(t, nil)
+	d2.moveTo("a3")
+	d2.press("c", "ctrl+s")
+	_, cmd := d2.m.Update(keyMsg("y"))
+	msg := cmd().(copyResultMsg)
+	msg.err = nil
+	msg.res = providers.CopyResult{Session: sess("acme", "new9", "Listing", models.StatusAwaitingSignature, 0),
+		OriginalCancelErr: errors.New("cancel a3: conflict")}
+	d2.send(msg)
+	if !strings.Contains(d2.flash(), "Copied Listing agreement 99 Pine Ave with a very long title that needs truncating to new9; canceling the original failed: cancel a3: conflict") {
+		t.Errorf("flash = %q", d2.flash())
+	}
+}
+
+func TestCopyEscOnDirtyFormAsks(t *testing.T) {
+	d, _, _ := openCopy(t, "a1")
+	d.press("esc")
+	if d.m.copy != nil {
+		t.Fatal("esc on an untouched form did not close it")
+	}
+	d.press("c")
+	d.typeText(" v2")
+	d.press("esc")
+	if d.m.copy == nil || !d.m.copy.discardAsk || !strings.Contains(d.screen(), "Discard your changes to this copy? [y/N]") {
+		t.Fatal("esc on a dirty form did not ask")
+	}
+	d.press("enter")
+	if d.m.copy == nil || d.m.copy.title.Value() != "Lease renewal 12 Oak St v2" {
+		t.Fatal("enter discarded the form")
+	}
+	d.press("ctrl+c") // never loses a dirty form, never quits
+	if d.quit || d.m.copy == nil || !d.m.copy.discardAsk {
+		t.Fatal("ctrl+c did not ask")
+	}
+	d.press("y")
+	if d.m.copy != nil {
+		t.Error("y did not discard")
+	}
+}
+
+func TestCopyDisabledReasons(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	dbx.sessions[1].Status = models.StatusDeleted
+	d.press("r")
+	d.moveTo("a2")
+	d.press("c")
+	if d.m.copy != nil || d.flash() != "Copy: session is deleted and may have lost its documents" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	d.press("space", "space", "c")
+	if d.m.copy != nil || !strings.HasPrefix(d.flash(), "Copy: works on one session at a time (2 are marked") {
+		t.Errorf("flash = %q", d.flash())
+	}
+	dbx.caps.Copy = false
+	d.press(`ctrl+\`)
+	d.moveTo("a1")
+	d.press("c")
+	if d.flash() != "Copy: Dropbox Sign account acme cannot copy sessions" {
+		t.Errorf("flash = %q", d.flash())
+	}
+}
+
+func TestCopyProviderFieldErrorMapsToField(t *testing.T) {
+	d, dbx, _ := openCopy(t, "a1")
+	perr := providers.NewError(providers.ErrInvalid, "copy a1", 400, "bad_request", "domain is blocked")
+	perr.Path = "signers[0].email"
+	dbx.copyErrs = []error{perr}
+	d.press("ctrl+s", "y")
+	d.press("n") // back to the form
+	if !strings.Contains(d.screen(), "signers[0].email: domain is blocked") {
+		t.Errorf("provider field error not next to the field:\n%s", d.screen())
+	}
+}
