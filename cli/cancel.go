@@ -76,7 +76,7 @@ type cancelTarget struct {
 
 func (t *cancelTarget) fail(err error) {
 	t.ok = false
-	t.reason = clean(err.Error())
+	t.reason = reason(err)
 }
 
 func (a *app) cancel(ctx context.Context, args []string, o cancelOpts) error {

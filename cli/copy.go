@@ -335,14 +335,14 @@ func printCopyPlan(w io.Writer, src *models.Session, spec *models.CopySpec) {
 	for _, c := range models.DiffSigners(src.Signers, spec.Signers) {
 		switch c.Kind {
 		case "removed":
-			row(tw, "  - removed", "", signerText(c.Before.DisplayName(), c.Before.Email), "")
+			row(tw, "  - removed", "", signerText(c.Before.DisplayName(), c.Before.Email))
 		case "added":
-			row(tw, "  + added", strconv.Itoa(c.After.Order+1)+".", signerText(c.After.FullName(), c.After.Email), "")
+			row(tw, "  + added", strconv.Itoa(c.After.Order+1)+".", signerText(c.After.FullName(), c.After.Email))
 		case "changed":
 			row(tw, "  ~ changed", strconv.Itoa(c.After.Order+1)+".", signerText(c.After.FullName(), c.After.Email),
 				"(was "+strconv.Itoa(c.Before.Order+1)+". "+signerText(c.Before.DisplayName(), c.Before.Email)+")")
 		default:
-			row(tw, "  = kept", strconv.Itoa(c.After.Order+1)+".", signerText(c.After.FullName(), c.After.Email), "")
+			row(tw, "  = kept", strconv.Itoa(c.After.Order+1)+".", signerText(c.After.FullName(), c.After.Email))
 		}
 	}
 	tw.Flush()

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -50,8 +51,8 @@ func newHarness(t *testing.T, cfgYAML string) *harness {
 	return h
 }
 
-func (h *harness) app(stdin string, stdout, stderr *bytes.Buffer) *app {
-	a := newApp(strings.NewReader(stdin), stdout, stderr)
+func (h *harness) app(stdin io.Reader, stdout, stderr io.Writer) *app {
+	a := newApp(stdin, stdout, stderr)
 	a.lookupEnv = func(k string) (string, bool) {
 		v, ok := h.env[k]
 		return v, ok
@@ -94,7 +95,7 @@ func (h *harness) run(stdin string, args ...string) result {
 func (h *harness) runCtx(ctx context.Context, stdin string, args ...string) result {
 	h.t.Helper()
 	var out, errb bytes.Buffer
-	a := h.app(stdin, &out, &errb)
+	a := h.app(strings.NewReader(stdin), &out, &errb)
 	if h.cfgPath != "" {
 		args = append([]string{"--config", h.cfgPath}, args...)
 	}
@@ -146,5 +147,16 @@ func (r result) wantCode(t *testing.T, code int) {
 	t.Helper()
 	if r.code != code {
 		t.Fatalf("exit code %d, want %d\n%s", r.code, code, r)
+	}
+}
+
+// writeConfig replaces the harness's config file.
+func (h *harness) writeConfig(cfgYAML string) {
+	h.t.Helper()
+	if h.cfgPath == "" {
+		h.cfgPath = filepath.Join(h.dir, "config.yaml")
+	}
+	if err := os.WriteFile(h.cfgPath, []byte(cfgYAML), 0o600); err != nil {
+		h.t.Fatal(err)
 	}
 }

@@ -101,7 +101,7 @@ func (a *app) list(ctx context.Context, accountNames, statusArgs []string, asJSO
 	for i, r := range results {
 		if r.err != nil {
 			failed = true
-			fmt.Fprintf(a.stderr, "signdeck: list %s: %s\n", accts[i].Name, clean(r.err.Error()))
+			fmt.Fprintf(a.stderr, "signdeck: list %s: %s\n", accts[i].Name, reason(r.err))
 			continue
 		}
 		all = append(all, r.sessions...)

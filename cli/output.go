@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
 )
 
 // The JSON output is a stable interface (documented in the README). It is
@@ -254,4 +256,16 @@ func truncate(s string, n int) string {
 		return "…"
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// reason is err's text for a line that already names the account and the
+// operation: a provider error drops its own account and operation prefix.
+func reason(err error) string {
+	var pe *providers.Error
+	if errors.As(err, &pe) && pe.Error() == err.Error() {
+		c := *pe
+		c.Account, c.Op = "", ""
+		return clean(c.Error())
+	}
+	return clean(err.Error())
 }

@@ -58,6 +58,9 @@ func startEmulators(o emuOpts) (*emulators, error) {
 		APIKeys:     []string{sandboxToken},
 		Addr:        o.dropboxSignAddr,
 		CancelDelay: o.cancelDelay,
+		// Dates relative to now, so the data looks current; the content
+		// still depends only on the seed.
+		Now: time.Now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start the Dropbox Sign emulator: %w", err)
@@ -92,7 +95,7 @@ func (e *emulators) accounts() []config.Account {
 		{
 			Name:         sandboxConstellation1,
 			Provider:     models.Constellation1,
-			BaseURL:      strings.TrimRight(e.c1.URL, "/"),
+			BaseURL:      strings.TrimRight(e.c1.URL(), "/"),
 			Username:     e.c1.Username(),
 			Transactions: e.c1.Transactions(),
 			ReturnURL:    config.DefaultReturnURL,
@@ -149,8 +152,8 @@ sessions.`,
 }
 
 func (a *app) sandbox(ctx context.Context, o emuOpts) error {
-	if o.size < 0 {
-		return usageErrorf("--size must not be negative")
+	if o.size < 1 {
+		return usageErrorf("--size must be at least 1")
 	}
 	if err := checkLoopback("dropboxsign-addr", o.dropboxSignAddr); err != nil {
 		return err
@@ -173,7 +176,7 @@ func (a *app) sandbox(ctx context.Context, o emuOpts) error {
 	var b strings.Builder
 	b.WriteString("# signdeck sandbox: in-memory emulators, serving until interrupted\n")
 	fmt.Fprintf(&b, "#   Dropbox Sign    %s\n", emu.dbx.URL)
-	fmt.Fprintf(&b, "#   Constellation1  %s\n", emu.c1.URL)
+	fmt.Fprintf(&b, "#   Constellation1  %s\n", emu.c1.URL())
 	fmt.Fprintf(&b, "# Every sandbox account accepts the token %q:\n", sandboxToken)
 	for _, acct := range cfg.Accounts {
 		fmt.Fprintf(&b, "#   export %s=%s\n", keyring.EnvName(acct.Name), sandboxToken)
@@ -215,8 +218,8 @@ all work against the emulators.`,
 }
 
 func (a *app) demo(ctx context.Context, o emuOpts) error {
-	if o.size < 0 {
-		return usageErrorf("--size must not be negative")
+	if o.size < 1 {
+		return usageErrorf("--size must be at least 1")
 	}
 	if err := a.needTerminal(); err != nil {
 		return err

@@ -1,0 +1,549 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers/dropboxsign/dropboxsigntest"
+)
+
+// dbxToken is the emulator's API key in these tests; it must never show.
+const dbxToken = "dbx-test-key-5be1c0a7d2"
+
+// newDropboxSign starts a Dropbox Sign emulator and a harness whose config
+// has one account, acme, pointing at it, with the token in the
+// environment.
+func newDropboxSign(t *testing.T, opts dropboxsigntest.Options) (*harness, *dropboxsigntest.Server) {
+	t.Helper()
+	if opts.Size == 0 {
+		opts.Size = 30
+	}
+	if opts.Seed == 0 {
+		opts.Seed = 7
+	}
+	opts.APIKeys = []string{dbxToken}
+	opts.RateLimit, opts.SendRateLimit, opts.TestModeRateLimit = -1, -1, -1
+	if opts.CancelDelay == 0 {
+		opts.CancelDelay = time.Hour // cancels stay pending unless a test says otherwise
+	}
+	opts.Now = time.Now
+	srv, err := dropboxsigntest.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	h := newHarness(t, fmt.Sprintf(`accounts:
+  - name: acme
+    provider: dropboxsign
+    base_url: %s
+    test_mode: true
+    team: true
+`, srv.URL))
+	h.env["SIGNDECK_TOKEN_ACME"] = dbxToken
+	h.secrets = []string{dbxToken}
+	return h, srv
+}
+
+// listJSON runs list --json and decodes it.
+func listJSON(t *testing.T, h *harness, args ...string) []map[string]any {
+	t.Helper()
+	r := h.run("", append([]string{"list", "--json"}, args...)...)
+	r.wantCode(t, ExitOK)
+	var out []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("list --json: %v\n%s", err, r)
+	}
+	return out
+}
+
+// pick returns the ref of the first session in status st that the
+// account itself sent (a team member's request cannot be canceled).
+func pick(t *testing.T, srv *dropboxsigntest.Server, sessions []map[string]any, st models.Status) string {
+	t.Helper()
+	for _, s := range sessions {
+		sr, _ := srv.Get(s["id"].(string))
+		if s["status"] == string(st) && sr.RequesterEmailAddress != nil && *sr.RequesterEmailAddress == srv.Owner() {
+			return s["ref"].(string)
+		}
+	}
+	t.Fatalf("no %s session in the emulator's data", st)
+	return ""
+}
+
+var sessionKeys = []string{"account", "created_at", "expires_at", "id", "provider", "ref", "signers", "status", "title", "url"}
+
+func keysOf(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func checkSessionJSON(t *testing.T, s map[string]any) {
+	t.Helper()
+	if got := keysOf(s); !slices.Equal(got, sessionKeys) {
+		t.Errorf("session keys = %v, want %v", got, sessionKeys)
+	}
+	if s["ref"] != s["account"].(string)+"/"+s["id"].(string) {
+		t.Errorf("ref %v is not account/id", s["ref"])
+	}
+	if !models.Status(s["status"].(string)).Valid() {
+		t.Errorf("status %v is not a neutral status", s["status"])
+	}
+	if s["provider"] != "dropboxsign" && s["provider"] != "constellation1" {
+		t.Errorf("provider %v", s["provider"])
+	}
+	for _, k := range []string{"created_at", "expires_at"} {
+		if v, ok := s[k].(string); ok {
+			if _, err := time.Parse(time.RFC3339, v); err != nil {
+				t.Errorf("%s = %q is not RFC 3339", k, v)
+			}
+		} else if s[k] != nil {
+			t.Errorf("%s = %v, want a string or null", k, s[k])
+		}
+	}
+	signers, ok := s["signers"].([]any)
+	if !ok {
+		t.Fatalf("signers = %v, want an array", s["signers"])
+	}
+	for _, g := range signers {
+		m := g.(map[string]any)
+		if got := keysOf(m); !slices.Equal(got, []string{"email", "name", "order", "status"}) {
+			t.Errorf("signer keys = %v", got)
+		}
+	}
+}
+
+func TestListDropboxSign(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
+	all := listJSON(t, h)
+	if len(all) != srv.Len() {
+		t.Fatalf("list --json gave %d sessions, the emulator has %d", len(all), srv.Len())
+	}
+	var prev time.Time
+	for i, s := range all {
+		checkSessionJSON(t, s)
+		if s["account"] != "acme" || s["provider"] != "dropboxsign" {
+			t.Errorf("session %d: account %v provider %v", i, s["account"], s["provider"])
+		}
+		ct, _ := time.Parse(time.RFC3339, s["created_at"].(string))
+		if i > 0 && ct.After(prev) {
+			t.Errorf("session %d is newer than the one before: not sorted newest first", i)
+		}
+		prev = ct
+	}
+
+	// --status keeps only that status; prefixes work.
+	awaiting := listJSON(t, h, "--status", "awaiting")
+	if len(awaiting) == 0 || len(awaiting) == len(all) {
+		t.Fatalf("--status awaiting kept %d of %d sessions", len(awaiting), len(all))
+	}
+	for _, s := range awaiting {
+		if s["status"] != "awaiting_signature" {
+			t.Errorf("--status awaiting kept a %v session", s["status"])
+		}
+	}
+	both := listJSON(t, h, "--status", "awaiting,completed")
+	nCompleted := len(listJSON(t, h, "--status", "completed"))
+	if len(both) != len(awaiting)+nCompleted {
+		t.Errorf("--status awaiting,completed gave %d, want %d+%d", len(both), len(awaiting), nCompleted)
+	}
+
+	// --account selects; an empty result is an empty array.
+	if got := listJSON(t, h, "--account", "acme"); len(got) != len(all) {
+		t.Errorf("--account acme gave %d sessions, want %d", len(got), len(all))
+	}
+	r := h.run("", "list", "--json", "--status", "archived")
+	r.wantCode(t, ExitOK)
+	if strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("an empty list is %q, want []", r.stdout)
+	}
+
+	// Human form: a header and one aligned row per session, no colour.
+	r = h.run("", "list")
+	r.wantCode(t, ExitOK)
+	lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
+	if len(lines) != len(all)+1 {
+		t.Fatalf("%d lines, want a header and %d rows\n%s", len(lines), len(all), r)
+	}
+	if !regexp.MustCompile(`^REF\s+PROVIDER\s+STATUS\s+SIGNED\s+CREATED\s+EXPIRES\s+TITLE$`).MatchString(lines[0]) {
+		t.Errorf("header = %q", lines[0])
+	}
+	col := strings.Index(lines[0], "STATUS")
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "acme/") || !strings.Contains(l, "Dropbox Sign") {
+			t.Errorf("row %q", l)
+		}
+		if l[col-1] != ' ' || l[col] == ' ' {
+			t.Errorf("row %q is not aligned with the STATUS column", l)
+		}
+	}
+	if strings.Contains(r.stdout, "\x1b") {
+		t.Error("colour codes in output to a non-terminal")
+	}
+}
+
+func TestListColourOnTerminalHonoursNoColor(t *testing.T) {
+	t.Parallel()
+	h, _ := newDropboxSign(t, dropboxsigntest.Options{Size: 5})
+	h.stdoutTT = true
+	r := h.run("", "list")
+	r.wantCode(t, ExitOK)
+	if !strings.Contains(r.stdout, "\x1b[") {
+		t.Errorf("no colour on a terminal\n%s", r)
+	}
+	h.env["NO_COLOR"] = "1"
+	r = h.run("", "list")
+	if strings.Contains(r.stdout, "\x1b") {
+		t.Errorf("colour despite NO_COLOR\n%s", r)
+	}
+}
+
+func TestListOneAccountFailsOthersPrint(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{Size: 8})
+	// A second account on the same emulator with a wrong token.
+	h.writeConfig(fmt.Sprintf(`accounts:
+  - name: acme
+    provider: dropboxsign
+    base_url: %[1]s
+    team: true
+  - name: broken
+    provider: dropboxsign
+    base_url: %[1]s
+`, srv.URL))
+	h.env["SIGNDECK_TOKEN_BROKEN"] = "wrong-token-0b7e11"
+	h.secrets = append(h.secrets, "wrong-token-0b7e11")
+	r := h.run("", "list", "--json")
+	r.wantCode(t, ExitFailure)
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, r)
+	}
+	if len(got) != 8 {
+		t.Errorf("%d sessions printed, want acme's 8", len(got))
+	}
+	if !strings.Contains(r.stderr, "signdeck: list broken:") || !strings.Contains(r.stderr, "unauthorized") {
+		t.Errorf("stderr does not report broken's failure\n%s", r)
+	}
+}
+
+func TestShowDropboxSign(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
+	ref := pick(t, srv, listJSON(t, h), models.StatusAwaitingSignature)
+
+	r := h.run("", "show", ref, "--json")
+	r.wantCode(t, ExitOK)
+	var d map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &d); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range append(slices.Clone(sessionKeys), "subject", "message", "updated_at", "signer_details", "action_log", "warnings") {
+		if _, ok := d[k]; !ok {
+			t.Errorf("show --json lacks %q", k)
+		}
+	}
+	if d["ref"] != ref || d["status"] != "awaiting_signature" {
+		t.Errorf("show --json = ref %v status %v", d["ref"], d["status"])
+	}
+	signers := d["signers"].([]any)
+	if len(signers) == 0 {
+		t.Fatal("no signers")
+	}
+	first := signers[0].(map[string]any)
+
+	r = h.run("", "show", ref)
+	r.wantCode(t, ExitOK)
+	for _, want := range []string{"Ref:", ref, "Provider:", "Dropbox Sign", "Status:", "Awaiting (awaiting_signature)",
+		"Signers:", first["email"].(string)} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("show lacks %q\n%s", want, r)
+		}
+	}
+
+	r = h.run("", "show", "acme/0000000000000000000000000000000000000000")
+	r.wantCode(t, ExitFailure)
+	if !strings.Contains(r.stderr, "not found") {
+		t.Errorf("missing session: %s", r)
+	}
+}
+
+func TestCancelDropboxSign(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
+	all := listJSON(t, h)
+	open := pick(t, srv, all, models.StatusAwaitingSignature)
+	done := pick(t, srv, all, models.StatusCompleted)
+
+	r := h.run("", "cancel", open, done, "--yes", "--json")
+	r.wantCode(t, ExitOK)
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("cancel --json: %v\n%s", err, r)
+	}
+	want := []map[string]any{
+		{"ref": open, "ok": true, "status": "cancel_pending", "error": nil, "skipped": false},
+		{"ref": done, "ok": false, "status": "completed", "error": "session already completed", "skipped": true},
+	}
+	if !jsonEqual(got, want) {
+		t.Errorf("cancel --json =\n%v\nwant\n%v", got, want)
+	}
+	if n := srv.Count("POST", "/v3/signature_request/cancel/"); n != 1 {
+		t.Errorf("%d cancel requests sent, want 1 (the completed one is skipped)", n)
+	}
+	id := strings.TrimPrefix(open, "acme/")
+	if sr, _ := srv.Get(id); sr.CancelRequestedAt.IsZero() {
+		t.Error("the emulator has no cancel queued")
+	}
+	audit := strings.Join(h.auditLines(), "\n")
+	for _, want := range []string{
+		`"action":"cancel","account":"acme","provider":"dropboxsign","ref":"` + open + `"`,
+		`"outcome":"pending","status":"cancel_pending"`,
+		`"ref":"` + done + `"`,
+		`"outcome":"skipped","status":"completed","error":"session already completed"`,
+		`"via":"cli"`,
+	} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit log lacks %s\n%s", want, audit)
+		}
+	}
+
+	// The same session again: now pending at the provider? A new client
+	// cannot know, but the emulator still has it open, so it is sent again
+	// and the provider's answer decides. A completed one is still skipped
+	// in the human table.
+	r = h.run("", "cancel", done, "--yes")
+	r.wantCode(t, ExitOK)
+	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(done) + `\s+Completed\s+skipped: session already completed$`).MatchString(r.stdout) {
+		t.Errorf("human cancel output\n%s", r)
+	}
+}
+
+func TestCancelWaitConfirms(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{CancelDelay: 300 * time.Millisecond})
+	open := pick(t, srv, listJSON(t, h), models.StatusAwaitingSignature)
+	start := time.Now()
+	r := h.run("", "cancel", open, "--yes", "--wait", "--timeout", "20s")
+	r.wantCode(t, ExitOK)
+	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(open) + `\s+Canceled\s+canceled$`).MatchString(r.stdout) {
+		t.Errorf("cancel --wait output\n%s", r)
+	}
+	if time.Since(start) > 15*time.Second {
+		t.Errorf("--wait took %s", time.Since(start))
+	}
+	if sr, _ := srv.Get(strings.TrimPrefix(open, "acme/")); !sr.Canceled {
+		t.Error("the emulator did not cancel it")
+	}
+	audit := strings.Join(h.auditLines(), "\n")
+	if !strings.Contains(audit, `"action":"cancel_confirmed"`) || !strings.Contains(audit, `"outcome":"ok","status":"canceled"`) {
+		t.Errorf("no confirmed cancel in the audit log\n%s", audit)
+	}
+}
+
+func TestCancelWaitTimesOut(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{}) // cancels take an hour
+	open := pick(t, srv, listJSON(t, h), models.StatusAwaitingSignature)
+	r := h.run("", "cancel", open, "--yes", "--wait", "--timeout", "300ms", "--json")
+	r.wantCode(t, ExitFailure)
+	var got []cancelJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].OK || got[0].Status != "cancel_pending" || got[0].Error == nil ||
+		!strings.Contains(*got[0].Error, "not confirmed within 300ms") {
+		t.Errorf("cancel --wait timeout = %+v", got)
+	}
+	if !strings.Contains(r.stderr, "signdeck: cancel "+open+": cancel requested but not confirmed within 300ms") {
+		t.Errorf("stderr\n%s", r)
+	}
+}
+
+func TestCancelAsksOnTerminal(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
+	open := pick(t, srv, listJSON(t, h), models.StatusAwaitingSignature)
+	h.stdinTTY = true
+	for _, answer := range []string{"\n", "n\n", "nope\n", ""} {
+		r := h.run(answer, "cancel", open)
+		r.wantCode(t, ExitFailure)
+		if !strings.Contains(r.stderr, "About to cancel 1 session:") || !strings.Contains(r.stderr, "Cancel 1 session? [y/N]") ||
+			!strings.Contains(r.stderr, "aborted; nothing was sent") {
+			t.Errorf("answer %q:\n%s", answer, r)
+		}
+	}
+	if n := srv.Count("POST", "/v3/signature_request/cancel/"); n != 0 {
+		t.Fatalf("%d cancels sent without a yes", n)
+	}
+	r := h.run("YES\n", "cancel", open)
+	r.wantCode(t, ExitOK)
+	if n := srv.Count("POST", "/v3/signature_request/cancel/"); n != 1 {
+		t.Errorf("%d cancels sent after yes, want 1", n)
+	}
+}
+
+func TestCopyDropboxSign(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
+	all := listJSON(t, h)
+	// A source without templates, so any signer list can be sent.
+	var src map[string]any
+	for _, s := range all {
+		id := s["id"].(string)
+		if sr, _ := srv.Get(id); len(sr.TemplateIDs) == 0 && s["status"] == "awaiting_signature" && len(s["signers"].([]any)) >= 2 &&
+			*sr.RequesterEmailAddress == srv.Owner() {
+			src = s
+			break
+		}
+	}
+	if src == nil {
+		t.Fatal("no suitable source session")
+	}
+	ref := src["ref"].(string)
+	srcSigners := src["signers"].([]any)
+	before := srv.Len()
+
+	// Kept signers.
+	r := h.run("", "copy", ref, "--yes", "--json", "--title", "Copy of the lease")
+	r.wantCode(t, ExitOK)
+	var ns map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &ns); err != nil {
+		t.Fatalf("copy --json: %v\n%s", err, r)
+	}
+	checkSessionJSON(t, ns)
+	if ns["ref"] == ref || ns["title"] != "Copy of the lease" {
+		t.Errorf("new session ref %v title %v", ns["ref"], ns["title"])
+	}
+	if got := emails(ns["signers"].([]any)); !slices.Equal(got, emails(srcSigners)) {
+		t.Errorf("kept signers = %v, want %v", got, emails(srcSigners))
+	}
+	if srv.Len() != before+1 {
+		t.Errorf("the emulator has %d requests, want %d", srv.Len(), before+1)
+	}
+	// The diff went to stderr (stdout is JSON), every signer kept.
+	if n := strings.Count(r.stderr, "= kept"); n != len(srcSigners) {
+		t.Errorf("%d kept lines in the diff, want %d\n%s", n, len(srcSigners), r)
+	}
+
+	// A new signer list, in order: the first source signer kept (renamed),
+	// one added, the others removed.
+	keep := srcSigners[0].(map[string]any)["email"].(string)
+	r = h.run("", "copy", ref, "--yes", "--json",
+		"--signer", "Newly Added <new.person@example.com>",
+		"--signer", "Renamed Person <"+strings.ToUpper(keep)+">")
+	r.wantCode(t, ExitOK)
+	if err := json.Unmarshal([]byte(r.stdout), &ns); err != nil {
+		t.Fatal(err)
+	}
+	got := ns["signers"].([]any)
+	if len(got) != 2 || !strings.EqualFold(got[0].(map[string]any)["email"].(string), "new.person@example.com") ||
+		!strings.EqualFold(got[1].(map[string]any)["email"].(string), keep) {
+		t.Errorf("signers = %v", got)
+	}
+	if !strings.Contains(r.stderr, "+ added") || !strings.Contains(r.stderr, "~ changed") ||
+		strings.Count(r.stderr, "- removed") != len(srcSigners)-1 {
+		t.Errorf("diff\n%s", r.stderr)
+	}
+	audit := strings.Join(h.auditLines(), "\n")
+	if strings.Count(audit, `"action":"copy"`) != 2 || !strings.Contains(audit, `"new_ref":"`+ns["ref"].(string)+`"`) ||
+		!regexp.MustCompile(`"operation_id":"\w+"`).MatchString(audit) {
+		t.Errorf("audit log\n%s", audit)
+	}
+
+	// Human form: the diff on stdout, then the new session.
+	r = h.run("", "copy", ref, "--yes")
+	r.wantCode(t, ExitOK)
+	if !strings.Contains(r.stdout, "Copy of "+ref) || !strings.Contains(r.stdout, "Signers:") ||
+		!regexp.MustCompile(`(?m)^Copy sent: acme/\w+ `).MatchString(r.stdout) {
+		t.Errorf("human copy output\n%s", r)
+	}
+}
+
+func emails(signers []any) []string {
+	var out []string
+	for _, g := range signers {
+		out = append(out, strings.ToLower(g.(map[string]any)["email"].(string)))
+	}
+	return out
+}
+
+func TestCopyValidationIsExit2AndSendsNothing(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
+	ref := pick(t, srv, listJSON(t, h), models.StatusAwaitingSignature)
+	before := srv.Len()
+
+	r := h.run("", "copy", ref, "--yes",
+		"--signer", "Ana Lima <ana@example.com>",
+		"--signer", "Ana Again <ANA@example.com>",
+		"--signer", "nodomain@localhost",
+		"--title", " ")
+	r.wantCode(t, ExitUsage)
+	for _, want := range []string{
+		"signdeck: copy: --title: is empty",
+		"signdeck: copy: --signer #2 email: ANA@example.com is already signer 1",
+		"signdeck: copy: --signer #3 name: is empty",
+		"signdeck: copy: --signer #3 email:",
+		"copy not sent",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q\n%s", want, r)
+		}
+	}
+	// An option the provider does not have.
+	r = h.run("", "copy", ref, "--yes", "--transaction", "tx-9")
+	r.wantCode(t, ExitUsage)
+	if !strings.Contains(r.stderr, "--transaction is not a Dropbox Sign option") {
+		t.Errorf("stderr\n%s", r)
+	}
+	if srv.Len() != before || srv.Count("POST", "/v3/signature_request/send") != 0 {
+		t.Error("something was sent")
+	}
+}
+
+func TestAuthLoginVerifiesAgainstProvider(t *testing.T) {
+	t.Parallel()
+	h, _ := newDropboxSign(t, dropboxsigntest.Options{Size: 1})
+	delete(h.env, "SIGNDECK_TOKEN_ACME")
+
+	h.secrets = append(h.secrets, "bad-token-77aa")
+	r := h.run("bad-token-77aa\n", "auth", "login", "acme")
+	r.wantCode(t, ExitFailure)
+	if !strings.Contains(r.stderr, "token not stored") || !strings.Contains(r.stderr, "unauthorized") {
+		t.Errorf("stderr\n%s", r)
+	}
+	if _, err := h.store.Get(context.Background(), "acme"); err == nil {
+		t.Error("a refused token was stored")
+	}
+
+	r = h.run(dbxToken+"\n", "auth", "login", "acme")
+	r.wantCode(t, ExitOK)
+	if !strings.Contains(r.stdout, "verified: the token works for "+dropboxsigntest.DefaultOwner) ||
+		!strings.Contains(r.stdout, "stored token for acme in the in-memory store") {
+		t.Errorf("stdout\n%s", r)
+	}
+	if got, _ := h.store.Get(context.Background(), "acme"); got != dbxToken {
+		t.Error("the token was not stored")
+	}
+	// The stored token now works for list.
+	if got := listJSON(t, h); len(got) != 1 {
+		t.Errorf("list with the stored token gave %d sessions", len(got))
+	}
+	audit := strings.Join(h.auditLines(), "\n")
+	if !strings.Contains(audit, `"action":"login","account":"acme","provider":"dropboxsign","outcome":"failed"`) ||
+		!strings.Contains(audit, `"action":"login","account":"acme","provider":"dropboxsign","outcome":"ok"`) {
+		t.Errorf("audit log\n%s", audit)
+	}
+}
