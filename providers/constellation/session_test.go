@@ -325,3 +325,48 @@ func TestCancelAnswerShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteResentOnlyOnExplicitBadToken: a write is sent again after a
+// refresh only when the vendor says the token was bad; a bare 401 or 403
+// could come from anywhere, so the write is not repeated.
+func TestWriteResentOnlyOnExplicitBadToken(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		status  int
+		body    string
+		cancels int32
+		kind    error
+	}{
+		{"bare 401", 401, `Unauthorized`, 1, providers.ErrUnauthorized},
+		{"403 page", 403, `<html><title>403 Forbidden</title></html>`, 1, providers.ErrUnauthorized},
+		{"401 bad token", 401, `{"Details":"Error: Bad Token Information. Please authenticate."}`, 2, providers.ErrUnauthorized},
+		{"200 bad token", 200, `{"ReturnValue":null,"Details":"Error: Bad Token Information. Please authenticate."}`, 2, providers.ErrUnauthorized},
+		{"200 invalid token", 200, `{"ReturnValue":"False","Details":["Error: Invalid token"]}`, 2, providers.ErrUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var cancels, tokens atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch p := r.URL.Path; {
+				case strings.HasPrefix(p, "/rest/v1/encrypt/"):
+					fmt.Fprint(w, `{"ReturnValue":"ENC"}`)
+				case strings.HasPrefix(p, "/rest/v1/gettoken/"):
+					fmt.Fprintf(w, `{"ReturnValue":"TOK%d"}`, tokens.Add(1))
+				case strings.HasSuffix(p, "/cancel"):
+					cancels.Add(1)
+					w.WriteHeader(tc.status)
+					fmt.Fprint(w, tc.body)
+				default:
+					fmt.Fprint(w, `{"Sessions":[{"SigningSessionId":"S1","StatusCode":2}]}`)
+				}
+			}))
+			defer srv.Close()
+			_, err := stubClient(t, srv.URL).Cancel(t.Context(), "S1")
+			if !errors.Is(err, tc.kind) {
+				t.Errorf("got %v, want %v", err, tc.kind)
+			}
+			if cancels.Load() != tc.cancels {
+				t.Errorf("%d cancel requests, want %d", cancels.Load(), tc.cancels)
+			}
+		})
+	}
+}
