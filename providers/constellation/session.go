@@ -184,7 +184,8 @@ func (c *Client) CancelStatus(ctx context.Context, id string) (models.Status, er
 
 // Cancel cancels a session: PUT v1/sessions/{id}/cancel?returnURL=... with
 // an empty body. "A RequestResponse containing a string ("True" or
-// "False")": "True" is a done cancel. The vendor answers HTTP 200 for a
+// "False")": "True" is a done cancel (with a Details text too, the session
+// is read to settle which it is). The vendor answers HTTP 200 for a
 // refusal too, with ReturnValue "False" or null and maybe a Details text;
 // that is an error carrying the vendor's text, and when the text does not
 // say why, the session is read to say it ("cannot cancel a completed
@@ -218,10 +219,32 @@ func (c *Client) Cancel(ctx context.Context, id string) (providers.CancelResult,
 			"the answer could not be read ("+excerpt(resp.Body)+")"))
 	}
 	env := readEnvelope(raw)
+	if env.truthy() && len(env.details) == 0 {
+		return providers.CancelResult{Status: models.StatusCanceled}, nil
+	}
 	if env.truthy() {
-		return providers.CancelResult{Status: models.StatusCanceled, Message: c.vendorText(env)}, nil
+		return c.cancelTrueWithDetails(ctx, id, op, env)
 	}
 	return providers.CancelResult{}, c.cancelRefused(ctx, id, op, env)
+}
+
+// cancelTrueWithDetails settles a "True" that comes with a Details text.
+// The reference reads any Details as a failure (§7.1, INFERENCE) while
+// "True" says the cancel was done, so the session is read: canceled is a
+// success carrying the vendor's text; anything else is a failure with it.
+func (c *Client) cancelTrueWithDetails(ctx context.Context, id, op string, env envelope) (providers.CancelResult, error) {
+	text := c.vendorText(env)
+	s, err := c.getSession(ctx, id, "confirm "+op)
+	switch {
+	case err != nil:
+		return providers.CancelResult{Status: models.StatusCanceled,
+			Message: text + " (not confirmed: reading the session failed)"}, nil
+	case s.Status == models.StatusCanceled:
+		return providers.CancelResult{Status: models.StatusCanceled, Message: text}, nil
+	}
+	e := c.logicalError(op, env)
+	e.Message += " (the provider answered True, but the session is still " + strings.ToLower(s.Status.Label()) + ")"
+	return providers.CancelResult{}, e
 }
 
 // vendorText is the vendor's details, cleaned and redacted.

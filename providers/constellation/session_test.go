@@ -270,7 +270,9 @@ func TestCancelAnswerShapes(t *testing.T) {
 	}{
 		{"True", `{"ReturnValue":"True","Details":null}`, 4, nil, nil, 0},
 		{"true bool", `{"ReturnValue":true}`, 4, nil, nil, 0},
-		{"True with details", `{"ReturnValue":"True","Details":"Session cancelled."}`, 4, nil, []string{"Session cancelled."}, 0},
+		{"True with details", `{"ReturnValue":"True","Details":"Session cancelled."}`, 4, nil, []string{"Session cancelled."}, 1},
+		{"True with details, still sent", `{"ReturnValue":"True","Details":"Error: Webhook delivery failed."}`, 2,
+			providers.ErrProvider, []string{"Webhook delivery failed", "answered True", "still awaiting"}, 1},
 		{"camelCase", `{"returnValue":"True"}`, 4, nil, nil, 0},
 		{"False with string details", `{"ReturnValue":"False","Details":"Error: The session is locked."}`, 2,
 			providers.ErrProvider, []string{"Error: The session is locked.", "awaiting"}, 1},
