@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# End-to-end test: drives the real signdeck binary through `signdeck demo`
+# inside tmux (send-keys / capture-pane) — filter, cancel, bulk cancel, copy,
+# accounts (failed and successful login), help, quit — and checks that the
+# terminal is restored and nothing was printed outside the TUI.
+#
+# Usage: scripts/e2e-tmux.sh [path/to/signdeck]
+set -euo pipefail
+
+BIN=${1:-./signdeck}
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+[ -x "$BIN" ] || { echo "e2e: $BIN is not an executable (run make build)" >&2; exit 2; }
+command -v tmux >/dev/null || { echo "e2e: tmux is not installed (apt-get install tmux)" >&2; exit 127; }
+
+WORK=$(mktemp -d)
+SOCK="signdeck-e2e-$$"
+T="tmux -L $SOCK"
+cleanup() { $T kill-server >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+SECRET="e2e-wrong-$RANDOM$RANDOM"
+STEP=""
+pass=0
+
+fail() {
+  echo "e2e: FAIL at step '$STEP': $*" >&2
+  echo "----- screen -----" >&2
+  $T capture-pane -p -t e2e 2>/dev/null >&2 || true
+  echo "----- log -----" >&2
+  tail -n 30 "$WORK/state/signdeck/signdeck.log" 2>/dev/null >&2 || true
+  echo "1 failed, $pass passed" ; exit 1
+}
+screen() { $T capture-pane -p -t e2e; }
+# wait_for REGEX [SECONDS]: poll the screen until it matches.
+wait_for() {
+  local re=$1 limit=${2:-10} i=0
+  while [ "$i" -lt $((limit * 10)) ]; do
+    if screen | grep -Eq -- "$re"; then return 0; fi
+    sleep 0.1; i=$((i + 1))
+  done
+  fail "timed out after ${limit}s waiting for /$re/"
+}
+# wait_gone REGEX [SECONDS]
+wait_gone() {
+  local re=$1 limit=${2:-10} i=0
+  while [ "$i" -lt $((limit * 10)) ]; do
+    if ! screen | grep -Eq -- "$re"; then return 0; fi
+    sleep 0.1; i=$((i + 1))
+  done
+  fail "timed out after ${limit}s waiting for /$re/ to go away"
+}
+keys() { $T send-keys -t e2e "$@"; sleep 0.25; }
+typ() { $T send-keys -t e2e -l "$1"; sleep 0.25; }
+step() { STEP=$1; echo "e2e: $1"; }
+ok() { pass=$((pass + 1)); }
+
+mkdir -p "$WORK/state" "$WORK/config" "$WORK/home"
+$T new-session -d -s e2e -x 140 -y 40 \
+  "env -i PATH=/usr/bin:/bin HOME=$WORK/home TERM=xterm-256color XDG_STATE_HOME=$WORK/state XDG_CONFIG_HOME=$WORK/config \
+   $BIN demo --seed 7 2>$WORK/stderr; echo \"SIGNDECK_EXIT=\$?\"; sleep 600"
+
+step "dashboard loads both accounts"
+wait_for 'demo-dropboxsign [0-9]+ ✓' 20
+wait_for 'demo-constellation1 [0-9]+ ✓' 20
+wait_for 'refreshed'
+ok
+
+step "filter status:awaiting dbx"
+keys /
+typ 'status:awaiting dbx'
+keys Enter
+wait_for 'filter: status:awaiting dbx'
+wait_for '[0-9]+ of [0-9]+ sessions'
+screen | sed -n '3,30p' | grep -E '^ *[›◆ ]' | grep -q 'c1:' && fail "a Constellation1 row survived the dbx filter"
+ok
+
+step "cancel: Enter aborts"
+keys x
+wait_for 'Cancel this session\?'
+wait_for 'This cannot be undone\.'
+wait_for '\[y/N\]'
+keys Enter
+wait_gone 'Cancel this session\?'
+screen | grep -q 'Cancel requested' && fail "Enter must not confirm a cancel"
+ok
+
+step "cancel: y confirms, then the async cancel is confirmed"
+keys x
+wait_for 'Cancel this session\?'
+keys y
+wait_for 'Cancel requested for'
+wait_for 'Canceled .*\(confirmed\)' 30
+ok
+
+step "bulk cancel three marked sessions"
+keys Space
+keys Space
+keys Space
+wait_for '3 marked'
+keys x
+wait_for 'Cancel 3 sessions\?'
+keys y
+wait_for '(3 requested|Cancel requested for 3)' 15
+wait_for 'Canceled .*confirmed' 30
+ok
+
+step "clear the filter"
+keys Escape
+sleep 0.4
+keys Escape
+sleep 0.4
+wait_gone 'filter: status'
+ok
+
+step "detail pane of a Constellation1 session shows signers and the action log"
+keys /
+typ 'provider:constellation1 status:awaiting'
+keys Enter
+wait_for 'filter: provider:constellation1'
+keys Enter
+wait_for 'Signers' 10
+wait_for '(Action log|ACTION LOG|Activity)' 10
+keys Enter
+sleep 0.4
+keys Escape
+sleep 0.4
+keys Escape
+sleep 0.4
+wait_gone 'filter: provider'
+ok
+
+step "copy with unchanged signers (a re-send)"
+keys c
+wait_for 'Copy "'
+wait_for 'Signers \([0-9]+\)' 10
+keys C-s
+wait_for 'Send this copy\? \[y/N\]'
+keys y
+wait_for 'Copied .* to ' 15
+ok
+
+step "accounts view: a wrong token is refused and never shown"
+keys a
+wait_for 'Accounts'
+wait_for 'demo-constellation1'
+keys l
+wait_for 'Token:'
+typ "$SECRET"
+screen | grep -q "$SECRET" && fail "the typed token is visible on screen"
+keys Enter
+wait_for 'Login failed' 15
+screen | grep -q "$SECRET" && fail "the token appears in the login error"
+keys Escape
+sleep 0.4
+ok
+
+step "accounts view: the sandbox token logs in"
+keys l
+wait_for 'Token:'
+typ "sandbox-token"
+keys Enter
+wait_for 'Logged in to' 15
+ok
+
+step "help lists the actions"
+keys Escape
+sleep 0.4
+keys '?'
+wait_for 'cancel session'
+keys Escape
+sleep 0.4
+wait_gone 'cancel session'
+ok
+
+step "quit restores the terminal and printed nothing"
+keys q
+wait_for 'SIGNDECK_EXIT=0' 10
+# The primary screen must hold only our exit marker: no stray output.
+others=$(screen | grep -v '^SIGNDECK_EXIT=0$' | grep -v '^[[:space:]]*$' || true)
+[ -z "$others" ] || fail "text outside the TUI: $others"
+[ ! -s "$WORK/stderr" ] || fail "stderr not empty: $(head -c 300 "$WORK/stderr")"
+grep -rq "$SECRET" "$WORK/state" && fail "the wrong token was written under the state dir"
+ok
+
+echo "e2e: all steps passed"
+echo "$pass passed, 0 failed"
