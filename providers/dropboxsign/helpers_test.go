@@ -2,8 +2,8 @@ package dropboxsign
 
 import (
 	"bytes"
-	"errors"
 	"encoding/base64"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
