@@ -90,7 +90,7 @@ func newEnv(t *testing.T, opts dropboxsigntest.Options, tune ...func(*Config, *p
 		Account: "dbx",
 		BaseURL: srv.URL,
 		APIKey:  testKey,
-		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:  newTestLogger(logs),
 		// A private transport: tests that reset connections must not
 		// disturb each other's pooled connections.
 		HTTPClient:      &http.Client{Transport: &http.Transport{}},
@@ -151,4 +151,8 @@ func checkErr(t *testing.T, err error, kind error) *providers.Error {
 	}
 	pe, _ := err.(*providers.Error)
 	return pe
+}
+
+func newTestLogger(w *syncBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

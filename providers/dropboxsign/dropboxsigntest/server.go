@@ -102,8 +102,9 @@ type Faults struct {
 
 // Recorded is one request the emulator received.
 type Recorded struct {
-	Time     time.Time
-	Method   string
+	Time   time.Time
+	Method string
+	// Path is the escaped path, as sent.
 	Path     string
 	RawQuery string
 	// Body is the request body (up to 64 KiB).
@@ -470,7 +471,7 @@ func writeErr(w http.ResponseWriter, e *apiErr) {
 
 // ServeHTTP handles one request: log, faults, auth, rate limit, route.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := Recorded{Time: time.Now(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, KeyIndex: -1}
+	rec := Recorded{Time: time.Now(), Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, KeyIndex: -1}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 10<<20))
 	if len(body) > 0 {
 		rec.Body = append([]byte(nil), body[:min(len(body), 64<<10)]...)
