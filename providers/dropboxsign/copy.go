@@ -308,7 +308,7 @@ func (c *Client) fileURL(ctx context.Context, op, id string) (string, error) {
 			switch pe.Status {
 			case http.StatusConflict:
 				pe.Kind = providers.ErrConflict
-				pe.Message = "the source's files are not ready yet, try again in a moment (" + pe.Message + ")"
+				pe.Message = "files not ready yet, try again in a moment: Dropbox Sign is still preparing the source's PDF (" + pe.Message + ")"
 			case http.StatusUnprocessableEntity:
 				pe.Kind = providers.ErrInvalid
 				pe.Message = "cannot copy: Dropbox Sign cannot provide this request's files, as for a request in an error state (" + pe.Message + ")"

@@ -98,6 +98,9 @@ type Faults struct {
 	AfterEffect bool
 	// Times stops injecting after this many faults (0: no limit).
 	Times int
+	// Skip lets this many matching requests through before the first
+	// fault.
+	Skip int
 }
 
 // Recorded is one request the emulator received.
@@ -138,6 +141,7 @@ type Server struct {
 	rate      map[string]*window
 	faults    Faults
 	faulted   int
+	skipped   int
 	rng       *rand.Rand
 	reqs      []Recorded
 	quota     int
@@ -262,7 +266,7 @@ func (s *Server) AddTemplate(t Template) {
 func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults, s.faulted = f, 0
+	s.faults, s.faulted, s.skipped = f, 0, 0
 }
 
 // Requests returns the log of received requests, oldest first.
@@ -583,6 +587,10 @@ func (s *Server) pickFault(target string) string {
 	defer s.mu.Unlock()
 	f := s.faults
 	if f.Match != "" && !strings.Contains(target, f.Match) {
+		return ""
+	}
+	if s.skipped < f.Skip {
+		s.skipped++
 		return ""
 	}
 	if f.Times > 0 && s.faulted >= f.Times {

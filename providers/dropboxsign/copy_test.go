@@ -1,0 +1,463 @@
+package dropboxsign
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
+	"github.com/signdeck/signdeck/providers/dropboxsign/dropboxsigntest"
+)
+
+// addFileSource adds an open, file-based request with metadata and CCs.
+func addFileSource(e *env) string {
+	return e.srv.Add(dropboxsigntest.SignatureRequest{
+		Title: "Residential Purchase Agreement - 1423 Maple Ave", Subject: ptrTo("Purchase Agreement for 1423 Maple Ave"),
+		Message: ptrTo("Please sign by Friday."), RequesterEmailAddress: ptrTo(e.srv.Owner()),
+		Metadata:         map[string]any{"transaction_id": "HL-2026-00042", "property": map[string]any{"apn": "123-456-789"}},
+		CCEmailAddresses: []string{"tc@harborlinerealty.com"},
+		Signatures: []dropboxsigntest.Signature{
+			{SignerEmailAddress: "buyer@example.com", SignerName: ptrTo("Bea Buyer"), Order: ptrTo(0)},
+			{SignerEmailAddress: "seller@example.com", SignerName: ptrTo("Sam Seller"), Order: ptrTo(1)},
+		}})
+}
+
+// addTemplateSource adds an open request sent from a registered template.
+func addTemplateSource(e *env) (id string, tmpl dropboxsigntest.Template) {
+	tmpl = dropboxsigntest.Template{ID: "tmpl0000000000000000000000000000000000001", Title: "Lease Renewal", Roles: []string{"Tenant", "Landlord"}}
+	e.srv.AddTemplate(tmpl)
+	id = e.srv.Add(dropboxsigntest.SignatureRequest{
+		Title: "Residential Lease Renewal - 9 Oak Ct", RequesterEmailAddress: ptrTo(e.srv.Owner()), TemplateIDs: []string{tmpl.ID},
+		CCEmailAddresses: []string{"broker@example.com"},
+		CustomFields:     []dropboxsigntest.CustomField{{Type: "text", Name: "Property Address", Value: "9 Oak Ct"}},
+		Signatures: []dropboxsigntest.Signature{
+			{SignerEmailAddress: "tess@example.com", SignerName: ptrTo("Tess Tenant"), SignerRole: ptrTo("Tenant")},
+			{SignerEmailAddress: "lou@example.com", SignerName: ptrTo("Lou Landlord"), SignerRole: ptrTo("Landlord")},
+		}})
+	return id, tmpl
+}
+
+func lastBody(t *testing.T, e *env, path string) map[string]any {
+	t.Helper()
+	recs := e.srv.Requests()
+	for i := len(recs) - 1; i >= 0; i-- {
+		if recs[i].Path == path {
+			var m map[string]any
+			if err := json.Unmarshal(recs[i].Body, &m); err != nil {
+				t.Fatalf("%s body: %v", path, err)
+			}
+			return m
+		}
+	}
+	t.Fatalf("no request to %s", path)
+	return nil
+}
+
+func TestCopyByFileURLs(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 10, Size: 5})
+	ctx := context.Background()
+	id := addFileSource(e)
+	src, err := e.c.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signers := models.CopySignersFrom(&src)
+	signers[1].Email = "sam.seller@example.org" // edited
+	signers = append(signers, models.CopySigner{FirstName: "Ada", LastName: "Agent", Email: "ada@harborlinerealty.com", Order: 2})
+	title := "Purchase Agreement (corrected) - 1423 Maple Ave"
+	before := e.srv.Len()
+	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: signers, Title: &title})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Recovered || res.OriginalCanceled != nil || !strings.HasPrefix(res.OperationID, "sdop") || len(res.OperationID) != 30 {
+		t.Errorf("result %+v", res)
+	}
+	if e.srv.Len() != before+1 {
+		t.Errorf("emulator holds %d requests, want %d", e.srv.Len(), before+1)
+	}
+	if e.srv.Count("GET", "/v3/signature_request/files_as_file_url/"+id) != 1 || e.srv.Count("POST", "/v3/signature_request/send") != 1 {
+		t.Errorf("requests: %+v", e.srv.Requests())
+	}
+	body := lastBody(t, e, "/v3/signature_request/send")
+	urls, _ := body["file_urls"].([]any)
+	if len(urls) != 1 || !strings.HasPrefix(urls[0].(string), e.srv.Root+"/files/") {
+		t.Errorf("file_urls %v", body["file_urls"])
+	}
+	if body["test_mode"] != false || body["message"] != "Please sign by Friday." || body["subject"] != "Purchase Agreement for 1423 Maple Ave" {
+		t.Errorf("body %v", body)
+	}
+	got, ok := e.srv.Get(res.Session.Ref.ID)
+	if !ok {
+		t.Fatal("the new request is not in the emulator")
+	}
+	if got.Title != title || len(got.Signatures) != 3 || got.Signatures[1].SignerEmailAddress != "sam.seller@example.org" ||
+		*got.Signatures[2].SignerName != "Ada Agent" || *got.Signatures[2].Order != 2 ||
+		len(got.CCEmailAddresses) != 1 || got.CCEmailAddresses[0] != "tc@harborlinerealty.com" || got.TestMode {
+		t.Errorf("new request %+v", got)
+	}
+	meta := res.Session.Metadata
+	if meta[MetaSource] != id || meta[MetaOperation] != res.OperationID || meta["transaction_id"] != "HL-2026-00042" || meta["property"] != `{"apn":"123-456-789"}` {
+		t.Errorf("metadata %v", meta)
+	}
+	if res.Session.Status != models.StatusAwaitingSignature || res.Session.Ref.Account != "dbx" || len(res.Session.Warnings) != 0 {
+		t.Errorf("session %+v", res.Session)
+	}
+	// The source is untouched.
+	if r, _ := e.srv.Get(id); !r.CancelRequestedAt.IsZero() {
+		t.Error("the source was canceled without CancelOriginal")
+	}
+}
+
+func TestCopyTestModePrecedence(t *testing.T) {
+	yes, no := true, false
+	cases := []struct {
+		name       string
+		account    bool
+		source     bool
+		option     *bool
+		wantTestOn bool
+	}{
+		{"source live, nothing set", false, false, nil, false},
+		{"source test", false, true, nil, true},
+		{"account test mode", true, false, nil, true},
+		{"option on", false, false, &yes, true},
+		{"option off beats account and source", true, true, &no, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, dropboxsigntest.Options{Seed: 11, Size: 1, TestModeRateLimit: 100, SendRateLimit: 100},
+				tuneConfig(func(c *Config) { c.TestMode = tc.account }))
+			id := addFileSource(e)
+			e.srv.Modify(id, func(r *dropboxsigntest.SignatureRequest) { r.TestMode = tc.source })
+			src, _ := e.c.Get(context.Background(), id)
+			res, err := e.c.Copy(context.Background(), models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src),
+				Options: models.CopyOptions{TestMode: tc.option}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := e.srv.Get(res.Session.Ref.ID)
+			if got.TestMode != tc.wantTestOn || res.Session.TestMode != tc.wantTestOn {
+				t.Errorf("test_mode %v, want %v", got.TestMode, tc.wantTestOn)
+			}
+			if body := lastBody(t, e, "/v3/signature_request/send"); body["test_mode"] != tc.wantTestOn {
+				t.Errorf("sent test_mode %v, want %v", body["test_mode"], tc.wantTestOn)
+			}
+		})
+	}
+}
+
+func TestCopyByTemplate(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 12, Size: 3})
+	ctx := context.Background()
+	id, tmpl := addTemplateSource(e)
+	src, err := e.c.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signers := models.CopySignersFrom(&src)
+	signers[0].Role = "" // matched back to "Tenant" by its signature id
+	signers[0].Email = "tess.new@example.com"
+	signers[1], signers[0] = signers[0], signers[1] // order in the spec does not matter
+	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: signers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.srv.Count("POST", "/v3/signature_request/send_with_template") != 1 || e.srv.Count("", "/v3/signature_request/files_as_file_url") != 0 {
+		t.Errorf("requests %+v", e.srv.Requests())
+	}
+	body := lastBody(t, e, "/v3/signature_request/send_with_template")
+	if ids, _ := body["template_ids"].([]any); len(ids) != 1 || ids[0] != tmpl.ID {
+		t.Errorf("template_ids %v", body["template_ids"])
+	}
+	if cf, _ := body["custom_fields"].([]any); len(cf) != 1 {
+		t.Errorf("custom fields not replayed: %v", body["custom_fields"])
+	}
+	got, _ := e.srv.Get(res.Session.Ref.ID)
+	if len(got.Signatures) != 2 || *got.Signatures[0].SignerRole != "Tenant" || got.Signatures[0].SignerEmailAddress != "tess.new@example.com" ||
+		*got.Signatures[1].SignerRole != "Landlord" || got.Signatures[1].SignerEmailAddress != "lou@example.com" {
+		t.Errorf("new request signers %+v", got.Signatures)
+	}
+	if len(got.TemplateIDs) != 1 || got.TemplateIDs[0] != tmpl.ID {
+		t.Errorf("new request templates %v", got.TemplateIDs)
+	}
+	warned := false
+	for _, w := range res.Session.Warnings {
+		warned = warned || strings.Contains(w, "CC address(es) not carried")
+	}
+	if !warned {
+		t.Errorf("no warning about the CC that send_with_template cannot carry: %q", res.Session.Warnings)
+	}
+
+	// A role without a signer, an unknown role, a role given twice.
+	e.srv.ClearRequests()
+	_, err = e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: []models.CopySigner{{Name: "T", Email: "t@example.com", Role: "Tenant"}}})
+	pe := checkErr(t, err, providers.ErrInvalid)
+	if !strings.Contains(pe.Message, `role "Landlord" has no signer`) || pe.Path != "signers" {
+		t.Errorf("missing role: %+v", pe)
+	}
+	_, err = e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: []models.CopySigner{
+		{Name: "T", Email: "t@example.com", Role: "tenant"}, {Name: "L", Email: "l@example.com", Role: "Landlord"}}})
+	pe = checkErr(t, err, providers.ErrInvalid)
+	if pe.Path != "signers[0].role" || !strings.Contains(pe.Message, "case-sensitive") {
+		t.Errorf("unknown role: %+v", pe)
+	}
+	var ve models.ValidationErrors
+	if !errors.As(err, &ve) || len(ve.For("signers[0]")) != 1 {
+		t.Errorf("the field errors are not reachable with errors.As: %v", err)
+	}
+	_, err = e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: []models.CopySigner{
+		{Name: "T", Email: "t@example.com", Role: "Tenant"}, {Name: "U", Email: "u@example.com", Role: "Tenant"}, {Name: "L", Email: "l@example.com", Role: "Landlord"}}})
+	pe = checkErr(t, err, providers.ErrInvalid)
+	if pe.Path != "signers[1].role" {
+		t.Errorf("duplicate role: %+v", pe)
+	}
+	if n := e.srv.Count("POST", ""); n != 0 {
+		t.Errorf("%d POSTs sent for invalid copies", n)
+	}
+}
+
+func TestCopyValidatesFirst(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 13, Size: 1})
+	ref := models.Ref{Account: "dbx", ID: "abc"}
+	long := strings.Repeat("x", 256)
+	cases := []struct {
+		name string
+		spec models.CopySpec
+		path string
+	}{
+		{"no signers", models.CopySpec{Source: ref}, "signers"},
+		{"title too long", models.CopySpec{Source: ref, Title: &long, Signers: []models.CopySigner{{Name: "A", Email: "a@example.com"}}}, "title"},
+		{"bad email", models.CopySpec{Source: ref, Signers: []models.CopySigner{{Name: "A", Email: "a@"}}}, "signers[0].email"},
+		{"other account", models.CopySpec{Source: models.Ref{Account: "c1", ID: "abc"}, Signers: []models.CopySigner{{Name: "A", Email: "a@example.com"}}}, "source"},
+		{"bad operation id", models.CopySpec{Source: ref, OperationID: "x y", Signers: []models.CopySigner{{Name: "A", Email: "a@example.com"}}}, "operation_id"},
+	}
+	for _, tc := range cases {
+		_, err := e.c.Copy(context.Background(), tc.spec)
+		pe := checkErr(t, err, providers.ErrInvalid)
+		if pe.Path != tc.path {
+			t.Errorf("%s: path %q, want %q (%v)", tc.name, pe.Path, tc.path, err)
+		}
+	}
+	if n := len(e.srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent for invalid specs", n)
+	}
+}
+
+func TestCopyFilesNotReadyOrUnavailable(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 14, Size: 1})
+	ctx := context.Background()
+	id := addFileSource(e)
+	src, _ := e.c.Get(ctx, id)
+	spec := models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)}
+	e.srv.Modify(id, func(r *dropboxsigntest.SignatureRequest) { r.FilesPreparing = true })
+	_, err := e.c.Copy(ctx, spec)
+	pe := checkErr(t, err, providers.ErrConflict)
+	if pe.Status != 409 || !strings.Contains(pe.Message, "files not ready yet, try again in a moment") {
+		t.Errorf("409: %+v", pe)
+	}
+	e.srv.Modify(id, func(r *dropboxsigntest.SignatureRequest) { r.FilesPreparing, r.HasError = false, true })
+	_, err = e.c.Copy(ctx, spec)
+	pe = checkErr(t, err, providers.ErrInvalid)
+	if pe.Status != 422 || !strings.Contains(pe.Message, "cannot copy") {
+		t.Errorf("422: %+v", pe)
+	}
+	if n := e.srv.Count("POST", ""); n != 0 {
+		t.Errorf("%d sends despite no files", n)
+	}
+}
+
+func TestCopyCancelOriginal(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 15, Size: 1, CancelDelay: time.Hour})
+	ctx := context.Background()
+	id := addFileSource(e)
+	src, _ := e.c.Get(ctx, id)
+	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src),
+		Options: models.CopyOptions{CancelOriginal: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OriginalCanceled == nil || res.OriginalCanceled.Status != models.StatusCancelPending || res.OriginalCancelErr != nil {
+		t.Errorf("original cancel: %+v %v", res.OriginalCanceled, res.OriginalCancelErr)
+	}
+	if r, _ := e.srv.Get(id); r.CancelRequestedAt.IsZero() {
+		t.Error("the emulator saw no cancel of the source")
+	}
+	// A completed source is copied, but its cancel is refused.
+	done := addFileSource(e)
+	e.srv.Modify(done, func(r *dropboxsigntest.SignatureRequest) {
+		r.IsComplete = true
+		for i := range r.Signatures {
+			r.Signatures[i].StatusCode = "signed"
+		}
+	})
+	dsrc, _ := e.c.Get(ctx, done)
+	res, err = e.c.Copy(ctx, models.CopySpec{Source: dsrc.Ref, Signers: models.CopySignersFrom(&dsrc),
+		Options: models.CopyOptions{CancelOriginal: true}})
+	if err != nil || res.Session.Ref.ID == "" {
+		t.Fatalf("copy of a completed request: %v", err)
+	}
+	if res.OriginalCanceled != nil || !errors.Is(res.OriginalCancelErr, providers.ErrInvalid) {
+		t.Errorf("want a refused cancel: %+v %v", res.OriginalCanceled, res.OriginalCancelErr)
+	}
+}
+
+// TestCopyExactlyOnce: the send's answer is lost after the emulator
+// created the request; the client finds it by operation id instead of
+// sending again.
+func TestCopyExactlyOnce(t *testing.T) {
+	faults := []struct {
+		name string
+		f    dropboxsigntest.Faults
+	}{
+		{"connection reset after the create", dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true}},
+		{"truncated answer", dropboxsigntest.Faults{TruncatedRate: 1}},
+		{"malformed answer", dropboxsigntest.Faults{MalformedRate: 1}},
+		{"HTML 502 after the create", dropboxsigntest.Faults{HTML5xxRate: 1, AfterEffect: true}},
+		{"500 after the create", dropboxsigntest.Faults{ErrorRate: 1, AfterEffect: true}},
+	}
+	for _, tc := range faults {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, route := range []string{"send", "send_with_template"} {
+				e := newEnv(t, dropboxsigntest.Options{Seed: 16, Size: 20})
+				ctx := context.Background()
+				id := addFileSource(e)
+				if route == "send_with_template" {
+					id, _ = addTemplateSource(e)
+				}
+				src, _ := e.c.Get(ctx, id)
+				f := tc.f
+				f.Match, f.Times = "POST /v3/signature_request/"+route, 1
+				e.srv.SetFaults(f)
+				before := e.srv.Len()
+				res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
+				if err != nil {
+					t.Fatalf("%s: %v", route, err)
+				}
+				if !res.Recovered || res.Session.Metadata[MetaOperation] != res.OperationID || res.Session.Metadata[MetaSource] != id {
+					t.Errorf("%s: result %+v", route, res)
+				}
+				if n := e.srv.Len(); n != before+1 {
+					t.Errorf("%s: the emulator holds %d new requests, want exactly 1", route, n-before)
+				}
+				if n := e.srv.Count("POST", "/v3/signature_request/"+route); n != 1 {
+					t.Errorf("%s: %d sends, want 1 (never retried)", route, n)
+				}
+				search := false
+				for _, r := range e.srv.Requests() {
+					search = search || (r.Path == "/v3/signature_request/list" && strings.Contains(r.RawQuery, "query=metadata%3A"+res.OperationID))
+				}
+				if !search {
+					t.Errorf("%s: no search for the operation id", route)
+				}
+				if w := strings.Join(res.Session.Warnings, " | "); !strings.Contains(w, "found the new request by its operation id") {
+					t.Errorf("%s: warnings %q", route, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCopyAmbiguousNotFound(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 17, Size: 20})
+	ctx := context.Background()
+	id := addFileSource(e)
+	src, _ := e.c.Get(ctx, id)
+	// The connection drops before the emulator acts: nothing was created.
+	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Match: "POST /v3/signature_request/send", Times: 1})
+	before := e.srv.Len()
+	spec := models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)}
+	res, err := e.c.Copy(ctx, spec)
+	pe := checkErr(t, err, providers.ErrAmbiguous)
+	for _, want := range []string{"may or may not have happened", "searched for operation id " + res.OperationID, "found nothing",
+		"retrying the copy with the same operation id is the safe path"} {
+		if !strings.Contains(pe.Error(), want) {
+			t.Errorf("error %q lacks %q", pe.Error(), want)
+		}
+	}
+	if res.OperationID == "" || res.Session.Ref.ID != "" {
+		t.Errorf("result %+v: want the operation id and no session", res)
+	}
+	if e.srv.Len() != before || e.srv.Count("POST", "/v3/signature_request/send") != 1 {
+		t.Fatalf("len %d (was %d), sends %d", e.srv.Len(), before, e.srv.Count("POST", "/v3/signature_request/send"))
+	}
+	// The safe retry: same operation id. It searches first, finds nothing,
+	// and sends once.
+	spec.OperationID = res.OperationID
+	res2, err := e.c.Copy(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.Recovered || res2.OperationID != res.OperationID || res2.Session.Metadata[MetaOperation] != res.OperationID {
+		t.Errorf("retry %+v", res2)
+	}
+	if e.srv.Len() != before+1 || e.srv.Count("POST", "/v3/signature_request/send") != 2 {
+		t.Errorf("after the retry: len %d (want %d), sends %d", e.srv.Len(), before+1, e.srv.Count("POST", "/v3/signature_request/send"))
+	}
+	// Retrying again with the same id finds the request and sends nothing.
+	res3, err := e.c.Copy(ctx, spec)
+	if err != nil || !res3.Recovered || res3.Session.Ref.ID != res2.Session.Ref.ID {
+		t.Errorf("second retry: %+v %v", res3, err)
+	}
+	if e.srv.Len() != before+1 || e.srv.Count("POST", "/v3/signature_request/send") != 2 {
+		t.Errorf("the second retry sent again")
+	}
+}
+
+func TestCopyAmbiguousSearchFails(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 18, Size: 5})
+	ctx := context.Background()
+	id := addFileSource(e)
+	src, _ := e.c.Get(ctx, id)
+	// The source GET and the file URL go through; then the send creates
+	// the request but answers 502, and every search fails too.
+	e.srv.SetFaults(dropboxsigntest.Faults{HTML5xxRate: 1, AfterEffect: true, Match: "/v3/signature_request/", Skip: 2})
+	before := e.srv.Len()
+	spec := models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)}
+	res, err := e.c.Copy(ctx, spec)
+	pe := checkErr(t, err, providers.ErrAmbiguous)
+	for _, want := range []string{"may or may not have happened", "the search failed", "same operation id is the safe path", "502"} {
+		if !strings.Contains(pe.Error(), want) {
+			t.Errorf("error %q lacks %q", pe.Error(), want)
+		}
+	}
+	if e.srv.Len() != before+1 || e.srv.Count("POST", "/v3/signature_request/send") != 1 {
+		t.Fatalf("the send should have created exactly one request (len %d, was %d)", e.srv.Len(), before)
+	}
+	// Once the service recovers, the retry with the same operation id finds
+	// the request and sends nothing.
+	e.srv.SetFaults(dropboxsigntest.Faults{})
+	spec.OperationID = res.OperationID
+	res2, err := e.c.Copy(ctx, spec)
+	if err != nil || !res2.Recovered || res2.Session.Metadata[MetaOperation] != res.OperationID {
+		t.Fatalf("retry: %+v %v", res2, err)
+	}
+	if e.srv.Len() != before+1 || e.srv.Count("POST", "/v3/signature_request/send") != 1 {
+		t.Errorf("the retry sent again: len %d, sends %d", e.srv.Len(), e.srv.Count("POST", "/v3/signature_request/send"))
+	}
+	// A retry whose pre-send search fails does not send either.
+	e.srv.SetFaults(dropboxsigntest.Faults{HTML5xxRate: 1, Match: "GET /v3/signature_request/list"})
+	_, err = e.c.Copy(ctx, spec)
+	pe = checkErr(t, err, providers.ErrUnavailable)
+	if !strings.Contains(pe.Message, "nothing was sent") || e.srv.Count("POST", "") != 1 {
+		t.Errorf("failed pre-send search: %v (POSTs %d)", pe, e.srv.Count("POST", ""))
+	}
+}
+
+func TestCopyInterrupted(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 19, Size: 5})
+	id := addFileSource(e)
+	src, _ := e.c.Get(context.Background(), id)
+	e.srv.SetFaults(dropboxsigntest.Faults{Latency: time.Second, Match: "POST /v3/signature_request/send"})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
+	pe := checkErr(t, err, providers.ErrAmbiguous)
+	if !strings.Contains(pe.Message, "interrupted") || !strings.Contains(pe.Message, res.OperationID) {
+		t.Errorf("interrupted copy: %v", pe)
+	}
+}
