@@ -529,3 +529,8 @@ var errBoom = errors.New("boom")
 func stripView(s string) string { return ansi.Strip(s) }
 
 func stringWidth(s string) int { return ansi.StringWidth(s) }
+
+type (
+	contextT  = context.Context
+	providerT = providers.Provider
+)

@@ -178,7 +178,7 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		cmds = append(cmds, m.logCmd(slog.LevelDebug, "listing done", "account", a.Name, "gen", gen))
 	case msg.closed:
 		a.loading = false
-	default:
+	case msg.ch != nil:
 		cmds = append(cmds, waitLoad(msg.acct, msg.gen, msg.ch))
 	}
 	m.rebuild()

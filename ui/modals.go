@@ -160,7 +160,7 @@ func (m *Model) renderCopy() string {
 	// Wrapped messages hold newlines; they come after the focused field.
 	lines = strings.Split(strings.Join(lines, "\n"), "\n")
 	// Keep the focused line in view when the form is taller than the screen.
-	maxH := max(5, m.height-2)
+	maxH := max(5, m.bodyHeight()-2)
 	if len(lines) > maxH {
 		top := max(0, min(focusLine-maxH/2, len(lines)-maxH))
 		lines = lines[top : top+maxH]
@@ -252,7 +252,6 @@ func (m *Model) renderCopyForm(head string) ([]string, int) {
 	if f.sendErr != nil {
 		lines = append(lines, "", st.Err.Render(ansi.Wordwrap(f.copyErrText(), f.width-6, " ")))
 	}
-	lines = append(lines, "", st.Dim.Render("tab/↑↓ move · ctrl+n add · ctrl+x remove · alt+↑↓ reorder · space toggle · ctrl+s review · esc close"))
 	return lines, focusLine
 }
 

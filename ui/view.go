@@ -44,7 +44,10 @@ func (m *Model) render() string {
 		fitLine(m.renderFooter(), w),
 	}, "\n")
 	if modal := m.renderModal(); modal != "" {
-		screen = overlay(screen, modal, w, h)
+		// Centre the box on the body; the status and footer stay visible.
+		lines := strings.Split(screen, "\n")
+		body := overlay(strings.Join(lines[1:1+bh], "\n"), modal, w, bh)
+		screen = strings.Join(append(append([]string{lines[0]}, body), lines[1+bh:]...), "\n")
 	}
 	return screen
 }
@@ -159,6 +162,9 @@ func (m *Model) renderFooter() string {
 		}
 		return ls.Render(models.CleanText(m.fl.text))
 	}
+	if hint := m.modalHint(); hint != "" {
+		return st.Dim.Render(hint)
+	}
 	hm := help.New()
 	hm.Styles.ShortKey = st.Key
 	hm.Styles.ShortDesc = st.Desc
@@ -172,6 +178,35 @@ func (m *Model) renderFooter() string {
 		return hm.ShortHelpView([]key.Binding{fixed("esc/?", "close help")})
 	}
 	return hm.ShortHelpView(m.keys.short())
+}
+
+// modalHint is the footer while a prompt or form has the keyboard.
+func (m *Model) modalHint() string {
+	switch {
+	case m.quitAsk, m.logoutAsk != 0:
+		return "y confirm · any other key aborts"
+	case m.login != nil:
+		return "enter verify & save · esc cancel"
+	case m.copy != nil:
+		f := m.copy
+		switch {
+		case f.sending:
+			return "sending… the form is locked until the provider answers"
+		case f.discardAsk:
+			return "y discard · any other key keeps editing"
+		case f.loading || f.loadErr != nil:
+			return "esc close"
+		case f.reviewing:
+			return "y send · any other key returns to the form"
+		}
+		return "tab/↑↓ move · ctrl+n add · ctrl+x remove · alt+↑↓ reorder · space toggle · ctrl+s review · esc close"
+	case m.cancelPrompt != nil:
+		if m.cancelPrompt.needCount {
+			return "type the count, then y or enter · any other key aborts"
+		}
+		return "y cancel · enter, esc or any other key aborts"
+	}
+	return ""
 }
 
 // column is one table column laid out for the current width.
