@@ -102,6 +102,14 @@ func (a *app) authLogin(ctx context.Context, name string, noVerify bool) error {
 	if v, ok := a.lookupEnv(env); ok && strings.TrimSpace(v) != "" {
 		fmt.Fprintf(a.stderr, "signdeck: warning: %s is set; it is used instead of the token stored in the keyring\n", env)
 	}
+	// Fail before asking for the token when it could not be stored.
+	tok := a.tokens()
+	pctx, cancel := context.WithTimeout(ctx, keyringTimeout)
+	err = keyring.Probe(pctx, tok.Store)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("cannot store a token: %w", err)
+	}
 	secret, err := a.readToken(acct)
 	if err != nil {
 		return err
@@ -128,7 +136,6 @@ func (a *app) authLogin(ctx context.Context, name string, noVerify bool) error {
 		}
 		fmt.Fprintf(a.stdout, "verified: the token works for %s\n", who)
 	}
-	tok := a.tokens()
 	if err := tok.Set(ctx, acct.Name, secret); err != nil {
 		ev.Outcome, ev.Error = "failed", err.Error()
 		a.auditLog1(al, ev)

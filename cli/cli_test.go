@@ -374,3 +374,20 @@ func jsonEqual(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+func TestAuthLoginKeyringUnavailableFailsBeforeReading(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, offlineConfig)
+	var calls atomic.Int32
+	h.keyStore = downStore{&calls}
+	h.stdinTTY = true
+	h.secret = "never-read-secret"
+	r := h.run("", "auth", "login", "acme", "--no-verify")
+	r.wantCode(t, ExitFailure)
+	if !strings.Contains(r.stderr, "cannot store a token: keyring: no OS keyring") {
+		t.Errorf("stderr\n%s", r)
+	}
+	if strings.Contains(r.stderr, "input hidden") {
+		t.Errorf("asked for a token that could not be stored\n%s", r)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers/dropboxsign/dropboxsigntest"
+	"github.com/signdeck/signdeck/ui"
 )
 
 // dbxToken is the emulator's API key in these tests; it must never show.
@@ -319,10 +320,7 @@ func TestCancelDropboxSign(t *testing.T) {
 		}
 	}
 
-	// The same session again: now pending at the provider? A new client
-	// cannot know, but the emulator still has it open, so it is sent again
-	// and the provider's answer decides. A completed one is still skipped
-	// in the human table.
+	// The human table reports a skipped target with its reason.
 	r = h.run("", "cancel", done, "--yes")
 	r.wantCode(t, ExitOK)
 	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(done) + `\s+Completed\s+skipped: session already completed$`).MatchString(r.stdout) {
@@ -545,5 +543,63 @@ func TestAuthLoginVerifiesAgainstProvider(t *testing.T) {
 	if !strings.Contains(audit, `"action":"login","account":"acme","provider":"dropboxsign","outcome":"failed"`) ||
 		!strings.Contains(audit, `"action":"login","account":"acme","provider":"dropboxsign","outcome":"ok"`) {
 		t.Errorf("audit log\n%s", audit)
+	}
+}
+
+func TestDashboardLoginVerifiesThenStores(t *testing.T) {
+	t.Parallel()
+	h, _ := newDropboxSign(t, dropboxsigntest.Options{Size: 1})
+	delete(h.env, "SIGNDECK_TOKEN_ACME")
+	h.stdinTTY, h.stdoutTT = true, true
+	var opts ui.Options
+	h.ui = func(_ context.Context, o ui.Options) error { opts = o; return nil }
+	h.run("").wantCode(t, ExitOK)
+	if a := opts.Accounts[0]; a.Provider != nil || a.TokenSource != "none" {
+		t.Fatalf("account without a token = %+v", a)
+	}
+
+	ctx := context.Background()
+	if p, _, err := opts.Login(ctx, "acme", "bad-token-1234"); err == nil || p != nil {
+		t.Errorf("login with a bad token: provider %v, err %v", p, err)
+	} else if strings.Contains(err.Error(), "bad-token-1234") {
+		t.Errorf("the error shows the token: %v", err)
+	}
+	if _, err := h.store.Get(ctx, "acme"); err == nil {
+		t.Error("a refused token was stored")
+	}
+	p, src, err := opts.Login(ctx, "acme", dbxToken)
+	if err != nil || p == nil || src != "memory" {
+		t.Fatalf("login: %v %q %v", p, src, err)
+	}
+	if got, _ := h.store.Get(ctx, "acme"); got != dbxToken {
+		t.Error("the token was not stored")
+	}
+	if _, err := p.Get(ctx, "nope"); err == nil {
+		t.Error("the returned provider is not usable")
+	}
+}
+
+func TestCopyAsksOnTerminal(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
+	ref := pick(t, srv, listJSON(t, h), models.StatusAwaitingSignature)
+	before := srv.Len()
+	h.stdinTTY = true
+	r := h.run("n\n", "copy", ref, "--cancel-original")
+	r.wantCode(t, ExitFailure)
+	if !strings.Contains(r.stderr, "Send this copy and cancel the original? [y/N]") || srv.Len() != before {
+		t.Errorf("no: %s", r)
+	}
+	r = h.run("y\n", "copy", ref, "--cancel-original")
+	r.wantCode(t, ExitOK)
+	if srv.Len() != before+1 {
+		t.Errorf("yes: no copy sent\n%s", r)
+	}
+	if !strings.Contains(r.stdout, "original: cancel requested") {
+		t.Errorf("the original's cancel is not reported\n%s", r)
+	}
+	audit := strings.Join(h.auditLines(), "\n")
+	if !strings.Contains(audit, `"action":"cancel","account":"acme","provider":"dropboxsign","ref":"`+ref+`"`) {
+		t.Errorf("the original's cancel is not audited\n%s", audit)
 	}
 }
