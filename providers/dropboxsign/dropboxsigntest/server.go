@@ -143,7 +143,7 @@ type Server struct {
 	faulted   int
 	skipped   int
 	rng       *rand.Rand
-	reqs      []Recorded
+	reqs      []*Recorded
 	quota     int
 }
 
@@ -273,7 +273,11 @@ func (s *Server) SetFaults(f Faults) {
 func (s *Server) Requests() []Recorded {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Recorded(nil), s.reqs...)
+	out := make([]Recorded, len(s.reqs))
+	for i, r := range s.reqs {
+		out[i] = *r
+	}
+	return out
 }
 
 // ClearRequests empties the request log.
@@ -481,6 +485,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Body = append([]byte(nil), body[:min(len(body), 64<<10)]...)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	// Logged on arrival, so a test sees a request even when its client gave
+	// up (timeout, reset) before the emulator finished; record() fills in
+	// the outcome.
+	slot := new(Recorded)
+	*slot = rec
+	s.mu.Lock()
+	s.reqs = append(s.reqs, slot)
+	s.mu.Unlock()
 
 	fault := s.pickFault(r.Method + " " + r.URL.Path)
 	if s.faultsLatency(r.Method+" "+r.URL.Path) > 0 {
@@ -499,16 +511,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch fault {
 		case "reset":
 			s.reset(w)
-			s.record(rec)
+			s.record(slot, rec)
 			return
 		case "html5xx":
 			rec.Status = s.writeHTML5xx(w)
-			s.record(rec)
+			s.record(slot, rec)
 			return
 		case "error":
 			writeErr(w, errf(500, "unknown", "", "An unknown error has occurred, please try again."))
 			rec.Status = 500
-			s.record(rec)
+			s.record(slot, rec)
 			return
 		}
 	}
@@ -521,17 +533,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch fault {
 	case "reset":
 		s.reset(w)
-		s.record(rec)
+		s.record(slot, rec)
 		return
 	case "html5xx":
 		rec.Status = s.writeHTML5xx(w)
-		s.record(rec)
+		s.record(slot, rec)
 		return
 	case "error":
 		copyRateHeaders(w.Header(), res.Header)
 		writeErr(w, errf(500, "unknown", "", "An unknown error has occurred, please try again."))
 		rec.Status = 500
-		s.record(rec)
+		s.record(slot, rec)
 		return
 	case "malformed":
 		if i := len(out) / 2; len(out) > 2 {
@@ -549,7 +561,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(res.StatusCode)
 	_, _ = w.Write(out)
 	rec.Status = res.StatusCode
-	s.record(rec)
+	s.record(slot, rec)
 }
 
 func copyRateHeaders(dst, src http.Header) {
@@ -560,11 +572,17 @@ func copyRateHeaders(dst, src http.Header) {
 	}
 }
 
-func (s *Server) record(rec Recorded) {
-	s.log.Debug("dropboxsigntest", "method", rec.Method, "path", rec.Path, "status", rec.Status, "fault", rec.Fault)
+// record replaces the arrival entry slot with the finished rec.
+func (s *Server) record(slot *Recorded, rec Recorded) {
 	s.mu.Lock()
-	s.reqs = append(s.reqs, rec)
+	for i := len(s.reqs) - 1; i >= 0; i-- {
+		if s.reqs[i] == slot {
+			s.reqs[i] = &rec
+			break
+		}
+	}
 	s.mu.Unlock()
+	s.log.Debug("dropboxsigntest", "method", rec.Method, "path", rec.Path, "status", rec.Status, "fault", rec.Fault)
 }
 
 func (s *Server) currentFaults() Faults {
