@@ -60,7 +60,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	providers.Version = Version
-	return newApp(stdin, stdout, stderr).run(ctx, args)
+	a := newApp(stdin, stdout, stderr)
+	a.ownProcess = true
+	return a.run(ctx, args)
 }
 
 // app holds one invocation's streams, flags, hooks and lazily opened
@@ -75,7 +77,9 @@ type app struct {
 	isTerminal func(any) bool       // whether a stream is a terminal
 	readSecret func(fd int) ([]byte, error)
 	runUI      func(context.Context, ui.Options) error
-	now        func() time.Time
+	// ownProcess is set by Main: the app may change process-wide state
+	// (the default slog logger while the dashboard runs).
+	ownProcess bool
 	// pollFirstD and pollMaxD pace `cancel --wait` (0: defaults).
 	pollFirstD, pollMaxD time.Duration
 
@@ -107,7 +111,6 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 		isTerminal: isTerminal,
 		readSecret: readPassword,
 		runUI:      ui.Run,
-		now:        time.Now,
 	}
 }
 
@@ -143,7 +146,12 @@ func (a *app) report(err error) int {
 }
 
 func (a *app) printErr(err error) {
-	fmt.Fprintf(a.stderr, "signdeck: %s\n", strings.TrimRight(err.Error(), "\n"))
+	// Each line is cleaned: errors may quote text from a provider.
+	lines := strings.Split(strings.TrimRight(err.Error(), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = clean(l)
+	}
+	fmt.Fprintf(a.stderr, "signdeck: %s\n", strings.Join(lines, "\n"))
 }
 
 // close releases the log file and the audit log.

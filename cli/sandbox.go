@@ -244,7 +244,7 @@ func (a *app) demo(ctx context.Context, o emuOpts) error {
 	opts.Readonly = a.readonly
 	opts.CancelPollFirst = time.Second
 	opts.CancelPollMax = 3 * time.Second
-	return a.runUI(ctx, opts)
+	return a.runDashboardUI(ctx, opts)
 }
 
 // demoTokens is an in-memory keyring holding the sandbox token for both

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -37,6 +38,18 @@ func (a *app) runDashboard(cmd *cobra.Command, _ []string) error {
 	}
 	tok := a.tokens()
 	opts := a.uiOptions(ctx, cfg, tok, al)
+	return a.runDashboardUI(ctx, opts)
+}
+
+// runDashboardUI runs the TUI. In a real process, anything a library logs
+// through the standard log or slog defaults goes to the log file too, so
+// that nothing reaches the terminal while the dashboard owns it.
+func (a *app) runDashboardUI(ctx context.Context, opts ui.Options) error {
+	if a.ownProcess {
+		prev := slog.Default()
+		slog.SetDefault(opts.Logger)
+		defer slog.SetDefault(prev)
+	}
 	return a.runUI(ctx, opts)
 }
 

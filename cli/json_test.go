@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/signdeck/signdeck/models"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cli -run JSONShapes -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s changed: the JSON output is a stable interface.\ngot:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func sampleSession() models.Session {
+	created := time.Date(2026, 3, 2, 15, 4, 5, 0, time.FixedZone("CET", 3600))
+	return models.Session{
+		Ref:       models.Ref{Account: "acme", ID: "fa5c8a0b"},
+		Provider:  models.DropboxSign,
+		Title:     "Lease \x1b[31mrenewal\x1b[0m",
+		Subject:   "Please sign",
+		Message:   "Thanks",
+		Status:    models.StatusAwaitingSignature,
+		CreatedAt: created,
+		UpdatedAt: created.Add(time.Hour),
+		URL:       "https://app.example.com/s/fa5c8a0b",
+		Requester: "dana@example.com",
+		Signers: []models.Signer{
+			{ID: "s1", Name: "Ana Lima", Email: "ana@example.com", Order: 0, Status: models.SignerSigned, SignedAt: created.Add(time.Hour)},
+			{ID: "s2", FirstName: "Bob", LastName: "Roy", Email: "bob@example.com", Order: 1, Status: models.SignerAwaiting},
+		},
+		ActionLog: []models.LogEntry{{Time: created, Actor: "dana@example.com", Action: "sent"}},
+	}
+}
+
+// TestJSONShapes pins the documented JSON output.
+func TestJSONShapes(t *testing.T) {
+	s := sampleSession()
+	var b bytes.Buffer
+	writeJSON(&b, []sessionJSON{toSessionJSON(&s)})
+	golden(t, "list.json", b.Bytes())
+
+	b.Reset()
+	writeJSON(&b, toDetailJSON(&s))
+	golden(t, "show.json", b.Bytes())
+
+	b.Reset()
+	reason := "session already completed"
+	writeJSON(&b, []cancelJSON{
+		{Ref: "acme/fa5c8a0b", OK: true, Status: "cancel_pending"},
+		{Ref: "acme/0b7e11", OK: false, Status: "completed", Error: &reason, Skipped: true},
+	})
+	golden(t, "cancel.json", b.Bytes())
+
+	b.Reset()
+	writeJSON(&b, []authStatusJSON{{Account: "acme", Provider: "dropboxsign", Source: "keyring"}})
+	golden(t, "auth-status.json", b.Bytes())
+
+	b.Reset()
+	writeJSON(&b, []sessionJSON{})
+	if b.String() != "[]\n" {
+		t.Errorf("an empty list is %q, want []", b.String())
+	}
+}
