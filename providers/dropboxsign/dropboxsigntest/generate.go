@@ -8,6 +8,7 @@ package dropboxsigntest
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -162,21 +163,39 @@ func Generate(cfg GenConfig) Dataset {
 type generator struct {
 	rng *rand.Rand
 	cfg GenConfig
+	// Arenas: the many small pointer fields come from shared blocks
+	// rather than one allocation each (100,000 requests hold millions).
+	i64   arena[int64]
+	strs  arena[string]
+	ints  arena[int]
+	bools arena[bool]
+	recs  arena[SignatureRequest]
+}
+
+type arena[T any] struct{ buf []T }
+
+func (a *arena[T]) ptr(v T) *T {
+	if len(a.buf) == cap(a.buf) {
+		a.buf = make([]T, 0, 2048)
+	}
+	a.buf = append(a.buf, v)
+	return &a.buf[len(a.buf)-1]
 }
 
 const hexDigits = "0123456789abcdef"
 
 func (g *generator) hex(n int) string {
-	b := make([]byte, n)
+	var b strings.Builder
+	b.Grow(n)
 	var x uint64
-	for i := range b {
+	for i := 0; i < n; i++ {
 		if i%16 == 0 {
 			x = g.rng.Uint64()
 		}
-		b[i] = hexDigits[x&0xf]
+		b.WriteByte(hexDigits[x&0xf])
 		x >>= 4
 	}
-	return string(b)
+	return b.String()
 }
 
 func (g *generator) pick(list []string) string { return list[g.rng.IntN(len(list))] }
@@ -187,16 +206,29 @@ type person struct{ name, email string }
 
 var asciiFold = strings.NewReplacer("é", "e", "ë", "e", "á", "a", "ü", "u", "'", "", " ", "")
 
+// Email-safe lowercase forms of the names, computed once.
+var foldedFirst, foldedLast = foldAll(firstNames), foldAll(lastNames)
+
+func foldAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strings.ToLower(asciiFold.Replace(n))
+	}
+	return out
+}
+
 func (g *generator) person() person {
-	first, last := g.pick(firstNames), g.pick(lastNames)
-	local := strings.ToLower(asciiFold.Replace(first) + "." + asciiFold.Replace(last))
+	fi, li := g.rng.IntN(len(firstNames)), g.rng.IntN(len(lastNames))
+	var local string
 	switch g.rng.IntN(4) {
 	case 0:
-		local = strings.ToLower(asciiFold.Replace(first)[:1] + asciiFold.Replace(last))
+		local = foldedFirst[fi][:1] + foldedLast[li]
 	case 1:
-		local += fmt.Sprint(g.rng.IntN(90) + 10)
+		local = foldedFirst[fi] + "." + foldedLast[li] + strconv.Itoa(g.rng.IntN(90)+10)
+	default:
+		local = foldedFirst[fi] + "." + foldedLast[li]
 	}
-	return person{name: first + " " + last, email: local + "@" + g.pick(mailDomains)}
+	return person{name: firstNames[fi] + " " + lastNames[li], email: local + "@" + g.pick(mailDomains)}
 }
 
 func (g *generator) address() string {
@@ -212,20 +244,20 @@ func (g *generator) request(templates []Template) *SignatureRequest {
 	addr := g.address()
 	shortAddr := addr[:strings.IndexByte(addr, ',')]
 	title := kind.title + " - " + addr
-	r := &SignatureRequest{
+	r := g.recs.ptr(SignatureRequest{
 		SignatureRequestID: g.hex(40),
 		Title:              title,
 		OriginalTitle:      title,
-		Subject:            ptr(kind.title + " for " + shortAddr),
-		Message:            ptr(g.pick(messages)),
+		Subject:            g.strs.ptr(kind.title + " for " + shortAddr),
+		Message:            g.strs.ptr(g.pick(messages)),
 		CreatedAt:          created,
 		TestMode:           g.chance(0.08),
-	}
+	})
 	requester := g.cfg.Owner
 	if len(g.cfg.Team) > 0 && g.chance(0.15) {
 		requester = g.pick(g.cfg.Team)
 	}
-	r.RequesterEmailAddress = ptr(requester)
+	r.RequesterEmailAddress = g.strs.ptr(requester)
 
 	// Signers: template roles, or 1 to 4 people.
 	var roles []string
@@ -242,13 +274,13 @@ func (g *generator) request(templates []Template) *SignatureRequest {
 	r.Signatures = make([]Signature, n)
 	for i := range r.Signatures {
 		p := g.person()
-		s := Signature{SignatureID: g.hex(32), SignerEmailAddress: p.email, SignerName: ptr(p.name),
-			StatusCode: "awaiting_signature", HasSMSAuth: ptr(false)}
+		s := Signature{SignatureID: g.hex(32), SignerEmailAddress: p.email, SignerName: g.strs.ptr(p.name),
+			StatusCode: "awaiting_signature", HasSMSAuth: g.bools.ptr(false)}
 		if roles != nil {
-			s.SignerRole = ptr(roles[i])
+			s.SignerRole = g.strs.ptr(roles[i])
 		}
 		if ordered {
-			s.Order = ptr(i)
+			s.Order = g.ints.ptr(i)
 		}
 		r.Signatures[i] = s
 	}
@@ -265,8 +297,8 @@ func (g *generator) request(templates []Template) *SignatureRequest {
 	}
 	sign := func(i int) {
 		s := &r.Signatures[i]
-		s.LastViewedAt = ptr(step())
-		s.SignedAt = ptr(step())
+		s.LastViewedAt = g.i64.ptr(step())
+		s.SignedAt = g.i64.ptr(step())
 		s.StatusCode = "signed"
 	}
 	switch {
@@ -277,14 +309,14 @@ func (g *generator) request(templates []Template) *SignatureRequest {
 		}
 		for i := k; i < n; i++ {
 			if g.chance(0.4) {
-				r.Signatures[i].LastViewedAt = ptr(step())
+				r.Signatures[i].LastViewedAt = g.i64.ptr(step())
 			}
 			if g.chance(0.2) {
-				r.Signatures[i].LastRemindedAt = ptr(step())
+				r.Signatures[i].LastRemindedAt = g.i64.ptr(step())
 			}
 		}
 		if g.chance(0.5) {
-			r.ExpiresAt = ptr(now + (7+g.rng.Int64N(80))*24*3600)
+			r.ExpiresAt = g.i64.ptr(now + (7+g.rng.Int64N(80))*24*3600)
 		}
 	case roll < 73: // completed
 		for i := range r.Signatures {
@@ -304,20 +336,20 @@ func (g *generator) request(templates []Template) *SignatureRequest {
 		}
 		s := &r.Signatures[d]
 		s.StatusCode = "declined"
-		s.LastViewedAt = ptr(step())
-		s.DeclineReason = ptr(g.pick(declineReasons))
+		s.LastViewedAt = g.i64.ptr(step())
+		s.DeclineReason = g.strs.ptr(g.pick(declineReasons))
 		r.IsDeclined = true
 	case roll < 90: // expired
 		exp := created + (3+g.rng.Int64N(30))*24*3600
 		if exp >= now {
 			exp = now - 3600 - g.rng.Int64N(24*3600)
 		}
-		r.ExpiresAt = ptr(exp)
+		r.ExpiresAt = g.i64.ptr(exp)
 		k := g.rng.IntN(n)
 		for i := 0; i < k; i++ {
 			sign(i)
 			if *r.Signatures[i].SignedAt > exp {
-				r.Signatures[i].SignedAt = ptr(exp - 60)
+				r.Signatures[i].SignedAt = g.i64.ptr(exp - 60)
 			}
 		}
 		for i := k; i < n; i++ {
@@ -328,7 +360,7 @@ func (g *generator) request(templates []Template) *SignatureRequest {
 		r.HasError = true
 		i := g.rng.IntN(n)
 		r.Signatures[i].StatusCode = e.code
-		r.Signatures[i].Error = ptr(e.msg)
+		r.Signatures[i].Error = g.strs.ptr(e.msg)
 	default: // held
 		code := "on_hold"
 		if roll >= 98 {
