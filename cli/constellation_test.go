@@ -148,6 +148,22 @@ func TestCopyConstellation(t *testing.T) {
 	r = h.run("", "copy", ref, "--yes", "--test-mode")
 	r.wantCode(t, ExitUsage)
 
+	// The source's own signers, listed in place, are all kept.
+	r = h.run("", "show", ref, "--json")
+	var d detailJSON
+	if err := json.Unmarshal([]byte(r.stdout), &d); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"copy", ref, "--yes"}
+	for _, g := range d.Signers {
+		args = append(args, "--signer", g.Name+" <"+g.Email+">")
+	}
+	r = h.run("", args...)
+	r.wantCode(t, ExitOK)
+	if n := strings.Count(r.stdout, "= kept"); n != len(d.Signers) || strings.Contains(r.stdout, "changed") {
+		t.Errorf("%d of %d signers kept\n%s", n, len(d.Signers), r)
+	}
+
 	before := srv.Len()
 	r = h.run("", "copy", ref, "--yes", "--json", "--transaction", tx, "--retain-fields=false",
 		"--signer", "Ana Lima <ana.lima@example.com>", "--signer", "Bo Ek <bo.ek@example.com>")

@@ -251,12 +251,14 @@ func (a *app) auditLog1(al *audit.Logger, ev audit.Event) {
 // matchSigners turns the --signer list into the copy's signers: an entry
 // whose email matches a source signer (case-insensitively, each once)
 // keeps that signer's id and role, and its name unless a new one is given.
-// Order is the position in the list.
+// The list gives the signing order in the source's style (see
+// signerOrders).
 func matchSigners(src []models.Signer, given []models.CopySigner) []models.CopySigner {
 	used := make([]bool, len(src))
+	orders := signerOrders(src, len(given))
 	out := make([]models.CopySigner, len(given))
 	for i, g := range given {
-		g.Order = i
+		g.Order = orders[i]
 		for j, s := range src {
 			if used[j] || !strings.EqualFold(strings.TrimSpace(s.Email), strings.TrimSpace(g.Email)) {
 				continue
@@ -269,6 +271,31 @@ func matchSigners(src []models.Signer, given []models.CopySigner) []models.CopyS
 			break
 		}
 		out[i] = g
+	}
+	return out
+}
+
+// signerOrders returns the orders of n signers listed in signing order,
+// numbered like the source's: when the source's signers all share one
+// order (they sign in any order) the copy's share it too; otherwise they
+// count up from the source's lowest order (0 for Dropbox Sign, 1 for
+// Constellation1), so a signer kept in its place keeps its order.
+func signerOrders(src []models.Signer, n int) []int {
+	out := make([]int, n)
+	if len(src) == 0 {
+		return out
+	}
+	base, same := src[0].Order, true
+	for _, s := range src[1:] {
+		base = min(base, s.Order)
+		same = same && s.Order == src[0].Order
+	}
+	for i := range out {
+		if same && len(src) > 1 {
+			out[i] = base
+		} else {
+			out[i] = base + i
+		}
 	}
 	return out
 }
@@ -332,17 +359,30 @@ func printCopyPlan(w io.Writer, src *models.Session, spec *models.CopySpec) {
 	}
 	fmt.Fprintln(w, "Signers:")
 	tw := newTable(w)
+	pos := 0
+	srcPos := func(g *models.Signer) int {
+		for i := range src.Signers {
+			if &src.Signers[i] == g {
+				return i + 1
+			}
+		}
+		return 0
+	}
 	for _, c := range models.DiffSigners(src.Signers, spec.Signers) {
-		switch c.Kind {
-		case "removed":
+		if c.Kind == "removed" {
 			row(tw, "  - removed", "", signerText(c.Before.DisplayName(), c.Before.Email))
+			continue
+		}
+		pos++
+		n := strconv.Itoa(pos) + "."
+		after := signerText(c.After.FullName(), c.After.Email)
+		switch c.Kind {
 		case "added":
-			row(tw, "  + added", strconv.Itoa(c.After.Order+1)+".", signerText(c.After.FullName(), c.After.Email))
+			row(tw, "  + added", n, after)
 		case "changed":
-			row(tw, "  ~ changed", strconv.Itoa(c.After.Order+1)+".", signerText(c.After.FullName(), c.After.Email),
-				"(was "+strconv.Itoa(c.Before.Order+1)+". "+signerText(c.Before.DisplayName(), c.Before.Email)+")")
+			row(tw, "  ~ changed", n, after, "(was "+strconv.Itoa(srcPos(c.Before))+". "+signerText(c.Before.DisplayName(), c.Before.Email)+")")
 		default:
-			row(tw, "  = kept", strconv.Itoa(c.After.Order+1)+".", signerText(c.After.FullName(), c.After.Email))
+			row(tw, "  = kept", n, after)
 		}
 	}
 	tw.Flush()

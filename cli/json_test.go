@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -80,5 +81,60 @@ func TestJSONShapes(t *testing.T) {
 	writeJSON(&b, []sessionJSON{})
 	if b.String() != "[]\n" {
 		t.Errorf("an empty list is %q, want []", b.String())
+	}
+}
+
+func TestSignerOrders(t *testing.T) {
+	sig := func(orders ...int) []models.Signer {
+		var out []models.Signer
+		for _, o := range orders {
+			out = append(out, models.Signer{Order: o})
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		src  []models.Signer
+		n    int
+		want []int
+	}{
+		{"no source signers", nil, 2, []int{0, 0}},
+		{"Dropbox Sign sequential", sig(0, 1), 3, []int{0, 1, 2}},
+		{"Dropbox Sign any order", sig(0, 0, 0), 2, []int{0, 0}},
+		{"Constellation1 sequence", sig(1, 2, 3), 2, []int{1, 2}},
+		{"Constellation1 parallel", sig(1, 1), 3, []int{1, 1, 1}},
+		{"one signer", sig(1), 2, []int{1, 2}},
+	}
+	for _, tt := range tests {
+		if got := signerOrders(tt.src, tt.n); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestMatchSignersKeepsIDAndRoleByEmail(t *testing.T) {
+	src := []models.Signer{
+		{ID: "s1", Name: "Ana Lima", Email: "ana@example.com", Role: "Buyer", Order: 1},
+		{ID: "s2", Name: "Bob Roy", Email: "bob@example.com", Role: "Seller", Order: 2},
+	}
+	got := matchSigners(src, []models.CopySigner{
+		{Email: "BOB@example.com"},
+		{Name: "Ana L. Lima", Email: "ana@example.com"},
+		{Name: "Cy Fox", Email: "cy@example.com"},
+	})
+	want := []models.CopySigner{
+		{ID: "s2", Name: "Bob Roy", Email: "BOB@example.com", Role: "Seller", Order: 1},
+		{ID: "s1", Name: "Ana L. Lima", Email: "ana@example.com", Role: "Buyer", Order: 2},
+		{Name: "Cy Fox", Email: "cy@example.com", Order: 3},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("matchSigners =\n%+v\nwant\n%+v", got, want)
+	}
+	kinds := ""
+	for _, c := range models.DiffSigners(src, got) {
+		kinds += c.Kind + " "
+	}
+	if kinds != "changed changed added " {
+		t.Errorf("diff kinds %q", kinds)
 	}
 }

@@ -34,8 +34,9 @@ type sessionJSON struct {
 	Signers   []signerJSON `json:"signers"`
 }
 
-// signerJSON is one signer of a session. Order is the 0-based signing
-// position.
+// signerJSON is one signer of a session, listed in signing order. Order is
+// the provider's signing order: signers with the same order sign in any
+// order (Dropbox Sign counts from 0, Constellation1 from 1).
 type signerJSON struct {
 	Name   string `json:"name"`
 	Email  string `json:"email"`

@@ -127,7 +127,7 @@ func (a *app) printDetail(w io.Writer, s *models.Session, caps providers.Capabil
 		fmt.Fprintln(w, "Signers:")
 		tw = newTable(w)
 		row(tw, "  #", "NAME", "EMAIL", "STATUS", "SIGNED AT", "NOTE")
-		for _, g := range s.Signers {
+		for i, g := range s.Signers {
 			note := g.DeclineReason
 			if g.Error != "" {
 				note = g.Error
@@ -139,7 +139,7 @@ func (a *app) printDetail(w io.Writer, s *models.Session, caps providers.Capabil
 					note = "role " + g.Role
 				}
 			}
-			row(tw, "  "+strconv.Itoa(g.Order+1), dash(clean(g.DisplayName())), dash(clean(g.Email)),
+			row(tw, "  "+strconv.Itoa(i+1), dash(clean(g.DisplayName())), dash(clean(g.Email)),
 				g.Status.Label(), humanTime(g.SignedAt), dash(clean(note)))
 		}
 		tw.Flush()
