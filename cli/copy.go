@@ -398,7 +398,7 @@ func onOff(b bool) string {
 func (a *app) printCopyResult(ns *models.Session, res *providers.CopyResult) {
 	verb := "sent"
 	if res.Recovered {
-		verb = "found (an earlier attempt had sent it; nothing was sent again)"
+		verb = "confirmed by its operation id (the provider's answer was lost; nothing was sent twice)"
 	}
 	fmt.Fprintf(a.stdout, "Copy %s: %s %s\n", verb, clean(ns.Ref.String()), ns.Status.Label())
 	if ns.URL != "" {

@@ -603,3 +603,20 @@ func TestCopyAsksOnTerminal(t *testing.T) {
 		t.Errorf("the original's cancel is not audited\n%s", audit)
 	}
 }
+
+func TestCopyAmbiguousSendIsRecovered(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
+	ref := pick(t, srv, listJSON(t, h), models.StatusAwaitingSignature)
+	before := srv.Len()
+	// The send takes effect but its answer is lost.
+	srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Times: 1, Match: "POST /v3/signature_request/send"})
+	r := h.run("", "copy", ref, "--yes")
+	r.wantCode(t, ExitOK)
+	if !strings.Contains(r.stdout, "Copy confirmed by its operation id (the provider's answer was lost; nothing was sent twice): acme/") {
+		t.Errorf("stdout\n%s", r)
+	}
+	if srv.Len() != before+1 {
+		t.Errorf("%d requests, want exactly one more", srv.Len()-before)
+	}
+}
