@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     ?= ./signdeck
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/signdeck/signdeck/providers.Version=$(VERSION)
+LDFLAGS := -X github.com/signdeck/signdeck/cli.Version=$(VERSION)
 PKGS    := ./...
 
 .PHONY: all build demo test race bench lint ci e2e clean
