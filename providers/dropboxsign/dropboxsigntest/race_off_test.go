@@ -1,0 +1,5 @@
+//go:build !race
+
+package dropboxsigntest
+
+const raceEnabled = false
