@@ -90,9 +90,12 @@ func loadSpec(t *testing.T) routers.Router {
 // validator is an http.RoundTripper that validates every request and
 // response against the spec and records what it saw.
 type validator struct {
-	t      *testing.T
 	base   http.RoundTripper
 	router routers.Router
+	// lenient skips the exchanges a test breaks on purpose with the
+	// emulator's fault injection: 5xx answers (the spec models none) and
+	// bodies that are not JSON (malformed, truncated, HTML).
+	lenient bool
 
 	mu       sync.Mutex
 	problems []string
@@ -100,7 +103,7 @@ type validator struct {
 }
 
 func newValidator(t *testing.T) *validator {
-	return &validator{t: t, base: &http.Transport{}, router: loadSpec(t), ops: map[string]int{}}
+	return &validator{base: &http.Transport{}, router: loadSpec(t), ops: map[string]int{}}
 }
 
 func (v *validator) problem(format string, args ...any) {
@@ -146,6 +149,9 @@ func (v *validator) RoundTrip(req *http.Request) (*http.Response, error) {
 	// loopback under the same /v3 base path).
 	vreq := req.Clone(req.Context())
 	vreq.URL.Scheme, vreq.URL.Host, vreq.Host = "https", "api.hellosign.com", "api.hellosign.com"
+	// Route on the escaped path, so an id holding an escaped '/' or '?'
+	// stays one path segment as it does on the wire.
+	vreq.URL.Path, vreq.URL.RawPath = req.URL.EscapedPath(), ""
 	vreq.Body = io.NopCloser(bytes.NewReader(body))
 	where := req.Method + " " + req.URL.Path
 	route, params, err := v.router.FindRoute(vreq)
@@ -168,6 +174,9 @@ func (v *validator) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(bytes.NewReader(rbody))
 	if err != nil {
 		return resp, nil // the client sees the broken body too
+	}
+	if v.lenient && (resp.StatusCode >= 500 || (len(rbody) > 0 && !json.Valid(rbody))) {
+		return resp, nil
 	}
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: input, Status: resp.StatusCode,
 		Header: resp.Header, Body: io.NopCloser(bytes.NewReader(rbody)),

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -97,6 +99,15 @@ func newEnv(t *testing.T, opts dropboxsigntest.Options, tune ...func(*Config, *p
 		CancelPollFirst: 20 * time.Millisecond,
 		CancelPollMax:   100 * time.Millisecond,
 		RecoverWait:     300 * time.Millisecond,
+	}
+	// With the vendor's spec at hand, every exchange of every emulator test
+	// is validated against it (leniently: see validator.lenient); the
+	// contract test runs the strict version.
+	if _, err := os.Stat(filepath.Join(sharedAPI, "dropbox-sign-openapi.yaml")); err == nil {
+		v := newValidator(t)
+		v.lenient = true
+		cfg.HTTPClient = &http.Client{Transport: v}
+		t.Cleanup(func() { v.check(t) })
 	}
 	var extra []func(*Config, *providers.ClientConfig)
 	extra = append(extra, tune...)

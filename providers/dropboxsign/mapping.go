@@ -209,7 +209,7 @@ func (c *Client) toSession(sr *signatureRequest, warnings []warning) models.Sess
 	}
 	s.UpdatedAt = updated
 	for _, w := range warnings {
-		s.Warnings = append(s.Warnings, warningText(w))
+		s.Warnings = append(s.Warnings, c.http.Redact(warningText(w)))
 	}
 	return s
 }

@@ -43,7 +43,7 @@ func (c *Client) Verify(ctx context.Context) (providers.AccountInfo, error) {
 		detail = append(detail, "test mode")
 	}
 	for _, w := range ar.Warnings {
-		detail = append(detail, "warning "+warningText(w))
+		detail = append(detail, "warning "+c.http.Redact(warningText(w)))
 	}
 	return providers.AccountInfo{
 		Who:    models.CleanText(a.EmailAddress),
@@ -81,7 +81,7 @@ func (c *Client) List(ctx context.Context, q providers.ListQuery, fn func(provid
 			return c.errorf(providers.ErrResponse, req.Op, "the list response lacks signature_requests or list_info")
 		}
 		for _, w := range lr.Warnings {
-			c.log.Warn("dropboxsign list warning", "account", c.cfg.Account, "warning", warningText(w))
+			c.log.Warn("dropboxsign list warning", "account", c.cfg.Account, "warning", c.http.Redact(warningText(w)))
 		}
 		p := providers.Page{Page: page, Pages: lr.ListInfo.NumPages, Total: -1}
 		if lr.ListInfo.NumResults != nil {
