@@ -461,3 +461,26 @@ func TestCopyInterrupted(t *testing.T) {
 		t.Errorf("interrupted copy: %v", pe)
 	}
 }
+
+// TestCopyRecoversDespiteSearchLag: the vendor's search index lags behind
+// a send; the client keeps searching (Config.RecoverWait) until it shows.
+func TestCopyRecoversDespiteSearchLag(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 25, Size: 5, SearchDelay: 400 * time.Millisecond},
+		tuneConfig(func(c *Config) { c.RecoverWait = 5 * time.Second }))
+	ctx := context.Background()
+	id := addFileSource(e)
+	src, _ := e.c.Get(ctx, id)
+	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Match: "POST /v3/signature_request/send", Times: 1})
+	start := time.Now()
+	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
+	if err != nil || !res.Recovered {
+		t.Fatalf("copy: %+v %v", res, err)
+	}
+	searches := e.srv.Count("GET", "/v3/signature_request/list")
+	if searches < 2 || time.Since(start) < 400*time.Millisecond {
+		t.Errorf("found after %d searches in %v: the first searches should have missed it", searches, time.Since(start))
+	}
+	if e.srv.Count("POST", "") != 1 {
+		t.Error("sent again")
+	}
+}

@@ -42,6 +42,9 @@ type SignatureRequest struct {
 	// Canceled is set once a queued cancel completed: the request then
 	// answers 410 and no longer lists.
 	Canceled bool `json:"-"`
+	// SearchableAt is when a `query` search starts finding the request
+	// (Options.SearchDelay after a send); zero means at once.
+	SearchableAt time.Time `json:"-"`
 }
 
 // Signature is one signer of a request (SignatureRequestResponseSignatures).

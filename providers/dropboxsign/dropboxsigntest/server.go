@@ -62,6 +62,10 @@ type Options struct {
 	// RateWindow is the rate-limit window (default one minute); tests
 	// shorten it.
 	RateWindow time.Duration
+	// SearchDelay keeps a newly sent request out of `query` searches for
+	// this long, as the vendor's eventually consistent search index does
+	// (default 0). Plain lists show it at once.
+	SearchDelay time.Duration
 	// Now is the generator's clock (default DefaultNow, so a seed always
 	// gives the same data). Runtime events (sends, cancels, reminders,
 	// rate windows) use the real clock.
@@ -914,10 +918,14 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) *apiErr {
 		return errf(400, "bad_request", "query", "Invalid search query: %v", err)
 	}
 	s.mu.Lock()
+	now := time.Now()
 	var hits []*SignatureRequest
 	for _, sr := range s.order {
 		s.settle(sr)
-		if sr.Canceled || (!all && !s.own(sr)) || !qry.match(sr, s.opts.Owner) {
+		if sr.Canceled || (!all && !s.own(sr)) {
+			continue
+		}
+		if len(qry) > 0 && (now.Before(sr.SearchableAt) || !qry.match(sr, s.opts.Owner)) {
 			continue
 		}
 		hits = append(hits, sr)
@@ -1227,6 +1235,9 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, body []byte, withT
 	}
 	sr.normalize()
 	s.setURLs(sr)
+	if s.opts.SearchDelay > 0 {
+		sr.SearchableAt = time.Now().Add(s.opts.SearchDelay)
+	}
 	s.insert(sr)
 	if !sr.TestMode && s.quota > 0 {
 		s.quota--
