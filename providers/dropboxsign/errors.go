@@ -106,8 +106,10 @@ func (c *Client) apiError(op string, resp *providers.Response) error {
 	var e *providers.Error
 	if len(body) > 0 && body[0] == '{' && json.Unmarshal(body, &eb) == nil && eb.Error != nil &&
 		(eb.Error.Name != "" || eb.Error.Msg != "") {
-		e = c.http.NewError(kindFor(resp.Status, eb.Error.Name), op, resp.Status, eb.Error.Name, eb.Error.Msg)
-		e.Path = c.http.Redact(models.CleanText(eb.Error.Path))
+		// The vendor's text is shown as is, within reason.
+		e = c.http.NewError(kindFor(resp.Status, eb.Error.Name), op, resp.Status,
+			capRunes(eb.Error.Name, 100), capRunes(eb.Error.Msg, 300))
+		e.Path = c.http.Redact(models.CleanText(capRunes(eb.Error.Path, 200)))
 	} else {
 		kind := kindFor(resp.Status, "")
 		var msg string
@@ -117,12 +119,8 @@ func (c *Client) apiError(op string, resp *providers.Response) error {
 		case resp.Status >= 500:
 			msg = http.StatusText(resp.Status) + ": the service answered with " + describeBody(resp) + " instead of an API error"
 		default:
-			msg = http.StatusText(resp.Status) + ": the error body could not be read (" + describeBody(resp) + ")"
-		}
-		if resp.Status < 500 && resp.Status != http.StatusTooManyRequests && len(body) > 0 {
-			// A 4xx whose body we cannot read: the status still says what
-			// kind of refusal it is, but flag the odd answer.
-			msg += "; the response was not the documented error format"
+			// The status still says what kind of refusal it is.
+			msg = http.StatusText(resp.Status) + ": the error body is not the documented JSON error (" + describeBody(resp) + ")"
 		}
 		e = c.http.NewError(kind, op, resp.Status, "", msg)
 	}
@@ -192,4 +190,12 @@ func excerpt(b []byte) string {
 	}
 	r := []rune(s)
 	return string(r[:excerptMax]) + "…"
+}
+
+// capRunes cuts s to at most n characters, marking the cut.
+func capRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }
