@@ -139,6 +139,7 @@ type Model struct {
 
 	sortCol  sortCol
 	sortDesc bool
+	sortBuf  []sortItem
 
 	// filter
 	query       query  // active (or previewed) query

@@ -946,3 +946,40 @@ func TestNoColorKeepsSymbols(t *testing.T) {
 		t.Error("NO_COLOR not honoured")
 	}
 }
+
+// TestSortKeysMatchCompareRows checks the fast key sort against the plain
+// comparator for every column and direction, ties and absent values.
+func TestSortKeysMatchCompareRows(t *testing.T) {
+	var rows []*row
+	for i := 0; i < 300; i++ {
+		s := sess([]string{"acme", "prod", "zeta"}[i%3], fmt.Sprintf("id%03d", (i*37)%300),
+			[]string{"Beta", "alpha", "Gamma", "alpha"}[i%4], models.AllStatuses[i%5], i%7)
+		if i%11 == 0 {
+			s.ExpiresAt = time.Time{}
+			s.CreatedAt = time.Time{}
+		}
+		switch i % 3 {
+		case 0:
+			s.Signers = []models.Signer{signer("a", "a@x.io", models.SignerSigned), signer("b", "b@x.io", models.SignerAwaiting)}
+		case 1:
+			s.Signers, s.Complete = nil, false
+		case 2:
+			s.Signers = []models.Signer{signer("c", "c@x.io", models.SignerSigned)}
+		}
+		rows = append(rows, newRow(s, i%3))
+	}
+	for c := sortCol(0); c < numSortCols; c++ {
+		for _, desc := range []bool{false, true} {
+			want := make([]int, len(rows))
+			for i := range want {
+				want[i] = i
+			}
+			got := slices.Clone(want)
+			slices.SortFunc(want, func(a, b int) int { return compareRows(rows[a], rows[b], c, desc) })
+			sortIndices(got, rows, c, desc, nil)
+			if !slices.Equal(got, want) {
+				t.Errorf("%v desc=%v: key sort differs from compareRows", c, desc)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,8 @@ type row struct {
 	titleLower            string
 	signed, total         int // signer progress; total -1 when unknown (lite row)
 
+	refKey string // account NUL id: the sort tiebreak
+
 	seenGen uint64 // listing generation that last saw the row
 }
 
@@ -42,6 +45,7 @@ func (r *row) set(s models.Session) {
 		r.title = "(untitled)"
 	}
 	r.id = models.CleanText(s.Ref.ID)
+	r.refKey = s.Ref.Account + "\x00" + s.Ref.ID
 	r.acct = s.Provider.Short() + ":" + models.CleanText(s.Ref.Account)
 	r.created, r.expires = unixNano(s.CreatedAt), unixNano(s.ExpiresAt)
 	var sb strings.Builder
@@ -229,8 +233,7 @@ func (m *Model) rebuild() {
 			vis = append(vis, i)
 		}
 	}
-	col, desc, rows := m.sortCol, m.sortDesc, m.rows
-	slices.SortFunc(vis, func(a, b int) int { return compareRows(rows[a], rows[b], col, desc) })
+	m.sortBuf = sortIndices(vis, m.rows, m.sortCol, m.sortDesc, m.sortBuf)
 	m.visible = vis
 	if cap(m.pos) < len(m.rows) {
 		m.pos = make([]int32, len(m.rows), cap(m.rows))
@@ -312,4 +315,76 @@ func (m *Model) selectRef(ref models.Ref) bool {
 	m.cursor = int(m.pos[i])
 	m.clampCursor()
 	return true
+}
+
+// sortItem is a compact sort key: sorting these contiguous structs avoids
+// chasing row pointers in every comparison.
+type sortItem struct {
+	k   int64  // numeric key, already oriented (absent values last)
+	s   string // string key (title, account, id)
+	ref string // tiebreak, always ascending
+	idx int
+}
+
+// sortIndices sorts vis (row indices) by the column: the same order as
+// compareRows, computed from keys extracted once per sort.
+func sortIndices(vis []int, rows []*row, col sortCol, desc bool, buf []sortItem) []sortItem {
+	buf = buf[:0]
+	sign := int64(1)
+	if desc {
+		sign = -1
+	}
+	for _, i := range vis {
+		r := rows[i]
+		it := sortItem{ref: r.refKey, idx: i}
+		switch col {
+		case sortCreated, sortExpires:
+			v := r.created
+			if col == sortExpires {
+				v = r.expires
+			}
+			if v == 0 {
+				it.k = math.MaxInt64
+			} else {
+				it.k = sign * v
+			}
+		case sortStatus:
+			it.k = sign * int64(statusRank[r.s.Status])
+		case sortSigners:
+			if r.total < 0 {
+				it.k = math.MaxInt64
+			} else if r.total == 0 {
+				it.k = 0
+			} else {
+				it.k = sign * (int64(r.signed)*1_000_000/int64(r.total)*1000 + int64(r.total))
+			}
+		case sortTitle:
+			it.s = r.titleLower
+		case sortAccount:
+			it.s = r.acct
+		case sortID:
+			it.s = r.s.Ref.ID
+		}
+		buf = append(buf, it)
+	}
+	slices.SortFunc(buf, func(a, b sortItem) int {
+		if a.k != b.k {
+			if a.k < b.k {
+				return -1
+			}
+			return 1
+		}
+		if a.s != b.s {
+			c := strings.Compare(a.s, b.s)
+			if desc {
+				c = -c
+			}
+			return c
+		}
+		return strings.Compare(a.ref, b.ref)
+	})
+	for i := range buf {
+		vis[i] = buf[i].idx
+	}
+	return buf
 }
