@@ -297,7 +297,7 @@ func (m *Model) handleCancelResult(msg cancelResultMsg) tea.Cmd {
 			if op != nil {
 				op.requested = append(op.requested, t.title)
 			}
-			m.pollSeqNext()
+			m.opSeq++
 			m.pending[t.ref] = &pollState{seq: m.opSeq, title: t.title, delay: m.opts.CancelPollFirst}
 			cmds = append(cmds, m.after(m.opts.CancelPollFirst, pollTickMsg{ref: t.ref, seq: m.opSeq}))
 		} else {
@@ -318,8 +318,6 @@ func (m *Model) handleCancelResult(msg cancelResultMsg) tea.Cmd {
 	}
 	return tea.Batch(cmds...)
 }
-
-func (m *Model) pollSeqNext() { m.opSeq++ }
 
 // setRowStatus patches a row's status in place.
 func (m *Model) setRowStatus(ref models.Ref, st models.Status) {

@@ -104,7 +104,8 @@ var statusRank = func() map[models.Status]int {
 	return m
 }()
 
-// compareRows orders two rows by the column; absent values sort last in
+// compareRows is the reference order (sortIndices computes the same order
+// faster; a test holds them equal). It orders two rows by the column; absent values sort last in
 // both directions; the ref breaks ties so the order is total and stable.
 func compareRows(a, b *row, col sortCol, desc bool) int {
 	var c int

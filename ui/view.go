@@ -56,12 +56,7 @@ func (m *Model) render() string {
 func (m *Model) bodyHeight() int { return max(1, m.height-3) }
 
 // tableHeight is the number of data rows the table shows.
-func (m *Model) tableHeight() int {
-	if m.detailOpen && m.width < splitMinWidth {
-		return max(1, m.bodyHeight()-1)
-	}
-	return max(1, m.bodyHeight()-1)
-}
+func (m *Model) tableHeight() int { return max(1, m.bodyHeight()-1) }
 
 func (m *Model) renderHeader() string {
 	st := m.st
