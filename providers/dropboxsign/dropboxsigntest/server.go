@@ -149,6 +149,17 @@ type Server struct {
 	rng       *rand.Rand
 	reqs      []*Recorded
 	quota     int
+	// version counts changes that can alter a list's membership; lists
+	// caches the hits of recent (account, query) lists, so paging through
+	// 100,000 requests scans them once, not once per page.
+	version uint64
+	lists   map[string]*listCache
+}
+
+type listCache struct {
+	version uint64
+	until   time.Time // a queued cancel completes or a send becomes searchable
+	hits    []*SignatureRequest
 }
 
 type fileToken struct {
@@ -210,6 +221,7 @@ func NewServer(opts Options) (*Server, error) {
 		templates: map[string]Template{},
 		files:     map[string]fileToken{},
 		rate:      map[string]*window{},
+		lists:     map[string]*listCache{},
 		faults:    opts.Faults,
 		rng:       rand.New(rand.NewPCG(uint64(opts.Seed), 0xfa17)),
 		quota:     1250,
@@ -376,6 +388,7 @@ func (s *Server) Modify(id string, fn func(*SignatureRequest)) bool {
 	r, ok := s.byID[id]
 	if ok {
 		fn(r)
+		s.version++
 	}
 	return ok
 }
@@ -390,11 +403,13 @@ func (s *Server) CancelNow(id string) bool {
 			r.CancelRequestedAt = time.Now()
 		}
 		r.Canceled = true
+		s.version++
 	}
 	return ok
 }
 
 func (s *Server) insert(r *SignatureRequest) {
+	s.version++
 	if old, ok := s.byID[r.SignatureRequestID]; ok {
 		for i, o := range s.order {
 			if o == old {
@@ -918,18 +933,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) *apiErr {
 		return errf(400, "bad_request", "query", "Invalid search query: %v", err)
 	}
 	s.mu.Lock()
-	now := time.Now()
-	var hits []*SignatureRequest
-	for _, sr := range s.order {
-		s.settle(sr)
-		if sr.Canceled || (!all && !s.own(sr)) {
-			continue
-		}
-		if len(qry) > 0 && (now.Before(sr.SearchableAt) || !qry.match(sr, s.opts.Owner)) {
-			continue
-		}
-		hits = append(hits, sr)
-	}
+	hits := s.hits(all, qry, strconv.FormatBool(all)+"\x00"+q.Get("query"))
 	total := len(hits)
 	pages := (total + size - 1) / size
 	from := min((page-1)*size, total)
@@ -944,6 +948,46 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) *apiErr {
 		"list_info":          map[string]any{"page": page, "num_pages": pages, "num_results": total, "page_size": size},
 	})
 	return nil
+}
+
+// hits returns the requests a list shows, newest first, from the cache
+// while nothing changed. Call with s.mu held.
+func (s *Server) hits(all bool, qry query, key string) []*SignatureRequest {
+	now := time.Now()
+	if c := s.lists[key]; c != nil && c.version == s.version && (c.until.IsZero() || now.Before(c.until)) {
+		return c.hits
+	}
+	var until time.Time
+	note := func(t time.Time) {
+		if t.After(now) && (until.IsZero() || t.Before(until)) {
+			until = t
+		}
+	}
+	var hits []*SignatureRequest
+	for _, sr := range s.order {
+		s.settle(sr)
+		if !sr.Canceled && !sr.CancelRequestedAt.IsZero() {
+			note(sr.CancelRequestedAt.Add(s.opts.CancelDelay))
+		}
+		if sr.Canceled || (!all && !s.own(sr)) {
+			continue
+		}
+		if len(qry) > 0 {
+			if now.Before(sr.SearchableAt) {
+				note(sr.SearchableAt)
+				continue
+			}
+			if !qry.match(sr, s.opts.Owner) {
+				continue
+			}
+		}
+		hits = append(hits, sr)
+	}
+	if len(s.lists) >= 16 {
+		clear(s.lists)
+	}
+	s.lists[key] = &listCache{version: s.version, until: until, hits: hits}
+	return hits
 }
 
 // own reports whether the account sent or signs the request.
@@ -972,6 +1016,7 @@ func (s *Server) cancel(w http.ResponseWriter, id string) *apiErr {
 	}
 	if r.CancelRequestedAt.IsZero() {
 		r.CancelRequestedAt = time.Now()
+		s.version++
 	}
 	// An empty 200: the cancel is queued, not done.
 	w.Header().Set("Content-Type", "application/json")
