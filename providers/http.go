@@ -215,6 +215,13 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	logPath := c.Redact(u.EscapedPath())
 	var rateWaited time.Duration
 	for attempt := 1; ; attempt++ {
+		// An announced reset further away than MaxRateWait fails fast
+		// instead of hanging the caller until then.
+		if held := c.cfg.Limiter.HeldUntil(); !held.IsZero() && held.Sub(c.cfg.Now()) > c.cfg.MaxRateWait {
+			e := c.NewError(ErrRateLimited, req.Op, 0, "", "the rate-limit budget is exhausted")
+			e.RetryAt = held
+			return nil, e
+		}
 		if err := c.cfg.Limiter.Wait(ctx); err != nil {
 			return nil, err
 		}
@@ -223,7 +230,14 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		dur := time.Since(start)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				if idem {
+					return nil, ctx.Err()
+				}
+				// The request may have reached the server before the
+				// caller gave up: its outcome is unknown.
+				e := c.NewError(ErrAmbiguous, req.Op, 0, "", "interrupted before the answer arrived")
+				e.Err = ctx.Err()
+				return nil, e
 			}
 			notSent := dialFailure(err)
 			c.cfg.Logger.Debug("http", "provider", c.cfg.Provider, "account", c.cfg.Account,

@@ -285,3 +285,50 @@ func TestUserAgentAndPathEscaping(t *testing.T) {
 		t.Fatalf("ua=%q path=%q", ua, path)
 	}
 }
+
+func TestExhaustedBudgetFailsFastPastMaxRateWait(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("X-RateLimit-Limit", "100")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-Ratelimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
+		w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	c := fastClient(t, srv.URL, func(c *ClientConfig) { c.MaxRateWait = time.Second })
+	if _, err := c.Do(context.Background(), &Request{Method: "GET", Path: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err := c.Do(context.Background(), &Request{Method: "GET", Path: "b", Op: "list"})
+	var pe *Error
+	if !errors.As(err, &pe) || !errors.Is(err, ErrRateLimited) || pe.RetryAt.Before(time.Now().Add(59*time.Minute)) {
+		t.Fatalf("err = %v", err)
+	}
+	if time.Since(start) > 500*time.Millisecond || n.Load() != 1 {
+		t.Fatalf("waited %v, sent %d requests", time.Since(start), n.Load())
+	}
+}
+
+func TestInterruptedPostIsAmbiguous(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := fastClient(t, srv.URL, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := c.Do(ctx, &Request{Method: "POST", Path: "send"})
+	if !errors.Is(err, ErrAmbiguous) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("POST err = %v", err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	_, err = c.Do(ctx2, &Request{Method: "GET", Path: "list"})
+	if errors.Is(err, ErrAmbiguous) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("GET err = %v", err)
+	}
+}

@@ -97,6 +97,20 @@ func (l *Limiter) Observe(info RateInfo) {
 	}
 }
 
+// HeldUntil returns the time every call is held until (a 429's or an
+// exhausted budget's reset), or the zero time when calls may go.
+func (l *Limiter) HeldUntil() time.Time {
+	if l == nil {
+		return time.Time{}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.blocked.After(l.now()) {
+		return l.blocked
+	}
+	return time.Time{}
+}
+
 // Block holds every call until t (a 429's announced reset).
 func (l *Limiter) Block(t time.Time) {
 	if l == nil {

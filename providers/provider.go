@@ -45,7 +45,8 @@ type ListQuery struct {
 	// Bucket selects an extra view from Capabilities.Buckets; "" is the
 	// normal list.
 	Bucket string
-	// MaxPages stops after this many pages (0: all).
+	// MaxPages stops after this many pages of each listing stream (0: all).
+	// Constellation1 lists one stream per watched transaction.
 	MaxPages int
 }
 
@@ -115,7 +116,9 @@ type Provider interface {
 	CancelStatus(ctx context.Context, id string) (models.Status, error)
 	// Copy creates a new session from spec. It sends at most once; after an
 	// ambiguous failure it looks for the operation id before reporting an
-	// error, and the error then says whether a retry is safe.
+	// error, and the error then says whether a retry is safe. The result's
+	// OperationID is set even when err is not nil: pass it back in
+	// spec.OperationID to retry safely.
 	Copy(ctx context.Context, spec models.CopySpec) (CopyResult, error)
 	// Budget reports the rate-limit budget last seen.
 	Budget() Budget

@@ -351,6 +351,9 @@ func (m *Model) cancelSummary(op *cancelOp) tea.Cmd {
 			return m.flashf(flashErr, "Cancel failed: %s", op.failed[0])
 		}
 	}
+	if len(op.canceled) == 0 && len(op.failed) == 0 && op.skipped == 0 && len(op.requested) > 0 {
+		return m.flashf(flashOK, "Cancel requested for %d sessions; confirming", len(op.requested))
+	}
 	var parts []string
 	parts = append(parts, fmt.Sprintf("%d canceled", len(op.canceled)))
 	if len(op.requested) > 0 {
@@ -400,6 +403,9 @@ func (m *Model) handlePollResult(msg pollResultMsg) tea.Cmd {
 		delete(m.pending, msg.ref)
 		m.setRowStatus(msg.ref, models.StatusCanceled)
 		ev.Outcome, ev.Status = "ok", string(models.StatusCanceled)
+		if n := len(m.pending); n > 0 {
+			return tea.Batch(m.auditCmd(ev), m.flashf(flashOK, "Canceled %s (confirmed; %d more awaiting confirmation)", ps.title, n))
+		}
 		return tea.Batch(m.auditCmd(ev), m.flashf(flashOK, "Canceled %s (confirmed)", ps.title))
 	}
 	if msg.err == nil && msg.status.Final() {

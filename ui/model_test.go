@@ -687,6 +687,31 @@ func TestAsyncCancelPollsUntilConfirmed(t *testing.T) {
 	}
 }
 
+func TestBulkAsyncCancelSummarisesAndCountsDown(t *testing.T) {
+	d, _, c1 := fixtureDriver(t, func(o *Options) {
+		o.CancelPollFirst, o.CancelPollMax = 10*time.Millisecond, 10*time.Millisecond
+	})
+	c1.statusSeq = map[string][]models.Status{
+		"p1": {models.StatusCanceled},
+		"p3": {models.StatusCancelPending, models.StatusCanceled},
+	}
+	d.moveTo("p1")
+	d.press("space")
+	d.moveTo("p3")
+	d.press("space", "x", "y")
+	if d.flash() != "Cancel requested for 2 sessions; confirming" {
+		t.Fatalf("flash = %q", d.flash())
+	}
+	d.fire(isPoll)
+	if got := d.flash(); got != "Canceled Buyer rep agreement (confirmed; 1 more awaiting confirmation)" {
+		t.Errorf("flash after the first confirmation = %q", got)
+	}
+	d.fire(isPoll)
+	if got := d.flash(); got != "Canceled Addendum B (confirmed)" {
+		t.Errorf("flash after the last confirmation = %q", got)
+	}
+}
+
 func TestAsyncCancelGivesUpAfterTimeout(t *testing.T) {
 	d, _, c1 := fixtureDriver(t, func(o *Options) {
 		o.CancelPollFirst, o.CancelPollMax, o.CancelConfirmTimeout = 10*time.Millisecond, 20*time.Millisecond, 45*time.Millisecond
