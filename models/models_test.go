@@ -17,6 +17,8 @@ func TestParseStatus(t *testing.T) {
 		{"Completed", StatusCompleted, ""},
 		{"cancel-pending", StatusCancelPending, ""},
 		{"cancelled", StatusCanceled, ""},
+		{"Cancel requested", StatusCancelPending, ""},
+		{"on hold", StatusOnHold, ""},
 		{"canceled", StatusCanceled, ""},
 		{"cancel", "", "ambiguous"},
 		{"d", "", "ambiguous"},

@@ -137,9 +137,10 @@ func (s Status) CancelBlockedReason() string {
 	return "status " + string(s) + " cannot be canceled"
 }
 
-// ParseStatus reads a neutral status. It accepts the stable form and any
-// unambiguous prefix of it, case-insensitively, with '-' or ' ' for '_'
-// ("awaiting", "cancel-pending", "Completed").
+// ParseStatus reads a neutral status. It accepts the stable form, its
+// display label, and any unambiguous prefix of the stable form,
+// case-insensitively, with '-' or ' ' for '_' ("awaiting", "cancel-pending",
+// "Cancel requested", "Completed").
 func ParseStatus(s string) (Status, error) {
 	norm := strings.ToLower(strings.TrimSpace(s))
 	norm = strings.NewReplacer("-", "_", " ", "_").Replace(norm)
@@ -151,7 +152,7 @@ func ParseStatus(s string) (Status, error) {
 	}
 	var found []Status
 	for _, v := range AllStatuses {
-		if string(v) == norm {
+		if string(v) == norm || strings.ReplaceAll(strings.ToLower(v.Label()), " ", "_") == norm {
 			return v, nil
 		}
 		if strings.HasPrefix(string(v), norm) {

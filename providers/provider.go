@@ -35,6 +35,10 @@ type Capabilities struct {
 	CopyOptions []string
 	// Limits constrain a CopySpec.
 	Limits models.CopyLimits
+	// TestModeForced: the account sends every copy as a test request
+	// (Dropbox Sign test_mode: true in the config); a copy that asks for a
+	// real request is refused.
+	TestModeForced bool
 }
 
 // ListQuery narrows a list.

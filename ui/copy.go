@@ -179,7 +179,7 @@ func (f *copyForm) fill(s models.Session) {
 	f.message = f.st.newInput("", "message (optional)", w)
 	f.message.SetValue(s.Message)
 	f.txn = f.st.newInput("", "keep the source's transaction", 30)
-	f.testMode = s.TestMode
+	f.testMode = s.TestMode || f.caps.TestModeForced
 	for _, cs := range models.CopySignersFrom(&s) {
 		f.signers = append(f.signers, f.newSigner(cs))
 	}
@@ -407,7 +407,7 @@ func (f *copyForm) spec() models.CopySpec {
 		}
 		spec.Signers = append(spec.Signers, cs)
 	}
-	if f.offers("test_mode") && f.testMode != f.src.TestMode {
+	if f.offers("test_mode") && (f.testMode != f.src.TestMode || f.caps.TestModeForced) {
 		tm := f.testMode
 		spec.Options.TestMode = &tm
 	}
@@ -452,6 +452,8 @@ func (f *copyForm) itemForPath(path string) (formItem, bool) {
 		return formItem{kind: itAdd}, true
 	case "options.transaction_id", "transaction_id":
 		return formItem{kind: itTxn}, true
+	case "options.test_mode":
+		return formItem{kind: itTestMode}, true
 	}
 	if mm := signerPathRE.FindStringSubmatch(path); mm != nil {
 		i, _ := strconv.Atoi(mm[1])
@@ -556,6 +558,10 @@ func (m *Model) keyCopy(msg tea.KeyPressMsg) tea.Cmd {
 		if s == "enter" || s == "space" || s == "x" {
 			switch it.kind {
 			case itTestMode:
+				if f.caps.TestModeForced {
+					f.errs = models.ValidationErrors{{Path: "options.test_mode", Msg: "always on: the account's config sets test_mode: true"}}
+					return nil
+				}
 				f.testMode = !f.testMode
 			case itCancelOrig:
 				f.cancel = !f.cancel

@@ -327,3 +327,28 @@ func TestCopyProviderFieldErrorMapsToField(t *testing.T) {
 		t.Errorf("provider field error not next to the field:\n%s", d.screen())
 	}
 }
+
+func TestCopyFormTestModeForcedByAccount(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	dbx.caps.TestModeForced = true
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 40})
+	d.moveTo("a1")
+	d.press("c")
+	f := d.m.copy
+	if f == nil || !f.testMode {
+		t.Fatal("the form must start in test mode when the account forces it")
+	}
+	if !strings.Contains(d.screen(), "[x] test mode (set by the account's config)") {
+		t.Errorf("form does not say test mode is forced:\n%s", d.screen())
+	}
+	focusField(t, d, formItem{kind: itTestMode})
+	d.press("space")
+	if !f.testMode || !strings.Contains(d.screen(), "always on: the account's config sets test_mode: true") {
+		t.Fatalf("toggle off was not refused: testMode=%v\n%s", f.testMode, d.screen())
+	}
+	d.press("ctrl+s")
+	d.press("y")
+	if len(dbx.copies) != 1 || dbx.copies[0].Options.TestMode == nil || !*dbx.copies[0].Options.TestMode {
+		t.Fatalf("copies = %+v", dbx.copies)
+	}
+}

@@ -239,7 +239,12 @@ func (m *Model) renderCopyForm(head string) ([]string, int) {
 			lines = append(lines, mark(it)+"Transaction "+f.txn.View())
 			errLines("options.transaction_id")
 		case itTestMode:
-			lines = append(lines, mark(it)+box(f.testMode)+" test mode")
+			if f.caps.TestModeForced {
+				lines = append(lines, mark(it)+box(true)+" test mode (set by the account's config)")
+			} else {
+				lines = append(lines, mark(it)+box(f.testMode)+" test mode")
+			}
+			errLines("options.test_mode")
 		case itCancelOrig:
 			lines = append(lines, mark(it)+box(f.cancel)+" cancel the original once the copy exists")
 		}

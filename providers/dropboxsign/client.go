@@ -165,12 +165,13 @@ func (c *Client) WaitCanceled(ctx context.Context, id string) (models.Status, er
 // Capabilities says what this provider can do.
 func (c *Client) Capabilities() providers.Capabilities {
 	return providers.Capabilities{
-		Cancel:      true,
-		AsyncCancel: true,
-		Copy:        true,
-		Query:       true,
-		LiteList:    false,
-		CopyOptions: []string{"test_mode", "cancel_original"},
+		Cancel:         true,
+		AsyncCancel:    true,
+		Copy:           true,
+		Query:          true,
+		LiteList:       false,
+		CopyOptions:    []string{"test_mode", "cancel_original"},
+		TestModeForced: c.cfg.TestMode,
 		Limits: models.CopyLimits{
 			MaxTitle:   MaxTitle,
 			MaxSubject: MaxSubject,

@@ -116,6 +116,11 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 		testMode = true
 	}
 	if spec.Options.TestMode != nil {
+		if c.cfg.TestMode && !*spec.Options.TestMode {
+			e := c.errorf(providers.ErrInvalid, op, "account %s is configured with test_mode: true, so its copies are always test requests; remove test_mode from the config to send a real one", c.cfg.Account)
+			e.Path = "options.test_mode"
+			return res, e
+		}
 		testMode = *spec.Options.TestMode
 	}
 	title := src.Title

@@ -126,7 +126,8 @@ func TestCopyTestModePrecedence(t *testing.T) {
 		{"source test", false, true, nil, true},
 		{"account test mode", true, false, nil, true},
 		{"option on", false, false, &yes, true},
-		{"option off beats account and source", true, true, &no, false},
+		{"option off beats the source", false, true, &no, false},
+		{"option off is refused on a test_mode account", true, true, &no, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,6 +138,20 @@ func TestCopyTestModePrecedence(t *testing.T) {
 			src, _ := e.c.Get(context.Background(), id)
 			res, err := e.c.Copy(context.Background(), models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src),
 				Options: models.CopyOptions{TestMode: tc.option}})
+			if tc.account && tc.option != nil && !*tc.option {
+				var pe *providers.Error
+				if !errors.As(err, &pe) || !errors.Is(err, providers.ErrInvalid) || pe.Path != "options.test_mode" ||
+					!strings.Contains(err.Error(), "always test requests") {
+					t.Fatalf("err = %v", err)
+				}
+				if n := e.srv.Count("POST", "/v3/signature_request/send"); n != 0 {
+					t.Fatalf("%d sends despite the refusal", n)
+				}
+				if !e.c.Capabilities().TestModeForced {
+					t.Error("Capabilities.TestModeForced is false on a test_mode account")
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
