@@ -82,6 +82,10 @@ type app struct {
 	ownProcess bool
 	// pollFirstD and pollMaxD pace `cancel --wait` (0: defaults).
 	pollFirstD, pollMaxD time.Duration
+	// c1RatePerMin replaces the Constellation1 client's own request budget
+	// (0: the client's default). Only the demo sets it, from --rate-limit:
+	// that vendor sends no rate-limit headers to learn from.
+	c1RatePerMin int
 
 	// Global flags.
 	configFlag string

@@ -66,6 +66,8 @@ func TestExitCodes(t *testing.T) {
 		{"sandbox refuses a public address", []string{"sandbox", "--dropboxsign-addr", "0.0.0.0:8080"}, ExitUsage, "only listens on the loopback interface"},
 		{"sandbox refuses an empty host", []string{"sandbox", "--constellation-addr", ":8080"}, ExitUsage, "only listens on the loopback interface"},
 		{"cancel wait without timeout", []string{"cancel", "acme/1", "--yes", "--wait", "--timeout", "0s"}, ExitUsage, "--timeout must be positive"},
+		{"sandbox rate limit", []string{"sandbox", "--rate-limit", "0"}, ExitUsage, "--rate-limit must be at least 1"},
+		{"demo size", []string{"demo", "--size", "0"}, ExitUsage, "--size must be at least 1"},
 		{"version", []string{"version"}, ExitOK, ""},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/signdeck/signdeck/config"
 	"github.com/signdeck/signdeck/keyring"
@@ -39,6 +40,7 @@ func (a *app) provider(acct config.Account, token string) (providers.Provider, e
 			Transactions: acct.Transactions,
 			ReturnURL:    acct.ReturnURL,
 			Logger:       a.log(),
+			Tune:         a.tuneConstellation,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", acct.Name, err)
@@ -46,6 +48,14 @@ func (a *app) provider(acct config.Account, token string) (providers.Provider, e
 		return c, nil
 	}
 	return nil, fmt.Errorf("account %s: unknown provider %q", acct.Name, clean(string(acct.Provider)))
+}
+
+// tuneConstellation applies the demo's request budget, if any.
+func (a *app) tuneConstellation(cc *providers.ClientConfig) {
+	if a.c1RatePerMin > 0 {
+		// Every Constellation1 call costs two requests (token + call).
+		cc.Limiter = providers.NewLimiter(2*a.c1RatePerMin, time.Minute, 20)
+	}
 }
 
 // providerFor resolves acct's token and builds its client. A missing

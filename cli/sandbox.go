@@ -37,6 +37,23 @@ type emuOpts struct {
 	dropboxSignAddr   string
 	constellationAddr string
 	cancelDelay       time.Duration
+	// rateLimit is the emulated per-account budget in requests per minute
+	// (the vendor's published standard limit by default). The send/files
+	// and test-mode limits keep the vendor's ratios (1/4 and 1/10).
+	rateLimit int
+}
+
+// defaultRateLimit is Dropbox Sign's published standard limit.
+const defaultRateLimit = 100
+
+func (o emuOpts) check() error {
+	if o.size < 1 {
+		return usageErrorf("--size must be at least 1")
+	}
+	if o.rateLimit < 1 {
+		return usageErrorf("--rate-limit must be at least 1 request per minute")
+	}
+	return nil
 }
 
 // emulators are in-process emulators of both providers.
@@ -53,11 +70,14 @@ func startEmulators(o emuOpts) (*emulators, error) {
 		o.constellationAddr = "127.0.0.1:0"
 	}
 	dbx, err := dropboxsigntest.NewServer(dropboxsigntest.Options{
-		Seed:        o.seed,
-		Size:        o.size,
-		APIKeys:     []string{sandboxToken},
-		Addr:        o.dropboxSignAddr,
-		CancelDelay: o.cancelDelay,
+		Seed:              o.seed,
+		Size:              o.size,
+		APIKeys:           []string{sandboxToken},
+		Addr:              o.dropboxSignAddr,
+		CancelDelay:       o.cancelDelay,
+		RateLimit:         o.rateLimit,
+		SendRateLimit:     max(1, o.rateLimit/4),
+		TestModeRateLimit: max(1, o.rateLimit/10),
 		// Dates relative to now, so the data looks current; the content
 		// still depends only on the seed.
 		Now: time.Now,
@@ -91,6 +111,9 @@ func (e *emulators) accounts() []config.Account {
 			Provider: models.DropboxSign,
 			BaseURL:  strings.TrimRight(e.dbx.URL, "/"),
 			TestMode: true,
+			// The emulator files some requests under team members, as a
+			// real team account does: list the whole team.
+			Team: true,
 		},
 		{
 			Name:         sandboxConstellation1,
@@ -146,14 +169,15 @@ sessions.`,
 	f := cmd.Flags()
 	f.IntVar(&o.size, "size", defaultSandboxSize, "sessions per provider")
 	f.Int64Var(&o.seed, "seed", defaultSandboxSeed, "seed of the sample data")
+	f.IntVar(&o.rateLimit, "rate-limit", defaultRateLimit, "emulated Dropbox Sign rate limit, requests per minute (sends get 1/4, test mode 1/10)")
 	f.StringVar(&o.dropboxSignAddr, "dropboxsign-addr", "", "listen address of the Dropbox Sign emulator (default 127.0.0.1:0, a random port)")
 	f.StringVar(&o.constellationAddr, "constellation-addr", "", "listen address of the Constellation1 emulator (default 127.0.0.1:0, a random port)")
 	return cmd
 }
 
 func (a *app) sandbox(ctx context.Context, o emuOpts) error {
-	if o.size < 1 {
-		return usageErrorf("--size must be at least 1")
+	if err := o.check(); err != nil {
+		return err
 	}
 	if err := checkLoopback("dropboxsign-addr", o.dropboxSignAddr); err != nil {
 		return err
@@ -214,12 +238,13 @@ all work against the emulators.`,
 	f := cmd.Flags()
 	f.IntVar(&o.size, "size", defaultSandboxSize, "sessions per provider")
 	f.Int64Var(&o.seed, "seed", defaultSandboxSeed, "seed of the sample data")
+	f.IntVar(&o.rateLimit, "rate-limit", defaultRateLimit, "emulated Dropbox Sign rate limit, requests per minute (raise it to load a large --size quickly)")
 	return cmd
 }
 
 func (a *app) demo(ctx context.Context, o emuOpts) error {
-	if o.size < 1 {
-		return usageErrorf("--size must be at least 1")
+	if err := o.check(); err != nil {
+		return err
 	}
 	if err := a.needTerminal(); err != nil {
 		return err
@@ -230,6 +255,9 @@ func (a *app) demo(ctx context.Context, o emuOpts) error {
 		}
 	}
 	o.cancelDelay = demoCancelDelay
+	if o.rateLimit > defaultRateLimit {
+		a.c1RatePerMin = o.rateLimit
+	}
 	emu, err := startEmulators(o)
 	if err != nil {
 		return err
