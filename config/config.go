@@ -61,7 +61,11 @@ const MinimalExample = `accounts:
 `
 
 // KeyActions are the TUI actions that the keys section can rebind.
-var KeyActions = []string{"up", "down", "top", "bottom", "pageup", "pagedown", "filter", "detail", "mark", "cancel", "copy", "refresh", "accounts", "sort", "help", "quit"}
+// It matches the dashboard's action names (a cli test checks that the
+// dashboard accepts every one).
+var KeyActions = []string{"up", "down", "top", "bottom", "pageup", "pagedown", "filter", "detail",
+	"scrollup", "scrolldown", "mark", "clearmarks", "cancel", "copy", "refresh", "accounts",
+	"login", "logout", "sort", "reverse", "help", "quit"}
 
 // Config is a parsed config file.
 type Config struct {
