@@ -240,19 +240,26 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 				return nil, e
 			}
 			notSent := dialFailure(err)
+			tooLarge := errors.Is(err, errBodyTooLarge)
 			c.cfg.Logger.Debug("http", "provider", c.cfg.Provider, "account", c.cfg.Account,
 				"method", req.Method, "path", logPath, "error", c.Redact(err.Error()), "duration", dur, "attempt", attempt)
-			if (idem || notSent) && attempt <= c.cfg.MaxRetries {
+			// An oversized answer is not a transient fault: asking again
+			// would only download it again.
+			if (idem || notSent) && !tooLarge && attempt <= c.cfg.MaxRetries {
 				if err := c.sleep(ctx, c.backoff(attempt)); err != nil {
 					return nil, err
 				}
 				continue
 			}
 			kind := ErrUnavailable
-			if !idem && !notSent {
+			switch {
+			case !idem && !notSent:
+				// Includes an oversized answer to a write: the server
+				// answered, so the write may well have taken effect, and
+				// its answer cannot be read. Callers resolve ErrAmbiguous
+				// (look before retrying); ErrResponse would hide that.
 				kind = ErrAmbiguous
-			}
-			if errors.Is(err, errBodyTooLarge) {
+			case tooLarge:
 				kind = ErrResponse
 			}
 			e := c.NewError(kind, req.Op, 0, "", "")
@@ -330,9 +337,17 @@ func (c *Client) once(ctx context.Context, req *Request, target string) (*Respon
 		return nil, fmt.Errorf("reading the response body (HTTP %d): %w", hresp.StatusCode, err)
 	}
 	if int64(len(data)) > c.cfg.MaxBody {
-		return nil, fmt.Errorf("%w: more than %d MiB (HTTP %d)", errBodyTooLarge, c.cfg.MaxBody>>20, hresp.StatusCode)
+		return nil, fmt.Errorf("%w: more than %s (HTTP %d)", errBodyTooLarge, byteSize(c.cfg.MaxBody), hresp.StatusCode)
 	}
 	return &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: data}, nil
+}
+
+// byteSize writes n bytes as MiB when it is a whole number of them.
+func byteSize(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // dialFailure reports whether err happened before the request could reach

@@ -194,14 +194,41 @@ func TestRateLimited429(t *testing.T) {
 }
 
 func TestBodyCap(t *testing.T) {
+	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
 		w.Write(bytes.Repeat([]byte("a"), 2<<20))
 	}))
 	defer srv.Close()
-	c := fastClient(t, srv.URL, func(c *ClientConfig) { c.MaxBody = 1 << 20; c.MaxRetries = -1 })
+	// Retries stay on: an oversized answer is not retried (it would only
+	// be downloaded again).
+	c := fastClient(t, srv.URL, func(c *ClientConfig) { c.MaxBody = 1 << 20 })
 	_, err := c.Do(context.Background(), &Request{Method: "GET", Path: "big"})
-	if !errors.Is(err, ErrResponse) || !strings.Contains(err.Error(), "too large") {
+	if !errors.Is(err, ErrResponse) || !strings.Contains(err.Error(), "too large") ||
+		!strings.Contains(err.Error(), "more than 1 MiB") {
 		t.Fatalf("err = %v", err)
+	}
+	if n.Load() != 1 {
+		t.Errorf("an oversized GET answer was fetched %d times, want 1", n.Load())
+	}
+	// The default cap is 16 MiB.
+	if DefaultMaxBody != 16<<20 {
+		t.Errorf("DefaultMaxBody = %d", DefaultMaxBody)
+	}
+
+	// A write whose answer is too large may have taken effect: its outcome
+	// is unknown (callers look before retrying), and it is sent once.
+	n.Store(0)
+	_, err = c.Do(context.Background(), &Request{Method: "POST", Path: "send", Body: []byte("{}")})
+	if !errors.Is(err, ErrAmbiguous) || !strings.Contains(err.Error(), "too large") || n.Load() != 1 {
+		t.Fatalf("POST: err = %v, requests = %d", err, n.Load())
+	}
+
+	// A small cap is named in bytes.
+	c = fastClient(t, srv.URL, func(c *ClientConfig) { c.MaxBody = 1000 })
+	if _, err := c.Do(context.Background(), &Request{Method: "GET", Path: "big"}); err == nil ||
+		!strings.Contains(err.Error(), "more than 1000 bytes") {
+		t.Errorf("err = %v", err)
 	}
 }
 
