@@ -490,6 +490,7 @@ func (d *driver) moveTo(id string) {
 	for i, idx := range d.m.visible {
 		if d.m.rows[idx].s.Ref.ID == id {
 			d.m.cursor = i
+			d.m.cursorChosen = true
 			d.m.clampCursor()
 			return
 		}

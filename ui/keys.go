@@ -176,6 +176,7 @@ func (m *Model) move(d int) tea.Cmd {
 	if m.cursor == old {
 		return nil
 	}
+	m.cursorChosen = true
 	return m.wantDetail()
 }
 

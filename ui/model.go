@@ -136,6 +136,11 @@ type Model struct {
 	offset       int
 	cursorRef    models.Ref
 	hasCursorRef bool
+	// cursorChosen is set once the user (or an action such as a copy)
+	// puts the cursor on a session. Until then the cursor stays on the
+	// first row while pages stream in above it; after that it follows its
+	// session.
+	cursorChosen bool
 
 	sortCol  sortCol
 	sortDesc bool

@@ -1008,3 +1008,25 @@ func TestSortKeysMatchCompareRows(t *testing.T) {
 		}
 	}
 }
+
+func TestCursorStaysOnTopWhileNewerPagesStreamIn(t *testing.T) {
+	dbx := newFake(models.DropboxSign, "acme")
+	// The listing returns the oldest sessions first, so every page holds
+	// rows that sort above the ones already shown (created, newest first).
+	for i := 0; i < 8; i++ {
+		dbx.sessions = append(dbx.sessions, sess("acme", fmt.Sprintf("s%d", i), fmt.Sprintf("Session %d", i), models.StatusAwaitingSignature, 100-i))
+	}
+	d := newDriver(t, Options{Accounts: []Account{{Name: "acme", Kind: models.DropboxSign, Provider: dbx}}})
+	d.run(d.m.Init())
+	if d.m.cursor != 0 || d.cursorID() != "s7" {
+		t.Errorf("untouched cursor at row %d (%s), want row 0 (s7, the newest)", d.m.cursor, d.cursorID())
+	}
+	// Once the user has moved, the cursor follows its session.
+	d.press("j") // s6
+	d.m.accts[0].gen++
+	d.send(pagesMsg{acct: "acme", gen: d.m.accts[0].gen, sessions: []models.Session{
+		sess("acme", "new", "Newest", models.StatusAwaitingSignature, 1)}})
+	if d.cursorID() != "s6" {
+		t.Errorf("cursor on %s after a newer row arrived, want s6 (the session the user chose)", d.cursorID())
+	}
+}

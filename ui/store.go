@@ -246,9 +246,18 @@ func (m *Model) rebuild() {
 	for p, i := range vis {
 		m.pos[i] = int32(p)
 	}
-	// Keep the cursor on its session.
-	if m.hasCursorRef {
-		if i, ok := m.byRef[m.cursorRef]; ok && m.pos[i] >= 0 {
+	m.restoreCursor()
+}
+
+// restoreCursor puts the cursor back after the visible rows changed: on
+// the first row until the user has chosen one, then on its session while
+// that session is visible.
+func (m *Model) restoreCursor() {
+	switch {
+	case !m.cursorChosen:
+		m.cursor = 0
+	case m.hasCursorRef:
+		if i, ok := m.byRef[m.cursorRef]; ok && i < len(m.pos) && m.pos[i] >= 0 {
 			m.cursor = int(m.pos[i])
 		}
 	}
@@ -314,6 +323,7 @@ func (m *Model) selectRef(ref models.Ref) bool {
 		return false
 	}
 	m.cursor = int(m.pos[i])
+	m.cursorChosen = true
 	m.clampCursor()
 	return true
 }
