@@ -92,12 +92,20 @@ type copyPlan struct {
 // result says Recovered; when none is, the error wraps ErrAmbiguous and
 // says what was searched.
 //
+// A Copy given spec.OperationID is a retry after such an error: before
+// sending, it looks for the copy the earlier attempt may have made the
+// same way (the operation id records when that attempt started, which
+// bounds the search), and sends only when none is found. A found copy is
+// returned with Recovered set; several lookalikes, or a search that
+// fails, are an error and nothing is sent.
+//
 // With spec.Options.CancelOriginal the source is canceled once the copy
 // exists; the outcome is in OriginalCanceled or OriginalCancelErr.
 func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.CopyResult, error) {
 	op := "copy " + spec.Source.ID
-	if spec.OperationID == "" {
-		spec.OperationID = newOperationID()
+	retry := spec.OperationID != ""
+	if !retry {
+		spec.OperationID = newOperationID(c.now())
 	}
 	res := providers.CopyResult{OperationID: spec.OperationID}
 	if err := c.validateCopy(&spec); err != nil {
@@ -110,6 +118,17 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 	plan, err := c.planCopy(&spec, &src, op)
 	if err != nil {
 		return res, err
+	}
+	if retry {
+		found, done, err := c.lookBeforeRetry(ctx, op, spec.OperationID, plan, src.Ref.ID)
+		if err != nil {
+			return res, err
+		}
+		if done {
+			res.Session, res.Recovered = found, true
+			c.cancelOriginal(ctx, spec, src.Ref.ID, &res)
+			return res, nil
+		}
 	}
 	body, err := json.Marshal(plan.body)
 	if err != nil {
@@ -150,21 +169,90 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 		}
 	}
 	res.Session = *newSession
-	if spec.Options.CancelOriginal {
-		cr, cerr := c.Cancel(ctx, src.Ref.ID)
-		if cerr != nil {
-			res.OriginalCancelErr = cerr
-		} else {
-			res.OriginalCanceled = &cr
-		}
-	}
+	c.cancelOriginal(ctx, spec, src.Ref.ID, &res)
 	return res, nil
 }
 
-func newOperationID() string {
-	var b [12]byte
+// cancelOriginal cancels the source once the copy exists, when asked.
+func (c *Client) cancelOriginal(ctx context.Context, spec models.CopySpec, sourceID string, res *providers.CopyResult) {
+	if !spec.Options.CancelOriginal {
+		return
+	}
+	cr, cerr := c.Cancel(ctx, sourceID)
+	if cerr != nil {
+		res.OriginalCancelErr = cerr
+	} else {
+		res.OriginalCanceled = &cr
+	}
+}
+
+// newOperationID returns "sd-", the start time in Unix seconds (hex), "-"
+// and 16 random hex digits. The vendor has nowhere to store it, so it
+// cannot be searched for; the time in it bounds the search of a retry
+// (lookBeforeRetry).
+func newOperationID(now time.Time) string {
+	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return "sd-" + hex.EncodeToString(b[:])
+	return "sd-" + strconv.FormatInt(now.Unix(), 16) + "-" + hex.EncodeToString(b[:])
+}
+
+// operationTime reads the start time from an operation id made by
+// newOperationID; ok is false for any other id.
+func operationTime(id string) (time.Time, bool) {
+	rest, ok := strings.CutPrefix(id, "sd-")
+	if !ok {
+		return time.Time{}, false
+	}
+	hexTime, random, ok := strings.Cut(rest, "-")
+	if !ok || random == "" || len(hexTime) > 15 {
+		return time.Time{}, false
+	}
+	sec, err := strconv.ParseInt(hexTime, 16, 64)
+	if err != nil || sec <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, 0), true
+}
+
+// lookBeforeRetry looks for the copy an earlier attempt with operation id
+// opID may have made. done is true when exactly one was found (returned);
+// an error means nothing may be sent: several lookalikes, or the search
+// failed.
+func (c *Client) lookBeforeRetry(ctx context.Context, op, opID string, p copyPlan, sourceID string) (models.Session, bool, error) {
+	refuse := func(msg string) error {
+		e := c.errorf(providers.ErrAmbiguous, op, "retry of operation "+opID+": "+msg+"; nothing was sent")
+		return e
+	}
+	if p.tx == "" || c.username == "" {
+		return models.Session{}, false, refuse("the earlier attempt's copy cannot be looked for, as the copy has no transaction id or the account no username; check the account's sessions, then copy without --operation-id")
+	}
+	since, timed := operationTime(opID)
+	if timed {
+		since = since.Add(-recoverSkew)
+	}
+	matches, searched, err := c.findCopy(ctx, p, sourceID, nil, since)
+	if err != nil {
+		return models.Session{}, false, refuse("looking for the earlier attempt's copy failed (" + c.hc.Redact(describe(err)) + ")")
+	}
+	switch len(matches) {
+	case 0:
+		c.log.Info("constellation1 copy retry: no earlier copy found; sending", "account", c.account,
+			"source", sourceID, "op_id", opID)
+		return models.Session{}, false, nil
+	case 1:
+		s := matches[0]
+		w := "operation " + opID + " had already made this copy; nothing was sent again"
+		if !timed {
+			w += " (the operation id holds no time, so any session of the transaction with this title and these signers counted)"
+		}
+		s.Warnings = append(s.Warnings, w)
+		return s, true, nil
+	}
+	ids := make([]string, len(matches))
+	for i, m := range matches {
+		ids[i] = m.Ref.ID
+	}
+	return models.Session{}, false, refuse(searched + ": several match (" + strings.Join(ids, ", ") + "); check them")
 }
 
 // validateCopy checks the spec before anything is sent.
@@ -364,8 +452,6 @@ func (c *Client) copyAnswer(resp *providers.Response, err error, op, sourceID st
 // recoverCopy looks for the copy after an ambiguous send (see Copy).
 func (c *Client) recoverCopy(ctx context.Context, op string, p copyPlan, sourceID string,
 	snapshot map[string]bool, start time.Time, cause error) (models.Session, error) {
-	searched := fmt.Sprintf("searched the %d newest sessions of transaction %q for one created after %s titled %q with signers %s",
-		recoverPages*PageSize, p.tx, start.Add(-recoverSkew).UTC().Format(time.RFC3339), p.title, strings.Join(p.emails, ", "))
 	fail := func(msg string) error {
 		e := c.errorf(providers.ErrAmbiguous, op, "the copy may or may not have been made ("+
 			c.hc.Redact(describe(cause))+"); "+msg)
@@ -375,11 +461,40 @@ func (c *Client) recoverCopy(ctx context.Context, op string, p copyPlan, sourceI
 	if p.tx == "" || c.username == "" {
 		return models.Session{}, fail("it cannot be looked for, as the copy has no transaction id or the account no username; check the account's sessions before trying again")
 	}
+	matches, searched, err := c.findCopy(ctx, p, sourceID, snapshot, start.Add(-recoverSkew))
+	if err != nil {
+		return models.Session{}, fail("looking for it failed (" + c.hc.Redact(describe(err)) + "); check transaction " + p.tx + " before trying again")
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		return models.Session{}, fail(searched + ": none matched, so the copy most likely was not made; it should be safe to try again")
+	}
+	ids := make([]string, len(matches))
+	for i, m := range matches {
+		ids[i] = m.Ref.ID
+	}
+	return models.Session{}, fail(searched + ": several match (" + strings.Join(ids, ", ") + "); check them before trying again")
+}
+
+// findCopy looks in the newest sessions of p's transaction for the copy p
+// describes: not the source, not in snapshot, created no earlier than
+// since (unless since is zero), with p's title and exactly p's signer
+// emails. searched says what was searched, for messages.
+func (c *Client) findCopy(ctx context.Context, p copyPlan, sourceID string, snapshot map[string]bool,
+	since time.Time) (matches []models.Session, searched string, err error) {
+	when := ""
+	if !since.IsZero() {
+		when = " created after " + since.UTC().Format(time.RFC3339)
+	}
+	searched = fmt.Sprintf("searched the %d newest sessions of transaction %q for one%s titled %q with signers %s",
+		recoverPages*PageSize, p.tx, when, p.title, strings.Join(p.emails, ", "))
 	var candidates []models.Session
-	err := c.listTx(ctx, p.tx, recoverPages, func(s models.Session) bool {
+	err = c.listTx(ctx, p.tx, recoverPages, func(s models.Session) bool {
 		switch {
 		case strings.EqualFold(s.Ref.ID, sourceID), snapshot[s.Ref.ID]:
-		case !s.CreatedAt.IsZero() && s.CreatedAt.Before(start.Add(-recoverSkew)):
+		case !since.IsZero() && !s.CreatedAt.IsZero() && s.CreatedAt.Before(since):
 		case s.Title != "" && !strings.EqualFold(strings.TrimSpace(s.Title), p.title):
 		default:
 			candidates = append(candidates, s)
@@ -387,9 +502,8 @@ func (c *Client) recoverCopy(ctx context.Context, op string, p copyPlan, sourceI
 		return true
 	})
 	if err != nil {
-		return models.Session{}, fail("looking for it failed (" + c.hc.Redact(describe(err)) + "); check transaction " + p.tx + " before trying again")
+		return nil, searched, err
 	}
-	var matches []models.Session
 	for i, cand := range candidates {
 		if i >= recoverMaxGets {
 			break
@@ -410,15 +524,5 @@ func (c *Client) recoverCopy(ctx context.Context, op string, p copyPlan, sourceI
 			matches = append(matches, s)
 		}
 	}
-	switch len(matches) {
-	case 1:
-		return matches[0], nil
-	case 0:
-		return models.Session{}, fail(searched + ": none matched, so the copy most likely was not made; it should be safe to try again")
-	}
-	ids := make([]string, len(matches))
-	for i, m := range matches {
-		ids[i] = m.Ref.ID
-	}
-	return models.Session{}, fail(searched + ": several match (" + strings.Join(ids, ", ") + "); check them before trying again")
+	return matches, searched, nil
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
@@ -359,5 +360,103 @@ func TestCopyNeverRetriedOn5xxBeforeHandling(t *testing.T) {
 	}
 	if n := e.srv.Count("copy"); n != 1 {
 		t.Errorf("%d copy requests, want 1", n)
+	}
+}
+
+func TestCopyRetryWithOperationIDLooksFirst(t *testing.T) {
+	// The first attempt makes the copy but its answer is lost, and the
+	// search that follows fails too: the error is ErrAmbiguous and carries
+	// the operation id.
+	e := newEnv(t, constellationtest.Options{Seed: 50,
+		Faults: constellationtest.Faults{ResetRate: 1, Ops: []string{"copy", "lite"}, AfterHandling: true}})
+	src, spec := copySource(t, e)
+	before := e.srv.Len()
+	res, err := e.c.Copy(e.ctx, spec)
+	if !errors.Is(err, providers.ErrAmbiguous) || !strings.Contains(err.Error(), "looking for it failed") {
+		t.Fatalf("first attempt: %v", err)
+	}
+	if e.srv.Count("copy") != 1 || e.srv.Len() != before+1 || res.OperationID == "" {
+		t.Fatalf("first attempt: %d copy requests, %d sessions (want %d), operation %q",
+			e.srv.Count("copy"), e.srv.Len(), before+1, res.OperationID)
+	}
+	if _, ok := operationTime(res.OperationID); !ok {
+		t.Errorf("operation id %q holds no time", res.OperationID)
+	}
+
+	// The retry with that operation id finds the copy and sends nothing.
+	e.srv.SetFaults(constellationtest.Faults{})
+	spec.OperationID = res.OperationID
+	res2, err := e.c.Copy(e.ctx, spec)
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if e.srv.Count("copy") != 1 || e.srv.Len() != before+1 {
+		t.Fatalf("retry sent again: %d copy requests, %d sessions (want %d)", e.srv.Count("copy"), e.srv.Len(), before+1)
+	}
+	made, ok := e.srv.Session(res2.Session.Ref.ID)
+	if !res2.Recovered || res2.OperationID != res.OperationID || !ok || made.CopiedFrom != src.ID {
+		t.Errorf("retry: Recovered=%v op=%q session %+v", res2.Recovered, res2.OperationID, res2.Session.Ref)
+	}
+	if !strings.Contains(strings.Join(res2.Session.Warnings, "\n"), "nothing was sent again") {
+		t.Errorf("warnings %q", res2.Session.Warnings)
+	}
+}
+
+func TestCopyRetryWithOperationIDSendsWhenNothingWasMade(t *testing.T) {
+	// The first attempt is refused before it takes effect.
+	e := newEnv(t, constellationtest.Options{Seed: 51,
+		Faults: constellationtest.Faults{ResetRate: 1, Ops: []string{"copy"}}})
+	_, spec := copySource(t, e)
+	before := e.srv.Len()
+	res, err := e.c.Copy(e.ctx, spec)
+	if !errors.Is(err, providers.ErrAmbiguous) || e.srv.Len() != before {
+		t.Fatalf("first attempt: %v, %d sessions", err, e.srv.Len())
+	}
+	e.srv.SetFaults(constellationtest.Faults{})
+	spec.OperationID = res.OperationID
+	res2, err := e.c.Copy(e.ctx, spec)
+	if err != nil || res2.Recovered || e.srv.Count("copy") != 2 || e.srv.Len() != before+1 {
+		t.Fatalf("retry: %v, Recovered=%v, %d copy requests, %d sessions", err, res2.Recovered, e.srv.Count("copy"), e.srv.Len())
+	}
+}
+
+func TestCopyRetryLookupIsBoundedByTheOperationTime(t *testing.T) {
+	e := newEnv(t, constellationtest.Options{Seed: 52})
+	_, spec := copySource(t, e)
+	if _, err := e.c.Copy(e.ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	// An operation that started an hour after that copy was made cannot
+	// have made it: the retry sends.
+	spec.OperationID = newOperationID(time.Now().Add(time.Hour))
+	res, err := e.c.Copy(e.ctx, spec)
+	if err != nil || res.Recovered || e.srv.Count("copy") != 2 {
+		t.Fatalf("retry: %v, Recovered=%v, %d copy requests", err, res.Recovered, e.srv.Count("copy"))
+	}
+
+	// An operation id without a time matches any lookalike: two of them
+	// are a refusal, and nothing is sent.
+	spec.OperationID = "manual-operation-1"
+	_, err = e.c.Copy(e.ctx, spec)
+	if !errors.Is(err, providers.ErrAmbiguous) || !strings.Contains(err.Error(), "several match") ||
+		!strings.Contains(err.Error(), "nothing was sent") {
+		t.Fatalf("untimed retry: %v", err)
+	}
+	if e.srv.Count("copy") != 2 {
+		t.Errorf("%d copy requests, want 2", e.srv.Count("copy"))
+	}
+}
+
+func TestOperationTime(t *testing.T) {
+	now := time.Unix(1_790_000_000, 0)
+	id := newOperationID(now)
+	got, ok := operationTime(id)
+	if !ok || !got.Equal(now) {
+		t.Errorf("operationTime(%q) = %v, %v", id, got, ok)
+	}
+	for _, bad := range []string{"", "sd-", "sd-zz-12", "sd-12", "sdop1234567890", "sd--ab", "sd-ffffffffffffffffff-ab"} {
+		if _, ok := operationTime(bad); ok {
+			t.Errorf("operationTime(%q) ok", bad)
+		}
 	}
 }
