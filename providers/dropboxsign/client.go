@@ -67,8 +67,9 @@ type Config struct {
 	// CancelPollFirst and CancelPollMax pace WaitCanceled (defaults 2s, 30s).
 	CancelPollFirst, CancelPollMax time.Duration
 	// RecoverWait bounds how long Copy keeps searching for its operation id
-	// after an ambiguous send, since the vendor's search index is only
-	// eventually consistent (default 6s; a negative value searches once).
+	// after an ambiguous send, and before a retry given an operation id
+	// sends, since the vendor's search index is only eventually consistent
+	// (default 6s; a negative value searches once).
 	RecoverWait time.Duration
 }
 

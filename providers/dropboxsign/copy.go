@@ -87,8 +87,10 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 	res := providers.CopyResult{OperationID: opID}
 
 	if given {
-		// A retry: the earlier attempt may have created the request.
-		s, found, err := c.findOperation(ctx, opID)
+		// A retry: the earlier attempt may have created the request, and
+		// the search index may not show it yet, so keep looking for
+		// RecoverWait before concluding it does not exist.
+		s, found, err := c.searchOperation(ctx, opID)
 		if err != nil {
 			e := c.errorf(kindOf(err), op, "could not check whether operation %s already created a request, so nothing was sent: %s", opID, err.Error())
 			e.Err = err
@@ -244,27 +246,11 @@ func (c *Client) send(ctx context.Context, op, path string, body []byte, opID st
 
 // recoverSend looks for the request an ambiguous send may have created.
 func (c *Client) recoverSend(ctx context.Context, op, opID string, cause error) (models.Session, bool, error) {
-	deadline := time.Now().Add(c.cfg.RecoverWait)
-	delay := 250 * time.Millisecond
-	var searchErr error
-	for {
-		s, found, err := c.findOperation(ctx, opID)
-		if err == nil && found {
-			s.Warnings = append(s.Warnings, "the send's answer was lost ("+c.http.Redact(cause.Error())+
-				"); signdeck found the new request by its operation id "+opID+" and did not send again")
-			return s, true, nil
-		}
-		searchErr = err
-		if ctx.Err() != nil || c.cfg.RecoverWait < 0 || time.Now().Add(delay).After(deadline) {
-			break
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-		case <-t.C:
-		}
-		delay *= 2
+	s, found, searchErr := c.searchOperation(ctx, opID)
+	if found {
+		s.Warnings = append(s.Warnings, "the send's answer was lost ("+c.http.Redact(cause.Error())+
+			"); signdeck found the new request by its operation id "+opID+" and did not send again")
+		return s, true, nil
 	}
 	searched := "signdeck searched for operation id " + opID + " and found nothing"
 	if searchErr != nil {
@@ -275,6 +261,37 @@ func (c *Client) recoverSend(ctx context.Context, op, opID string, cause error) 
 		c.http.Redact(cause.Error()), searched)
 	e.Err = cause
 	return models.Session{}, false, e
+}
+
+// searchOperation searches for opID until it is found or RecoverWait has
+// passed (the vendor's search index is only eventually consistent: a new
+// request can take a moment to show), backing off between searches and
+// searching a last time at the deadline. A negative RecoverWait searches
+// once. When nothing is found, err is the last search's error (nil when
+// that search worked and found nothing).
+func (c *Client) searchOperation(ctx context.Context, opID string) (s models.Session, found bool, err error) {
+	deadline := time.Now().Add(c.cfg.RecoverWait)
+	delay := 250 * time.Millisecond
+	for {
+		s, found, err = c.findOperation(ctx, opID)
+		if err == nil && found {
+			return s, true, nil
+		}
+		remaining := time.Until(deadline)
+		if ctx.Err() != nil || c.cfg.RecoverWait < 0 || remaining <= 0 {
+			if err == nil && ctx.Err() != nil {
+				err = ctx.Err()
+			}
+			return models.Session{}, false, err
+		}
+		t := time.NewTimer(min(delay, remaining))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+		delay *= 2
+	}
 }
 
 // findOperation searches for the request whose metadata carries opID

@@ -499,3 +499,30 @@ func TestCopyRecoversDespiteSearchLag(t *testing.T) {
 		t.Error("sent again")
 	}
 }
+
+// TestCopyRetryWaitsOutSearchLag: a retry with the operation id keeps
+// searching for RecoverWait before it sends, so a request the first attempt
+// made but the lagging index did not show yet is found, not sent twice.
+func TestCopyRetryWaitsOutSearchLag(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 26, Size: 5, SearchDelay: time.Second},
+		tuneConfig(func(c *Config) { c.RecoverWait = 600 * time.Millisecond }))
+	ctx := context.Background()
+	id := addFileSource(e)
+	src, _ := e.c.Get(ctx, id)
+	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Match: "POST /v3/signature_request/send", Times: 1})
+	before := e.srv.Len()
+	spec := models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)}
+	res, err := e.c.Copy(ctx, spec)
+	checkErr(t, err, providers.ErrAmbiguous) // the index did not show it within RecoverWait
+	if e.srv.Len() != before+1 {
+		t.Fatalf("the first attempt should have created the request")
+	}
+	spec.OperationID = res.OperationID
+	res2, err := e.c.Copy(ctx, spec)
+	if err != nil || !res2.Recovered || res2.Session.Metadata[MetaOperation] != res.OperationID {
+		t.Fatalf("retry: %+v %v", res2, err)
+	}
+	if n := e.srv.Count("POST", "/v3/signature_request/send"); n != 1 || e.srv.Len() != before+1 {
+		t.Errorf("the retry sent again: %d sends, %d new requests", n, e.srv.Len()-before)
+	}
+}
