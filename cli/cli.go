@@ -82,6 +82,13 @@ type app struct {
 	ownProcess bool
 	// pollFirstD and pollMaxD pace `cancel --wait` (0: defaults).
 	pollFirstD, pollMaxD time.Duration
+	// dbxRecoverWait replaces the Dropbox Sign client's RecoverWait (how
+	// long a copy with an unknown outcome keeps searching for its
+	// operation id); 0 keeps the client's default. Tests shorten it.
+	dbxRecoverWait time.Duration
+	// tuneHTTP, when set, adjusts every provider client's shared HTTP
+	// settings (tests shorten the retry backoff).
+	tuneHTTP func(*providers.ClientConfig)
 	// c1RatePerMin replaces the Constellation1 client's own request budget
 	// (0: the client's default). Only the demo sets it, from --rate-limit:
 	// that vendor sends no rate-limit headers to learn from.

@@ -222,3 +222,34 @@ func TestListAcrossProviders(t *testing.T) {
 		t.Errorf("--account acme gave %d", len(only))
 	}
 }
+
+// TestCopyConstellationUnknownOutcomeThenRetry: the copy is made but its
+// answer is lost and the search that follows fails, so the outcome is
+// unknown (exit 1, hint with the operation id); the retry with
+// --operation-id finds the copy and sends nothing.
+func TestCopyConstellationUnknownOutcomeThenRetry(t *testing.T) {
+	t.Parallel()
+	h, srv := newConstellation(t, constellationtest.Options{})
+	ref := pick1(t, listJSON(t, h), models.StatusAwaitingSignature)
+	before := srv.Len()
+	srv.SetFaults(constellationtest.Faults{ResetRate: 1, AfterHandling: true, Ops: []string{"copy", "lite"}})
+	r := h.run("", "copy", ref, "--yes", "--signer", "Ana Lima <ana.lima@example.com>")
+	r.wantCode(t, ExitFailure)
+	m := operationIDRE.FindStringSubmatch(r.stderr)
+	if m == nil || !strings.Contains(r.stderr, "may or may not have been made") {
+		t.Fatalf("no unknown-outcome hint with an operation id\n%s", r)
+	}
+	if srv.Len() != before+1 || srv.Count("copy") != 1 {
+		t.Fatalf("%d new sessions, %d copy requests", srv.Len()-before, srv.Count("copy"))
+	}
+
+	srv.SetFaults(constellationtest.Faults{})
+	r = h.run("", "copy", ref, "--yes", "--signer", "Ana Lima <ana.lima@example.com>", "--operation-id", m[1])
+	r.wantCode(t, ExitOK)
+	if !strings.Contains(r.stdout, "Copy confirmed by its operation id") {
+		t.Errorf("retry\n%s", r)
+	}
+	if srv.Len() != before+1 || srv.Count("copy") != 1 {
+		t.Errorf("the retry sent again: %d new sessions, %d copy requests", srv.Len()-before, srv.Count("copy"))
+	}
+}

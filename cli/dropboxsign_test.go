@@ -620,3 +620,58 @@ func TestCopyAmbiguousSendIsRecovered(t *testing.T) {
 		t.Errorf("%d requests, want exactly one more", srv.Len()-before)
 	}
 }
+
+// operationIDRE finds the operation id in the unknown-outcome hint.
+var operationIDRE = regexp.MustCompile(`--operation-id (\S+): it looks for the copy first`)
+
+// TestCopyUnknownOutcomeThenRetryWithOperationID: the send's outcome stays
+// unknown (the answer is lost and the search finds nothing), so the copy
+// fails with exit 1 and a hint naming the operation id; the retry with
+// --operation-id looks first and sends once; a second retry sends nothing.
+func TestCopyUnknownOutcomeThenRetryWithOperationID(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
+	ref := pick(t, srv, listJSON(t, h), models.StatusAwaitingSignature)
+	before := srv.Len()
+	// The connection drops before the send takes effect: nothing is made,
+	// but signdeck cannot know that.
+	srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Times: 1, Match: "POST /v3/signature_request/send"})
+	r := h.run("", "copy", ref, "--yes")
+	r.wantCode(t, ExitFailure)
+	m := operationIDRE.FindStringSubmatch(r.stderr)
+	if m == nil || !strings.Contains(r.stderr, "outcome unknown") || !strings.Contains(r.stderr, "may or may not have been sent") {
+		t.Fatalf("no unknown-outcome hint with an operation id\n%s", r)
+	}
+	opID := m[1]
+	if srv.Len() != before || srv.Count("POST", "/v3/signature_request/send") != 1 {
+		t.Fatalf("%d new requests, %d sends", srv.Len()-before, srv.Count("POST", "/v3/signature_request/send"))
+	}
+	audit := strings.Join(h.auditLines(), "\n")
+	if !strings.Contains(audit, `"outcome":"failed"`) || !strings.Contains(audit, `"operation_id":"`+opID+`"`) {
+		t.Errorf("audit log\n%s", audit)
+	}
+
+	// The retry searches for the operation id, finds nothing, sends once.
+	r = h.run("", "copy", ref, "--yes", "--json", "--operation-id", opID)
+	r.wantCode(t, ExitOK)
+	var ns map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &ns); err != nil {
+		t.Fatalf("retry: %v\n%s", err, r)
+	}
+	if srv.Len() != before+1 || srv.Count("POST", "/v3/signature_request/send") != 2 {
+		t.Fatalf("after the retry: %d new requests, %d sends", srv.Len()-before, srv.Count("POST", "/v3/signature_request/send"))
+	}
+	if sr, _ := srv.Get(ns["id"].(string)); fmt.Sprint(sr.Metadata["signdeck_op"]) != opID {
+		t.Errorf("the new request carries operation %v, want %s", sr.Metadata["signdeck_op"], opID)
+	}
+
+	// Running it again finds that request and sends nothing.
+	r = h.run("", "copy", ref, "--yes", "--operation-id", opID)
+	r.wantCode(t, ExitOK)
+	if !strings.Contains(r.stdout, "Copy confirmed by its operation id") || !strings.Contains(r.stdout, ns["ref"].(string)) {
+		t.Errorf("second retry\n%s", r)
+	}
+	if srv.Len() != before+1 || srv.Count("POST", "/v3/signature_request/send") != 2 {
+		t.Errorf("the second retry sent again: %d new requests", srv.Len()-before)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/signdeck/signdeck/keyring"
+	"github.com/signdeck/signdeck/providers"
 	"github.com/signdeck/signdeck/ui"
 )
 
@@ -77,6 +78,10 @@ func (h *harness) app(stdin io.Reader, stdout, stderr io.Writer) *app {
 	}
 	a.readSecret = func(int) ([]byte, error) { return []byte(h.secret), nil }
 	a.pollFirstD, a.pollMaxD = 50*time.Millisecond, 200*time.Millisecond
+	a.dbxRecoverWait = 200 * time.Millisecond
+	a.tuneHTTP = func(cc *providers.ClientConfig) {
+		cc.BackoffBase, cc.BackoffMax = 5*time.Millisecond, 20*time.Millisecond
+	}
 	return a
 }
 

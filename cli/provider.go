@@ -26,6 +26,9 @@ func (a *app) provider(acct config.Account, token string) (providers.Provider, e
 			TestMode: acct.TestMode,
 			Team:     acct.Team,
 			Logger:   a.log(),
+			// 0 keeps the client's default.
+			RecoverWait: a.dbxRecoverWait,
+			Tune:        a.tuneHTTP,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", acct.Name, err)
@@ -55,6 +58,9 @@ func (a *app) tuneConstellation(cc *providers.ClientConfig) {
 	if a.c1RatePerMin > 0 {
 		// Every Constellation1 call costs two requests (token + call).
 		cc.Limiter = providers.NewLimiter(2*a.c1RatePerMin, time.Minute, 20)
+	}
+	if a.tuneHTTP != nil {
+		a.tuneHTTP(cc)
 	}
 }
 
