@@ -45,10 +45,13 @@ const (
 	MetaOperation = "signdeck_op"
 )
 
-// cancelPendingTTL is how long a locally queued cancel makes a request that
-// still looks open show as cancel_pending. Dropbox Sign says to check and
-// retry a cancel that is not confirmed within 60 minutes.
-const cancelPendingTTL = time.Hour
+// CancelPendingTTL is how long a queued cancel makes a request that still
+// looks open show as cancel_pending (and so not be canceled again).
+// Dropbox Sign says to check and retry a cancel that is not confirmed
+// within 60 minutes.
+const CancelPendingTTL = time.Hour
+
+const cancelPendingTTL = CancelPendingTTL
 
 // Config configures a Client.
 type Config struct {
@@ -66,6 +69,16 @@ type Config struct {
 	Tune func(*providers.ClientConfig)
 	// CancelPollFirst and CancelPollMax pace WaitCanceled (defaults 2s, 30s).
 	CancelPollFirst, CancelPollMax time.Duration
+	// QueuedCancels seeds the client with cancels queued earlier, for
+	// instance by another signdeck process: request id -> when it was
+	// queued. Dropbox Sign shows nothing of a queued cancel (the request
+	// looks open until the cancel completes), so without this a new
+	// process would show such a request as awaiting and send the cancel
+	// again. Entries older than CancelPendingTTL are ignored.
+	QueuedCancels map[string]time.Time
+	// OnCancelQueued, when set, is called after each cancel the client
+	// queued, so the caller can remember it across processes.
+	OnCancelQueued func(id string, at time.Time)
 	// RecoverWait bounds how long Copy keeps searching for its operation id
 	// after an ambiguous send, and before a retry given an operation id
 	// sends, since the vendor's search index is only eventually consistent
@@ -138,8 +151,14 @@ func New(cfg Config) (*Client, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Client{cfg: cfg, http: hc, log: cfg.Logger, auth: "Basic " + token, now: now,
-		cancels: map[string]time.Time{}}, nil
+	c := &Client{cfg: cfg, http: hc, log: cfg.Logger, auth: "Basic " + token, now: now,
+		cancels: map[string]time.Time{}}
+	for id, at := range cfg.QueuedCancels {
+		if id != "" && !at.IsZero() && now().Sub(at) <= cancelPendingTTL {
+			c.cancels[id] = at
+		}
+	}
+	return c, nil
 }
 
 // Kind names the provider.
@@ -198,19 +217,32 @@ func (c *Client) errorf(kind error, op string, format string, args ...any) *prov
 // isAmbiguous reports whether err leaves the outcome of a write unknown.
 func isAmbiguous(err error) bool { return errors.Is(err, providers.ErrAmbiguous) }
 
-// markCancel remembers that a cancel of id was queued.
+// markCancel remembers that a cancel of id was queued, and tells
+// OnCancelQueued.
 func (c *Client) markCancel(id string) {
+	at := c.now()
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.cancels[id] = c.now()
+	c.cancels[id] = at
 	// Keep the map bounded: forget markers past their TTL.
 	if len(c.cancels) > 1024 {
 		for k, t := range c.cancels {
-			if c.now().Sub(t) > cancelPendingTTL {
+			if at.Sub(t) > cancelPendingTTL {
 				delete(c.cancels, k)
 			}
 		}
 	}
+	c.mu.Unlock()
+	if c.cfg.OnCancelQueued != nil {
+		c.cfg.OnCancelQueued(id, at)
+	}
+}
+
+// cancelQueuedAt returns when a cancel of id was queued, if recently.
+func (c *Client) cancelQueuedAt(id string) (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.cancels[id]
+	return t, ok && c.now().Sub(t) <= cancelPendingTTL
 }
 
 func (c *Client) clearCancel(id string) {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -498,4 +499,60 @@ func TestErrorsAreCleanedAndRedacted(t *testing.T) {
 		t.Errorf("the debug log did not record the calls: %s", logs.String())
 	}
 	assertNoSecret(t, "log", logs.String())
+}
+
+// TestQueuedCancelsCarryAcrossClients: Dropbox Sign shows nothing of a
+// queued cancel, so a second client (a later signdeck process) learns of it
+// through Config.QueuedCancels, fed from Config.OnCancelQueued.
+func TestQueuedCancelsCarryAcrossClients(t *testing.T) {
+	var mu sync.Mutex
+	queued := map[string]time.Time{}
+	e := newEnv(t, dropboxsigntest.Options{Seed: 6, Size: 5, CancelDelay: time.Hour},
+		tuneConfig(func(c *Config) {
+			c.OnCancelQueued = func(id string, at time.Time) {
+				mu.Lock()
+				defer mu.Unlock()
+				queued[id] = at
+			}
+		}))
+	ctx := context.Background()
+	id := e.srv.Add(dropboxsigntest.SignatureRequest{Title: "Lease", RequesterEmailAddress: ptrTo(e.srv.Owner()),
+		Signatures: []dropboxsigntest.Signature{{SignerEmailAddress: "b@example.com", SignerName: ptrTo("B")}}})
+	if _, err := e.c.Cancel(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	at, ok := queued[id]
+	mu.Unlock()
+	if !ok || time.Since(at) > time.Minute {
+		t.Fatalf("OnCancelQueued was not told of the cancel: %v", queued)
+	}
+
+	other := func(seed map[string]time.Time) *Client {
+		c, err := New(Config{Account: "dbx", BaseURL: e.srv.URL, APIKey: testKey, QueuedCancels: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	// Without the seed a new client sees an open request.
+	if s, err := other(nil).Get(ctx, id); err != nil || s.Status != models.StatusAwaitingSignature {
+		t.Fatalf("unseeded: %v %v", s.Status, err)
+	}
+	// With it, the request shows the pending cancel, with when.
+	s, err := other(queued).Get(ctx, id)
+	if err != nil || s.Status != models.StatusCancelPending || !strings.Contains(s.RawStatus, "cancel queued by signdeck at ") {
+		t.Fatalf("seeded: %v %q %v", s.Status, s.RawStatus, err)
+	}
+	// A marker older than CancelPendingTTL is ignored (Dropbox Sign says to
+	// retry a cancel not confirmed within the hour).
+	if s, _ := other(map[string]time.Time{id: time.Now().Add(-CancelPendingTTL - time.Minute)}).Get(ctx, id); s.Status != models.StatusAwaitingSignature {
+		t.Errorf("stale marker: %v", s.Status)
+	}
+	// Once the cancel completes (410), a seeded client's repeated cancel
+	// is the earlier cancel having gone through.
+	e.srv.CancelNow(id)
+	if res, err := other(queued).Cancel(ctx, id); err != nil || res.Status != models.StatusCanceled {
+		t.Errorf("cancel after the queued one completed: %+v %v", res, err)
+	}
 }

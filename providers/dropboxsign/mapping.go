@@ -148,10 +148,10 @@ func metadataString(v json.RawMessage) string {
 // toSession maps a signature request to a neutral session.
 func (c *Client) toSession(sr *signatureRequest, warnings []warning) models.Session {
 	st, raw := deriveStatus(sr, c.now())
-	if !st.Final() && c.cancelQueued(sr.SignatureRequestID) {
+	if at, ok := c.cancelQueuedAt(sr.SignatureRequestID); ok && !st.Final() {
 		st = models.StatusCancelPending
 		if raw == "" {
-			raw = "cancel queued by signdeck"
+			raw = "cancel queued by signdeck at " + at.Local().Format("2006-01-02 15:04")
 		}
 	}
 	title := sr.Title
