@@ -115,3 +115,25 @@ func BenchmarkLoadPages100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPageInto100k is the cost of one 100-session page arriving while
+// the table already holds 100k rows: what the event loop pays per page
+// during a large load.
+func BenchmarkPageInto100k(b *testing.B) {
+	m := benchModel(b, 100_000)
+	m.accts[0].gen = 1
+	tmpl := m.rows[0].s
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		page := make([]models.Session, 100)
+		for i := range page {
+			s := tmpl
+			s.Ref.ID = fmt.Sprintf("new-%09d", n)
+			s.CreatedAt = testNow.Add(-time.Duration(n*7919%1000003) * time.Second)
+			page[i] = s
+			n++
+		}
+		m.handlePages(pagesMsg{acct: "acme", gen: 1, sessions: page})
+	}
+}

@@ -135,6 +135,10 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	if msg.gen != a.gen {
 		return nil // an older listing: never overwrite a newer one
 	}
+	// New rows are merged into the visible order; an update that moves a
+	// row or changes whether it passes the filter needs a full rebuild.
+	added := m.addedIdx[:0]
+	reorder := false
 	for _, s := range msg.sessions {
 		if s.Ref.Account == "" {
 			s.Ref.Account = a.Name
@@ -145,8 +149,19 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		if s.Provider == "" {
 			s.Provider = a.Kind
 		}
-		m.upsert(s, i, a.gen)
+		if ri, ok := m.byRef[s.Ref]; ok {
+			if reorder {
+				m.upsert(s, i, a.gen)
+				continue
+			}
+			before := *m.rows[ri]
+			m.upsert(s, i, a.gen)
+			reorder = m.rowOrderChanged(&before, m.rows[ri])
+			continue
+		}
+		added = append(added, m.upsert(s, i, a.gen))
 	}
+	m.addedIdx = added
 	var cmds []tea.Cmd
 	switch {
 	case msg.done:
@@ -168,20 +183,26 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		a.lastLoad = m.now()
 		m.lastRefresh = a.lastLoad
 		gen := a.gen
-		m.removeRows(func(r *row) bool {
+		if m.removeRows(func(r *row) bool {
 			if r.ai != i || r.seenGen == gen {
 				return false
 			}
 			_, confirming := m.pending[r.s.Ref]
 			return !confirming && !m.inFlight[r.s.Ref]
-		})
+		}) > 0 {
+			reorder = true
+		}
 		cmds = append(cmds, m.logCmd(slog.LevelDebug, "listing done", "account", a.Name, "gen", gen))
 	case msg.closed:
 		a.loading = false
 	case msg.ch != nil:
 		cmds = append(cmds, waitLoad(msg.acct, msg.gen, msg.ch))
 	}
-	m.rebuild()
+	if reorder {
+		m.rebuild()
+	} else {
+		m.insertVisible(added)
+	}
 	return tea.Batch(cmds...)
 }
 

@@ -145,6 +145,10 @@ type Model struct {
 	sortCol  sortCol
 	sortDesc bool
 	sortBuf  []sortItem
+	// buffers of insertVisible; sortBuf holds the keys of the visible
+	// rows in order (sortBuf[p].idx == visible[p])
+	addedIdx, mergeIdx   []int
+	mergeKeys, spareKeys []sortItem
 
 	// filter
 	query       query  // active (or previewed) query

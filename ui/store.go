@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -264,6 +265,76 @@ func (m *Model) restoreCursor() {
 	m.clampCursor()
 }
 
+// insertVisible adds rows just appended to m.rows (indices in added) to
+// the visible index without re-sorting it: the new rows that pass the
+// filter are sorted (k log k) and merged into the sorted visible rows
+// (n). A page streaming into a large table costs a linear merge instead of
+// a full rebuild, so the event loop stays free for key presses. The merge
+// walks m.sortBuf, the compact keys of the visible rows in order (rebuild
+// leaves them there), never the rows themselves.
+func (m *Model) insertVisible(added []int) {
+	if len(added) == 0 {
+		return
+	}
+	if len(m.sortBuf) != len(m.visible) {
+		m.rebuild()
+		return
+	}
+	for _, i := range added {
+		if r := m.rows[i]; r.ai >= 0 && r.ai < len(m.accts) {
+			m.accts[r.ai].count++
+		}
+	}
+	for len(m.pos) < len(m.rows) {
+		m.pos = append(m.pos, -1)
+	}
+	cand := m.mergeIdx[:0]
+	for _, i := range added {
+		if m.query.empty() || m.query.match(m.rows[i]) {
+			cand = append(cand, i)
+		}
+	}
+	m.mergeIdx = cand
+	if len(cand) == 0 {
+		return
+	}
+	desc := m.sortDesc
+	add := sortIndices(cand, m.rows, m.sortCol, desc, m.mergeKeys)
+	m.mergeKeys = add
+	old := m.sortBuf
+	// The rows before the first new one keep their places.
+	from := sort.Search(len(old), func(p int) bool { return cmpSortItems(old[p], add[0], desc) > 0 })
+	keys := m.spareKeys[:0]
+	if need := len(old) + len(add); cap(keys) < need {
+		keys = make([]sortItem, 0, need+need/4)
+	}
+	keys = append(keys, old[:from]...)
+	p, j := from, 0
+	for p < len(old) && j < len(add) {
+		if cmpSortItems(old[p], add[j], desc) <= 0 {
+			keys = append(keys, old[p])
+			p++
+		} else {
+			keys = append(keys, add[j])
+			j++
+		}
+	}
+	keys = append(keys, old[p:]...)
+	keys = append(keys, add[j:]...)
+	m.spareKeys, m.sortBuf = old[:0], keys
+	vis := m.visible
+	if cap(vis) < len(keys) {
+		vis = slices.Grow(vis, len(keys)-len(vis)+len(keys)/4)
+	}
+	vis = vis[:len(keys)]
+	for q := from; q < len(keys); q++ {
+		vis[q] = keys[q].idx
+		m.pos[vis[q]] = int32(q)
+	}
+	m.visible = vis
+	m.restoreCursor()
+}
+
 // clampCursor keeps the cursor inside the visible rows and remembers its
 // session.
 func (m *Model) clampCursor() {
@@ -341,61 +412,68 @@ type sortItem struct {
 // compareRows, computed from keys extracted once per sort.
 func sortIndices(vis []int, rows []*row, col sortCol, desc bool, buf []sortItem) []sortItem {
 	buf = buf[:0]
-	sign := int64(1)
-	if desc {
-		sign = -1
-	}
 	for _, i := range vis {
-		r := rows[i]
-		it := sortItem{ref: r.refKey, idx: i}
-		switch col {
-		case sortCreated, sortExpires:
-			v := r.created
-			if col == sortExpires {
-				v = r.expires
-			}
-			if v == 0 {
-				it.k = math.MaxInt64
-			} else {
-				it.k = sign * v
-			}
-		case sortStatus:
-			it.k = sign * int64(statusRank[r.s.Status])
-		case sortSigners:
-			if r.total < 0 {
-				it.k = math.MaxInt64
-			} else if r.total == 0 {
-				it.k = 0
-			} else {
-				it.k = sign * (int64(r.signed)*1_000_000/int64(r.total)*1000 + int64(r.total))
-			}
-		case sortTitle:
-			it.s = r.titleLower
-		case sortAccount:
-			it.s = r.acct
-		case sortID:
-			it.s = r.s.Ref.ID
-		}
-		buf = append(buf, it)
+		buf = append(buf, sortKeyOf(rows[i], i, col, desc))
 	}
-	slices.SortFunc(buf, func(a, b sortItem) int {
-		if a.k != b.k {
-			if a.k < b.k {
-				return -1
-			}
-			return 1
-		}
-		if a.s != b.s {
-			c := strings.Compare(a.s, b.s)
-			if desc {
-				c = -c
-			}
-			return c
-		}
-		return strings.Compare(a.ref, b.ref)
-	})
+	slices.SortFunc(buf, func(a, b sortItem) int { return cmpSortItems(a, b, desc) })
 	for i := range buf {
 		vis[i] = buf[i].idx
 	}
 	return buf
+}
+
+// sortKeyOf is the compact sort key of row r (at index idx) for the column.
+func sortKeyOf(r *row, idx int, col sortCol, desc bool) sortItem {
+	sign := int64(1)
+	if desc {
+		sign = -1
+	}
+	it := sortItem{ref: r.refKey, idx: idx}
+	switch col {
+	case sortCreated, sortExpires:
+		v := r.created
+		if col == sortExpires {
+			v = r.expires
+		}
+		if v == 0 {
+			it.k = math.MaxInt64
+		} else {
+			it.k = sign * v
+		}
+	case sortStatus:
+		it.k = sign * int64(statusRank[r.s.Status])
+	case sortSigners:
+		if r.total < 0 {
+			it.k = math.MaxInt64
+		} else if r.total == 0 {
+			it.k = 0
+		} else {
+			it.k = sign * (int64(r.signed)*1_000_000/int64(r.total)*1000 + int64(r.total))
+		}
+	case sortTitle:
+		it.s = r.titleLower
+	case sortAccount:
+		it.s = r.acct
+	case sortID:
+		it.s = r.s.Ref.ID
+	}
+	return it
+}
+
+// cmpSortItems orders two sort keys; the ref breaks ties.
+func cmpSortItems(a, b sortItem, desc bool) int {
+	if a.k != b.k {
+		if a.k < b.k {
+			return -1
+		}
+		return 1
+	}
+	if a.s != b.s {
+		c := strings.Compare(a.s, b.s)
+		if desc {
+			c = -c
+		}
+		return c
+	}
+	return strings.Compare(a.ref, b.ref)
 }
