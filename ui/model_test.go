@@ -1084,3 +1084,39 @@ func TestStreamedPagesMatchFullRebuild(t *testing.T) {
 		}
 	}
 }
+
+func TestAccountColumnFitsTypicalNamesWhenThereIsRoom(t *testing.T) {
+	dbx := newFake(models.DropboxSign, "demo-dropboxsign")
+	dbx.sessions = []models.Session{sess("demo-dropboxsign", "d1", "A title", models.StatusAwaitingSignature, 1)}
+	c1 := newFake(models.Constellation1, "demo-constellation1")
+	c1.sessions = []models.Session{sess("demo-constellation1", "c1", "Another title", models.StatusAwaitingSignature, 2)}
+	d := newDriver(t, Options{Accounts: []Account{
+		{Name: "demo-dropboxsign", Kind: models.DropboxSign, Provider: dbx},
+		{Name: "demo-constellation1", Kind: models.Constellation1, Provider: c1},
+	}})
+	d.run(d.m.Init())
+	d.send(tea.WindowSizeMsg{Width: 140, Height: 20})
+	s := d.screen()
+	for _, want := range []string{"dbx:demo-dropboxsign ", "c1:demo-constellation1 "} {
+		if !strings.Contains(s, want) {
+			t.Errorf("at 140 columns the account column cuts %q:\n%s", want, s)
+		}
+	}
+	for _, c := range d.m.columns(140) {
+		if c.title == "TITLE" && c.width < 40 {
+			t.Errorf("title got %d cells, want at least 40", c.width)
+		}
+	}
+	// Wide: the id shows in full too.
+	d.send(tea.WindowSizeMsg{Width: 200, Height: 20})
+	for _, c := range d.m.columns(200) {
+		if c.title == "ID" && c.width != 40 {
+			t.Errorf("at 200 columns the id column is %d cells, want 40", c.width)
+		}
+	}
+	// Narrow: the title keeps its room and the account shrinks as before.
+	d.send(tea.WindowSizeMsg{Width: 80, Height: 20})
+	if s := d.screen(); !strings.Contains(s, "dbx:demo-dropbo…") {
+		t.Errorf("at 80 columns:\n%s", s)
+	}
+}

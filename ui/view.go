@@ -218,11 +218,14 @@ const gutterW = 2 // cursor glyph and mark glyph
 // (id, expires, created, signers), then account and status shrink; the
 // title takes the rest.
 func (m *Model) columns(width int) []column {
-	acctW := len("ACCOUNT")
+	// The account column starts at up to 16 cells and grows to fit the
+	// longest label (up to 28) when the title keeps titleRoomy cells.
+	acctPref := len("ACCOUNT")
 	for _, a := range m.accts {
-		acctW = max(acctW, ansi.StringWidth(a.label))
+		acctPref = max(acctPref, ansi.StringWidth(a.label))
 	}
-	acctW = min(acctW, 16)
+	acctPref = min(acctPref, 28)
+	acctW := min(acctPref, 16)
 	type spec struct {
 		column
 		drop int // drop order: lower goes first; 0 never
@@ -241,7 +244,7 @@ func (m *Model) columns(width int) []column {
 		{column{"EXPIRES", 10, sortExpires, func(m *Model, r *row) string { return fmtDate(r.s.ExpiresAt, m.now()) }}, 2},
 		{column{"ID", 14, sortID, func(m *Model, r *row) string { return r.id }}, 1},
 	}
-	const titleMin = 16
+	const titleMin, titleRoomy, titleWide, idPref = 16, 40, 60, 40
 	need := func() int {
 		n := gutterW + titleMin
 		for _, s := range specs {
@@ -282,6 +285,21 @@ func (m *Model) columns(width int) []column {
 		out[i] = s.column
 		if s.title != "TITLE" {
 			rest -= s.width + 1
+		}
+	}
+	// Spare width goes to the account column, then to the id (Dropbox Sign
+	// ids are 40 characters), before the title takes the rest.
+	for i := range out {
+		pref, keep := 0, 0
+		switch out[i].title {
+		case "ACCOUNT":
+			pref, keep = acctPref, titleRoomy
+		case "ID":
+			pref, keep = idPref, titleWide
+		}
+		if grow := min(pref-out[i].width, rest-keep); grow > 0 {
+			out[i].width += grow
+			rest -= grow
 		}
 	}
 	for i := range out {
