@@ -32,12 +32,19 @@ func (a *app) cancelCmd() *cobra.Command {
 longer be canceled (completed, declined, expired, already canceled or
 cancel pending) is reported as skipped with the reason and not sent.
 
+Dropbox Sign shows nothing of a queued cancel until it completes, so
+signdeck remembers the cancels it queued (for an hour, the vendor's
+confirmation window) in $XDG_STATE_HOME/signdeck/pending-cancels.jsonl: a
+later run shows such a session as cancel pending and does not send the
+cancel again.
+
 Without --yes the targets are listed and you are asked to confirm; when
 stdin is not a terminal signdeck refuses (exit 2) instead of asking.
 
 Dropbox Sign cancels asynchronously: the result is cancel_pending until the
-provider confirms. --wait polls until every pending cancel is confirmed,
-for at most --timeout; an unconfirmed one then counts as failed.
+provider confirms. --wait polls until every pending cancel is confirmed
+(also one requested by an earlier run), for at most --timeout; an
+unconfirmed one then counts as failed.
 
 Exit status 1 when any target failed (skipped targets do not count); every
 outcome is written to the audit log.`,
@@ -71,6 +78,7 @@ type cancelTarget struct {
 	sent    bool          // a cancel request was accepted
 	ok      bool
 	skipped bool
+	pending bool   // skipped: a cancel queued earlier is still pending
 	reason  string // why it was skipped or failed
 }
 
@@ -139,10 +147,26 @@ func (a *app) cancel(ctx context.Context, args []string, o cancelOpts) error {
 		}
 		s, err := t.p.Get(ctx, t.ref.ID)
 		if err != nil {
+			if errors.Is(err, providers.ErrGone) {
+				// Dropbox Sign answers 410 for a canceled (or removed)
+				// request: there is nothing left to cancel.
+				t.skipped, t.reason = true, "session already canceled or deleted (the provider answers 410 Gone)"
+				continue
+			}
 			t.fail(err)
 			continue
 		}
 		t.title, t.status = s.Title, s.Status
+		if s.Status == models.StatusCancelPending {
+			// An asynchronous cancel was queued earlier (by this or an
+			// earlier run): sending it again would only queue it again.
+			t.skipped, t.pending = true, true
+			t.reason = "a cancel was already requested and is pending; not sent again (the provider completes cancels asynchronously; --wait waits for the confirmation)"
+			if s.RawStatus != "" {
+				t.reason = "a cancel was already requested (" + clean(s.RawStatus) + ") and is pending; not sent again (the provider completes cancels asynchronously; --wait waits for the confirmation)"
+			}
+			continue
+		}
 		if reason := s.Status.CancelBlockedReason(); reason != "" {
 			t.skipped, t.reason = true, reason
 			continue
@@ -189,9 +213,16 @@ func (a *app) cancel(ctx context.Context, args []string, o cancelOpts) error {
 		a.auditCancel(al, "cancel", t, outcome)
 	}
 
-	// Wait for asynchronous cancels.
+	// Wait for asynchronous cancels, including those queued by an
+	// earlier run.
 	if o.wait {
-		a.waitCanceled(ctx, al, eligible, o.timeout)
+		waiting := slices.Clone(eligible)
+		for _, t := range targets {
+			if t.pending {
+				waiting = append(waiting, t)
+			}
+		}
+		a.waitCanceled(ctx, al, waiting, o.timeout)
 	}
 
 	// Record the targets that were never sent.
@@ -199,6 +230,8 @@ func (a *app) cancel(ctx context.Context, args []string, o cancelOpts) error {
 		switch {
 		case t.skipped:
 			a.auditCancel(al, "cancel", t, "skipped")
+		case t.pending:
+			// Queued earlier and waited for: audited as cancel_confirmed.
 		case !t.sent && !slices.Contains(eligible, t):
 			a.auditCancel(al, "cancel", t, "failed")
 		}
@@ -241,7 +274,7 @@ func (a *app) waitCanceled(ctx context.Context, al *audit.Logger, targets []*can
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for _, t := range targets {
-		if !t.sent || t.status != models.StatusCancelPending {
+		if !(t.sent || t.pending) || t.status != models.StatusCancelPending {
 			continue
 		}
 		wg.Go(func() {
@@ -250,6 +283,11 @@ func (a *app) waitCanceled(ctx context.Context, al *audit.Logger, targets []*can
 			defer mu.Unlock()
 			if st != "" {
 				t.status = st
+			}
+			if t.pending {
+				// Waited for, so its outcome counts like a cancel sent now.
+				t.skipped, t.ok = false, true
+				t.reason = ""
 			}
 			switch {
 			case err == nil && st == models.StatusCanceled:
@@ -322,6 +360,8 @@ func (a *app) printCancel(targets []*cancelTarget, wait bool) {
 			result = "cancel requested; the provider confirms it later (see --wait)"
 		case t.status == models.StatusCancelPending:
 			result = "cancel requested"
+		case t.pending:
+			result = "canceled (requested earlier, now confirmed)"
 		default:
 			result = "canceled"
 		}

@@ -110,6 +110,9 @@ type app struct {
 	audit     *audit.Logger
 	auditErr  error
 	auditOpen bool
+	// pendingMu serialises this process's writes to the pending-cancels
+	// file (pending.go).
+	pendingMu sync.Mutex
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -675,3 +677,92 @@ func TestCopyUnknownOutcomeThenRetryWithOperationID(t *testing.T) {
 		t.Errorf("the second retry sent again: %d new requests", srv.Len()-before)
 	}
 }
+
+// TestCancelPendingCarriesAcrossRuns: Dropbox Sign shows nothing of a
+// queued cancel, so signdeck remembers it in the state directory. A later
+// run shows the session as cancel pending, does not send the cancel again,
+// and --wait confirms it; once confirmed (410), a cancel is skipped as
+// already canceled.
+func TestCancelPendingCarriesAcrossRuns(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
+	ref := pick(t, srv, listJSON(t, h), models.StatusAwaitingSignature)
+	id := strings.TrimPrefix(ref, "acme/")
+
+	h.run("", "cancel", ref, "--yes").wantCode(t, ExitOK)
+	path := filepath.Join(h.env["XDG_STATE_HOME"], "signdeck", pendingFileName)
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("pending-cancels file: %v %v", st, err)
+	}
+
+	// A later run: list and show know of the pending cancel.
+	for _, s := range listJSON(t, h) {
+		if s["ref"] == ref && s["status"] != "cancel_pending" {
+			t.Errorf("list shows %v, want cancel_pending", s["status"])
+		}
+	}
+	r := h.run("", "show", ref)
+	r.wantCode(t, ExitOK)
+	if !strings.Contains(r.stdout, "Cancel requested") || !strings.Contains(r.stdout, "cancel queued by signdeck at") {
+		t.Errorf("show\n%s", r)
+	}
+
+	// Canceling again sends nothing and says why.
+	r = h.run("", "cancel", ref, "--yes", "--json")
+	r.wantCode(t, ExitOK)
+	var got []cancelJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got) != 1 {
+		t.Fatalf("cancel --json: %v\n%s", err, r)
+	}
+	if !got[0].Skipped || got[0].Status != "cancel_pending" || got[0].Error == nil ||
+		!strings.Contains(*got[0].Error, "already requested") || !strings.Contains(*got[0].Error, "not sent again") {
+		t.Errorf("repeated cancel: %+v", got[0])
+	}
+	if n := srv.Count("POST", "/v3/signature_request/cancel/"); n != 1 {
+		t.Errorf("%d cancel requests, want 1", n)
+	}
+
+	// --wait waits for the earlier cancel's confirmation (the emulator
+	// completes it while signdeck polls).
+	timer := time.AfterFunc(300*time.Millisecond, func() { srv.CancelNow(id) })
+	defer timer.Stop()
+	r = h.run("", "cancel", ref, "--yes", "--wait", "--timeout", "10s")
+	r.wantCode(t, ExitOK)
+	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(ref) + `\s+Canceled\s+canceled \(requested earlier, now confirmed\)$`).MatchString(r.stdout) {
+		t.Errorf("cancel --wait of a pending cancel\n%s", r)
+	}
+	if n := srv.Count("POST", "/v3/signature_request/cancel/"); n != 1 {
+		t.Errorf("%d cancel requests, want 1", n)
+	}
+	audit := strings.Join(h.auditLines(), "\n")
+	if !strings.Contains(audit, `"action":"cancel_confirmed","account":"acme","provider":"dropboxsign","ref":"`+ref+`"`) ||
+		strings.Contains(audit, `"outcome":"failed"`) {
+		t.Errorf("audit log\n%s", audit)
+	}
+
+	// Now gone (410): skipped as already canceled, exit 0.
+	r = h.run("", "cancel", ref, "--yes")
+	r.wantCode(t, ExitOK)
+	if !strings.Contains(r.stdout, "skipped: session already canceled or deleted") {
+		t.Errorf("cancel of a canceled request\n%s", r)
+	}
+
+	// The markers are per base URL: another emulator's account of the same
+	// name (a fresh sandbox) does not inherit them.
+	srv2, err := dropboxsigntest.NewServer(dropboxsigntest.Options{Seed: 7, Size: 30, APIKeys: []string{dbxToken},
+		RateLimit: -1, SendRateLimit: -1, TestModeRateLimit: -1, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv2.Close()
+	other := srv2.Add(dropboxsigntest.SignatureRequest{SignatureRequestID: id, Title: "Same id elsewhere",
+		RequesterEmailAddress: ptr(srv2.Owner()), Signatures: []dropboxsigntest.Signature{{SignerEmailAddress: "x@example.com", SignerName: ptr("X")}}})
+	h.writeConfig(fmt.Sprintf("accounts:\n  - name: acme\n    provider: dropboxsign\n    base_url: %s\n", srv2.URL))
+	r = h.run("", "show", "acme/"+other, "--json")
+	r.wantCode(t, ExitOK)
+	if !strings.Contains(r.stdout, `"status": "awaiting_signature"`) {
+		t.Errorf("another base URL inherited the marker\n%s", r)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

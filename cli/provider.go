@@ -29,6 +29,10 @@ func (a *app) provider(acct config.Account, token string) (providers.Provider, e
 			// 0 keeps the client's default.
 			RecoverWait: a.dbxRecoverWait,
 			Tune:        a.tuneHTTP,
+			// Queued cancels are invisible at Dropbox Sign until they
+			// complete: remember them across runs (pending.go).
+			QueuedCancels:  a.queuedCancels(acct),
+			OnCancelQueued: func(id string, at time.Time) { a.recordCancel(acct, id, at) },
 		})
 		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", acct.Name, err)
