@@ -253,3 +253,37 @@ func TestCopyConstellationUnknownOutcomeThenRetry(t *testing.T) {
 		t.Errorf("the retry sent again: %d new sessions, %d copy requests", srv.Len()-before, srv.Count("copy"))
 	}
 }
+
+// TestCopyConstellationOneWordName: Constellation1 requires a last name and
+// not a first name, so a one-word --signer is sent as the last name (and
+// accepted), not refused.
+func TestCopyConstellationOneWordName(t *testing.T) {
+	t.Parallel()
+	h, srv := newConstellation(t, constellationtest.Options{})
+	ref := pick1(t, listJSON(t, h), models.StatusAwaitingSignature)
+	r := h.run("", "copy", ref, "--yes", "--json", "--signer", "Cher <cher@example.com>")
+	r.wantCode(t, ExitOK)
+	var ns map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &ns); err != nil {
+		t.Fatalf("copy --json: %v\n%s", err, r)
+	}
+	made, ok := srv.Session(ns["id"].(string))
+	if !ok || len(made.Signers) != 1 || made.Signers[0].LastName != "Cher" || made.Signers[0].FirstName != "" {
+		t.Errorf("the copy's signers: %+v", made.Signers)
+	}
+	var body struct {
+		Session struct {
+			Signers []map[string]any `json:"Signers"`
+		} `json:"session"`
+	}
+	for _, req := range srv.Requests() {
+		if req.Op == "copy" {
+			if err := json.Unmarshal(req.Body, &body); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(body.Session.Signers) != 1 || body.Session.Signers[0]["LastName"] != "Cher" || body.Session.Signers[0]["FirstName"] != nil {
+		t.Errorf("copy body signers: %v", body.Session.Signers)
+	}
+}

@@ -29,7 +29,18 @@ func (c CopySigner) FullName() string {
 }
 
 // SplitName returns first and last name: the explicit fields when set,
-// else Name split at its last space.
+// else Name split at its last space ("Mary Ann Smith" is "Mary Ann",
+// "Smith").
+//
+// A one-word name is a last name ("Cher" is "", "Cher"). That is
+// deliberate: Constellation1 requires a last name and makes the first name
+// optional ("while signer first names are not required last names and
+// email addresses are required", reference §6.5), so a mononym sent as
+// the last name is accepted, while sent as a first name it would be
+// refused with "All signers must have a last name". CopyLimits
+// .RequireLastName therefore only catches a signer given an explicit
+// FirstName and no LastName. Dropbox Sign takes one full name
+// (FullName), so the split does not matter there.
 func (c CopySigner) SplitName() (first, last string) {
 	first, last = strings.TrimSpace(c.FirstName), strings.TrimSpace(c.LastName)
 	if first != "" || last != "" {
@@ -73,12 +84,14 @@ type CopySpec struct {
 
 // CopyLimits are a provider's constraints on a copy.
 type CopyLimits struct {
-	MaxSigners      int  // 0: no limit
-	MaxTitle        int  // characters; 0: no limit
-	MaxSubject      int  // characters; 0: no limit
-	MaxMessage      int  // characters; 0: no limit
-	MaxName         int  // characters per name; 0: no limit
-	RequireLastName bool // each signer needs a last name (Constellation1)
+	MaxSigners int // 0: no limit
+	MaxTitle   int // characters; 0: no limit
+	MaxSubject int // characters; 0: no limit
+	MaxMessage int // characters; 0: no limit
+	MaxName    int // characters per name; 0: no limit
+	// RequireLastName: each signer needs a last name (Constellation1). A
+	// one-word name counts as a last name (see CopySigner.SplitName).
+	RequireLastName bool
 }
 
 // FieldError is a validation error that names the offending field with a

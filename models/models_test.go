@@ -185,6 +185,18 @@ func TestSplitName(t *testing.T) {
 	if f != "" || l != "Cher" {
 		t.Fatalf("got %q %q", f, l)
 	}
+	// A mononym is a last name, so it meets a required last name; only an
+	// explicit first name without a last name does not.
+	lim := CopyLimits{RequireLastName: true}
+	spec := CopySpec{Source: Ref{Account: "c1", ID: "S1"}, Signers: []CopySigner{{Name: "Cher", Email: "cher@example.com"}}}
+	if err := spec.Validate(lim); err != nil {
+		t.Errorf("a one-word name was refused: %v", err)
+	}
+	spec.Signers = []CopySigner{{FirstName: "Cher", Email: "cher@example.com"}}
+	var ve ValidationErrors
+	if err := spec.Validate(lim); !errors.As(err, &ve) || len(ve.For("signers[0].last_name")) != 1 {
+		t.Errorf("a first name without a last name: %v", err)
+	}
 }
 
 func TestDiffSigners(t *testing.T) {
