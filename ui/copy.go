@@ -548,9 +548,15 @@ func (m *Model) keyCopy(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	it := f.focused()
+	// "+" adds a signer unless the focus is in a text field, where it is
+	// text (emails and titles may hold a '+'); ctrl+n adds from anywhere.
+	if s == "+" && f.input(it) == nil {
+		f.addSigner()
+		return nil
+	}
 	switch it.kind {
 	case itAdd:
-		if s == "enter" || s == "space" || s == "+" {
+		if s == "enter" || s == "space" {
 			f.addSigner()
 		}
 		return nil

@@ -352,3 +352,32 @@ func TestCopyFormTestModeForcedByAccount(t *testing.T) {
 		t.Fatalf("copies = %+v", dbx.copies)
 	}
 }
+
+func TestCopyPlusAddsASignerOutsideTextFields(t *testing.T) {
+	d, _, _ := openCopy(t, "a1")
+	f := d.m.copy
+	// In an email field '+' is text.
+	focusField(t, d, formItem{itEmail, 0})
+	d.press("end")
+	d.typeText("+x")
+	if len(f.signers) != 3 || f.signers[0].email.Value() != "ana@example.com+x" {
+		t.Fatalf("'+' in an email field: signers=%d email=%q", len(f.signers), f.signers[0].email.Value())
+	}
+	// On an option toggle '+' adds a signer at the end and focuses it.
+	focusField(t, d, formItem{kind: itTestMode})
+	d.typeText("+")
+	if len(f.signers) != 4 || f.focused() != (formItem{itName, 3}) {
+		t.Fatalf("'+' on an option: signers=%d focus=%+v", len(f.signers), f.focused())
+	}
+	// On the add button too.
+	focusField(t, d, formItem{kind: itAdd})
+	d.typeText("+")
+	if len(f.signers) != 5 {
+		t.Fatalf("'+' on the add button: signers=%d", len(f.signers))
+	}
+	d.press("esc", "y")
+	d.press("?")
+	if s := d.screen(); !strings.Contains(s, "add (not in a field)") {
+		t.Errorf("help does not explain '+':\n%s", s)
+	}
+}

@@ -283,6 +283,7 @@ func (k keyMap) helpGroups() []helpGroup {
 		groups = append(groups, helpGroup{"Copy form", []key.Binding{
 			fixed("tab/↓ s-tab/↑", "next/prev field"),
 			fixed("ctrl+n", "add signer"),
+			fixed("+", "add (not in a field)"),
 			fixed("ctrl+x", "remove signer"),
 			fixed("alt+↑/alt+↓", "move signer"),
 			fixed("space", "toggle option"),

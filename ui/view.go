@@ -194,7 +194,7 @@ func (m *Model) modalHint() string {
 		case f.reviewing:
 			return "y send · any other key returns to the form"
 		}
-		return "tab/↑↓ move · ctrl+n add · ctrl+x remove · alt+↑↓ reorder · space toggle · ctrl+s review · esc close"
+		return "tab/↑↓ move · ctrl+n/+ add · ctrl+x remove · alt+↑↓ reorder · space toggle · ctrl+s review · esc close"
 	case m.cancelPrompt != nil:
 		if m.cancelPrompt.needCount {
 			return "type the count, then y or enter · any other key aborts"
