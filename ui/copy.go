@@ -60,6 +60,10 @@ type copyForm struct {
 	loadErr  error
 
 	title, message, txn textinput.Model
+	// The inputs' text right after filling: single-line inputs flatten
+	// newlines and tabs, so an untouched field is compared with this, not
+	// with the source, and the source's text is kept.
+	titleFilled, messageFilled string
 	testMode, cancel    bool
 	retain              bool
 	signers             []*formSigner
@@ -178,6 +182,7 @@ func (f *copyForm) fill(s models.Session) {
 	f.title.CharLimit = 0
 	f.message = f.st.newInput("", "message (optional)", w)
 	f.message.SetValue(s.Message)
+	f.titleFilled, f.messageFilled = f.title.Value(), f.message.Value()
 	f.txn = f.st.newInput("", "keep the source's transaction", 30)
 	f.testMode = s.TestMode || f.caps.TestModeForced
 	for _, cs := range models.CopySignersFrom(&s) {
@@ -392,10 +397,10 @@ func (f *copyForm) moveSigner(d int) bool {
 // spec builds the copy spec from the form.
 func (f *copyForm) spec() models.CopySpec {
 	spec := models.CopySpec{Source: f.srcRef, OperationID: f.opID}
-	if t := f.title.Value(); t != f.src.Title {
+	if t := f.title.Value(); t != f.titleFilled {
 		spec.Title = &t
 	}
-	if msg := f.message.Value(); msg != f.src.Message {
+	if msg := f.message.Value(); msg != f.messageFilled {
 		spec.Message = &msg
 	}
 	for _, g := range f.signers {

@@ -381,3 +381,33 @@ func TestCopyPlusAddsASignerOutsideTextFields(t *testing.T) {
 		t.Errorf("help does not explain '+':\n%s", s)
 	}
 }
+
+func TestCopyKeepsAnUntouchedMultiLineMessageAndTitle(t *testing.T) {
+	dbx, c1 := fixture()
+	dbx.sessions[0].Message = "Hi all,\n\nplease sign.\tThanks"
+	dbx.sessions[0].Title = "Lease\trenewal"
+	d := newDriver(t, Options{Accounts: []Account{
+		{Name: "acme", Kind: models.DropboxSign, Provider: dbx},
+		{Name: "prod", Kind: models.Constellation1, Provider: c1},
+	}})
+	d.run(d.m.Init())
+	d.moveTo("a1")
+	d.press("c", "ctrl+s")
+	if s := d.screen(); !strings.Contains(s, "Message  = unchanged") || !strings.Contains(s, "Title    = ") {
+		t.Errorf("review reports edits the user did not make:\n%s", s)
+	}
+	d.press("y")
+	if len(dbx.copies) != 1 {
+		t.Fatalf("copies = %d", len(dbx.copies))
+	}
+	if sp := dbx.copies[0]; sp.Message != nil || sp.Title != nil {
+		t.Errorf("the copy changes the source: message=%q title=%v", deref(sp.Message), deref(sp.Title))
+	}
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return "<nil>"
+	}
+	return *p
+}
