@@ -86,6 +86,10 @@ func (c *Client) decode(op string, resp *providers.Response, out any) error {
 		e := c.http.NewError(providers.ErrResponse, op, resp.Status, "", "the response body is empty where JSON was expected")
 		return e
 	}
+	if body[0] == '[' && json.Valid(body) {
+		return c.http.NewError(providers.ErrResponse, op, resp.Status, "",
+			"the response is a JSON array where an object was expected: "+excerpt(body))
+	}
 	if body[0] != '{' {
 		e := c.http.NewError(providers.ErrResponse, op, resp.Status, "",
 			"the response is not JSON ("+describeBody(resp)+")")
@@ -166,6 +170,8 @@ func describeBody(resp *providers.Response) string {
 func jsonProblem(err error) string {
 	var se *json.SyntaxError
 	switch {
+	case errors.As(err, &se) && strings.Contains(se.Error(), "max depth"):
+		return fmt.Sprintf("nested too deeply at byte %d", se.Offset)
 	case errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end"):
 		return "truncated"
 	case err.Error() == "unexpected end of JSON input":
