@@ -218,7 +218,6 @@ func New(opts Options) (*Model, error) {
 		log:          opts.Logger,
 		keys:         km,
 		st:           newStyles(noColorEnv()),
-		after:        func(d time.Duration, msg tea.Msg) tea.Cmd { return tea.Tick(d, func(time.Time) tea.Msg { return msg }) },
 		newOp:        randomOpID,
 		width:        80,
 		height:       24,
@@ -234,6 +233,7 @@ func New(opts Options) (*Model, error) {
 		sortCol:      sortCreated,
 		sortDesc:     true,
 	}
+	m.after = m.timer
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -258,6 +258,22 @@ func New(opts Options) (*Model, error) {
 	fi.CharLimit = 500
 	m.filterInput = fi
 	return m, nil
+}
+
+// timer delivers msg after d, or nothing once the dashboard stops, so no
+// timer goroutine (flash, spinner, poll, auto refresh) outlives it.
+func (m *Model) timer(d time.Duration, msg tea.Msg) tea.Cmd {
+	ctx := m.ctx
+	t := time.NewTimer(d)
+	return func() tea.Msg {
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return msg
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 // randomOpID returns a fresh operation id for a copy (crypto/rand, hex).

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"bytes"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,4 +129,44 @@ func TestProgramCopyFlow(t *testing.T) {
 	if fm.copy != nil {
 		t.Error("form still open")
 	}
+}
+
+// TestProgramQuitLeavesNoGoroutines checks that quitting stops the
+// dashboard's goroutines: listings, and timers such as a pending flash
+// or the automatic refresh.
+func TestProgramQuitLeavesNoGoroutines(t *testing.T) {
+	dbx, c1 := fixture()
+	m, err := New(Options{
+		Accounts: []Account{
+			{Name: "acme", Kind: models.DropboxSign, Provider: dbx},
+			{Name: "prod", Kind: models.Constellation1, Provider: c1},
+		},
+		Now: fixedNow, RefreshInterval: time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	waitOut(t, tm, "Addendum B")
+	sendKeys(tm, "x", "esc") // "Cancel aborted": a flash timer
+	waitOut(t, tm, "Cancel aborted")
+	sendKeys(tm, "q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	var left string
+	for i := 0; i < 100; i++ {
+		buf := make([]byte, 1<<20)
+		left = ""
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if strings.Contains(g, "bubbletea/v2.Tick") || strings.Contains(g, "signdeck/ui.(*Model)") ||
+				strings.Contains(g, "signdeck/ui.waitLoad") {
+				left += g + "\n\n"
+			}
+		}
+		if left == "" {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("goroutines left after quit:\n%s", left)
 }
