@@ -29,6 +29,12 @@ const (
 	DefaultMaxRateWait = 2 * time.Minute
 	DefaultBackoffBase = 500 * time.Millisecond
 	DefaultBackoffMax  = 10 * time.Second
+	// MaxResetAhead bounds how far ahead an announced rate-limit reset is
+	// believed. The vendors' windows are a minute (an hour in legacy
+	// docs); a reset years away (a broken or hostile header, or one in
+	// milliseconds) would otherwise hold every call of the account for the
+	// life of the process.
+	MaxResetAhead = time.Hour
 )
 
 // ClientConfig configures a Client. Zero values take the defaults.
@@ -268,6 +274,11 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		}
 		resp.Attempts = attempt
 		if info, ok := c.cfg.RateHeaders(resp.Header, c.cfg.Now()); ok {
+			if limit := c.cfg.Now().Add(MaxResetAhead); info.Reset.After(limit) {
+				c.cfg.Logger.Warn("rate-limit reset too far ahead; capped", "provider", c.cfg.Provider,
+					"account", c.cfg.Account, "reset", info.Reset, "cap", MaxResetAhead)
+				info.Reset = limit
+			}
 			resp.Rate = info
 			c.cfg.Limiter.Observe(info)
 		}

@@ -359,3 +359,31 @@ func TestInterruptedPostIsAmbiguous(t *testing.T) {
 		t.Fatalf("GET err = %v", err)
 	}
 }
+
+// TestAbsurdResetIsCapped: a reset years ahead (a broken header, or one in
+// milliseconds) holds the account for at most MaxResetAhead, not forever.
+func TestAbsurdResetIsCapped(t *testing.T) {
+	for _, reset := range []int64{time.Now().Add(10 * 365 * 24 * time.Hour).Unix(), time.Now().UnixMilli()} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-RateLimit-Limit", "100")
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			w.Header().Set("X-Ratelimit-Reset", strconv.FormatInt(reset, 10))
+			w.WriteHeader(429)
+		}))
+		c := fastClient(t, srv.URL, func(c *ClientConfig) { c.MaxRateWait = time.Second })
+		resp, err := c.Do(context.Background(), &Request{Method: "GET", Path: "a"})
+		limit := time.Now().Add(MaxResetAhead + time.Minute)
+		if err != nil || resp.Status != 429 || resp.RetryAt().After(limit) {
+			t.Errorf("reset %d: %+v %v", reset, resp, err)
+		}
+		if b := c.Budget(); !b.Waiting || b.Reset.After(limit) {
+			t.Errorf("reset %d: budget %+v", reset, b)
+		}
+		var pe *Error
+		_, err = c.Do(context.Background(), &Request{Method: "GET", Path: "b"})
+		if !errors.As(err, &pe) || !errors.Is(err, ErrRateLimited) || pe.RetryAt.After(limit) {
+			t.Errorf("reset %d: next call %v", reset, err)
+		}
+		srv.Close()
+	}
+}
