@@ -54,14 +54,20 @@ func Open(path string) (*Logger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
+	// An existing file keeps its mode on open: tighten it, since the log
+	// names accounts, sessions and signers' documents.
+	if st, err := f.Stat(); err == nil && st.Mode().Perm() != 0o600 {
+		_ = f.Chmod(0o600)
+	}
 	return &Logger{f: f, now: time.Now}, nil
 }
 
 // NewMemory returns a Logger that keeps events in memory (Events).
 func NewMemory() *Logger { return &Logger{keep: true, now: time.Now} }
 
-// Log records one event; Time is filled when zero. Text fields are
-// stripped of control characters.
+// Log records one event; Time is filled when zero. Every text field is
+// stripped of control characters and escape sequences (a ref or title can
+// come from a provider).
 func (l *Logger) Log(e Event) error {
 	if l == nil {
 		return nil
@@ -75,8 +81,10 @@ func (l *Logger) Log(e Event) error {
 		}
 		e.Time = now().UTC()
 	}
-	e.Title = models.CleanText(e.Title)
-	e.Error = models.CleanText(e.Error)
+	for _, p := range []*string{&e.Action, &e.Account, &e.Provider, &e.Ref, &e.NewRef, &e.Title,
+		&e.Outcome, &e.Status, &e.Error, &e.OperationID, &e.Via} {
+		*p = models.CleanText(*p)
+	}
 	if l.keep {
 		l.mem = append(l.mem, e)
 	}

@@ -55,3 +55,29 @@ func TestNilAndMemory(t *testing.T) {
 		t.Fatalf("events = %+v", got)
 	}
 }
+
+func TestExistingFileTightenedAndEveryFieldCleaned(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Log(Event{Action: "copy", Account: "acme", Ref: "acme/1\x1b[2J", NewRef: "acme/\x1b]0;x\x072",
+		Status: "ok\u202e", OperationID: "op\x00", Outcome: "ok"})
+	l.Close()
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode = %v, %v", fi.Mode(), err)
+	}
+	b, _ := os.ReadFile(path)
+	var e Event
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Ref != "acme/1" || e.NewRef != "acme/2" || e.Status != "ok" || e.OperationID != "op" {
+		t.Errorf("event %+v", e)
+	}
+}
