@@ -429,7 +429,7 @@ func TestErrorClasses(t *testing.T) {
 		{"not_found", 404, json, apiErr("not_found", "Not found.", ""), providers.ErrNotFound, "not_found", "Not found.", ""},
 		{"method_not_supported", 405, json, apiErr("method_not_supported", "Method not supported.", ""), providers.ErrProvider, "method_not_supported", "Method", ""},
 		{"conflict", 409, json, apiErr("conflict", "An identical request is already being processed.", ""), providers.ErrConflict, "conflict", "identical", ""},
-		{"deleted", 410, json, apiErr("deleted", "This resource has been deleted.", ""), providers.ErrGone, "deleted", "deleted", ""},
+		{"deleted", 410, json, apiErr("deleted", "This resource has been deleted.", ""), providers.ErrGone, "deleted", "deleted. (Dropbox Sign answers 410 for a canceled or removed request)", ""},
 		{"unprocessable", 422, json, apiErr("unprocessable_entity", "This entity is unprocessable.", ""), providers.ErrInvalid, "unprocessable_entity", "unprocessable", ""},
 		{"exceeded_rate", 429, http.Header{"Content-Type": {"application/json"}, "X-Ratelimit-Reset": {fmt.Sprint(time.Now().Add(time.Hour).Unix())}, "X-Ratelimit-Limit": {"100"}, "X-Ratelimit-Remaining": {"0"}}, apiErr("exceeded_rate", "Too many requests.", ""), providers.ErrRateLimited, "exceeded_rate", "Too many", ""},
 		{"unknown 500", 500, json, apiErr("unknown", "An unknown error has occurred, please try again.", ""), providers.ErrUnavailable, "unknown", "unknown error", ""},

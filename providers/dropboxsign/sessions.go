@@ -134,6 +134,11 @@ func (c *Client) getRaw(ctx context.Context, op, id string) (*signatureRequest, 
 func (c *Client) Get(ctx context.Context, id string) (models.Session, error) {
 	sr, w, err := c.getRaw(ctx, "get "+id, id)
 	if err != nil {
+		var pe *providers.Error
+		if errors.As(err, &pe) && errors.Is(err, providers.ErrGone) {
+			// The vendor's text is only "This resource has been deleted."
+			pe.Message += " (Dropbox Sign answers 410 for a canceled or removed request)"
+		}
 		return models.Session{}, err
 	}
 	return c.toSession(sr, w), nil
