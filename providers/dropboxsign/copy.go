@@ -96,6 +96,12 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 			e.Err = err
 			return res, e
 		}
+		if found && s.Metadata[MetaSource] != "" && s.Metadata[MetaSource] != spec.Source.ID {
+			e := c.errorf(providers.ErrInvalid, op, "operation %s made a copy of request %s, not of %s; nothing was sent (give the operation id of this source's copy, or none for a new copy)",
+				opID, s.Metadata[MetaSource], spec.Source.ID)
+			e.Path = "operation_id"
+			return res, e
+		}
 		if found {
 			s.Warnings = append(s.Warnings, "operation "+opID+" had already created this request; nothing was sent again")
 			res.Session, res.Recovered = s, true

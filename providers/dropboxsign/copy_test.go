@@ -526,3 +526,25 @@ func TestCopyRetryWaitsOutSearchLag(t *testing.T) {
 		t.Errorf("the retry sent again: %d sends, %d new requests", n, e.srv.Len()-before)
 	}
 }
+
+// TestCopyRetryRefusesAnotherSourcesOperation: an operation id that made a
+// copy of another request is not taken as this source's copy.
+func TestCopyRetryRefusesAnotherSourcesOperation(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 27, Size: 5})
+	ctx := context.Background()
+	a, b := addFileSource(e), addFileSource(e)
+	srcA, _ := e.c.Get(ctx, a)
+	srcB, _ := e.c.Get(ctx, b)
+	res, err := e.c.Copy(ctx, models.CopySpec{Source: srcA.Ref, Signers: models.CopySignersFrom(&srcA)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.c.Copy(ctx, models.CopySpec{Source: srcB.Ref, Signers: models.CopySignersFrom(&srcB), OperationID: res.OperationID})
+	pe := checkErr(t, err, providers.ErrInvalid)
+	if pe.Path != "operation_id" || !strings.Contains(pe.Message, "made a copy of request "+a) {
+		t.Errorf("got %v", pe)
+	}
+	if n := e.srv.Count("POST", "/v3/signature_request/send"); n != 1 {
+		t.Errorf("%d sends, want 1", n)
+	}
+}
