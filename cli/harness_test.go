@@ -165,3 +165,9 @@ func (h *harness) writeConfig(cfgYAML string) {
 		h.t.Fatal(err)
 	}
 }
+
+// readState returns a file of the state directory ("" when missing).
+func (h *harness) readState(name string) string {
+	b, _ := os.ReadFile(filepath.Join(h.env["XDG_STATE_HOME"], "signdeck", name))
+	return string(b)
+}
