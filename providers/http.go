@@ -229,6 +229,12 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 			return nil, e
 		}
 		if err := c.cfg.Limiter.Wait(ctx); err != nil {
+			if ctx.Err() == nil {
+				// rate.Limiter refuses at once when the next token comes
+				// after ctx's deadline ("rate: Wait(n=1) would exceed
+				// context deadline"): report it as the deadline it is.
+				return nil, fmt.Errorf("%w: the rate limit allows no %s call before the deadline", context.DeadlineExceeded, req.Op)
+			}
 			return nil, err
 		}
 		start := c.cfg.Now()

@@ -387,3 +387,22 @@ func TestAbsurdResetIsCapped(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// TestLimiterPastTheDeadlineIsADeadline: when the limiter's next token
+// comes after the caller's deadline, the call fails at once with an error
+// that is context.DeadlineExceeded (rate.Limiter's own error is not).
+func TestLimiterPastTheDeadlineIsADeadline(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("{}")) }))
+	defer srv.Close()
+	c := fastClient(t, srv.URL, func(c *ClientConfig) { c.Limiter = NewLimiter(1, time.Minute, 1) })
+	if _, err := c.Do(context.Background(), &Request{Method: "GET", Path: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Do(ctx, &Request{Method: "GET", Path: "b", Op: "list"})
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second || !strings.Contains(err.Error(), "rate limit") {
+		t.Fatalf("err = %v after %v", err, time.Since(start))
+	}
+}
