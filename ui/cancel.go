@@ -281,7 +281,7 @@ func (m *Model) handleCancelResult(msg cancelResultMsg) tea.Cmd {
 	if msg.err != nil {
 		reason := cleanErr(msg.err)
 		if op != nil {
-			op.failed = append(op.failed, t.title+": "+reason)
+			op.failed = append(op.failed, t.title+": "+rowReason(msg.err))
 		}
 		ev.Outcome, ev.Error = "failed", reason
 		cmds = append(cmds, m.logCmd(slogWarn, "cancel failed", "ref", t.ref.String(), "err", reason))
@@ -431,4 +431,16 @@ func (m *Model) handlePollResult(msg pollResultMsg) tea.Cmd {
 	ps.delay = min(ps.delay*2, m.opts.CancelPollMax)
 	cmds = append(cmds, m.after(ps.delay, pollTickMsg{ref: msg.ref, seq: ps.seq}))
 	return tea.Batch(cmds...)
+}
+
+// rowReason is an error's text for a message that already names the
+// session and its account: a provider error loses its "account: cancel
+// <id>:" prefix, so the flash shows the reason rather than the id.
+func rowReason(err error) string {
+	if pe, ok := err.(*providers.Error); ok && pe != nil {
+		short := *pe
+		short.Account, short.Op = "", ""
+		return cleanErr(&short)
+	}
+	return cleanErr(err)
 }

@@ -98,6 +98,10 @@ type flash struct {
 	level flashLevel
 }
 
+// maxFlashLines is how many footer lines a long flash may take, so that a
+// failure's reason or a new session's id is never cut off.
+const maxFlashLines = 3
+
 // acctState is an account and its loading state.
 type acctState struct {
 	Account
@@ -187,6 +191,7 @@ type Model struct {
 	quitting    bool
 	fl          flash
 	flashSeq    int
+	flashWrap   flashWrap // flashLines' cache
 	spinning    bool
 	spinFrame   int
 	lastRefresh time.Time

@@ -543,7 +543,7 @@ func TestCancelBulkSkipsIneligibleCountsHiddenAndNamesFailures(t *testing.T) {
 	if !slices.Equal(dbx.cancels, []string{"a1", "a3"}) {
 		t.Errorf("cancels = %v (the completed one must not be sent)", dbx.cancels)
 	}
-	want := "1 canceled, 1 skipped, 1 failed: Listing agreement 99 Pine Ave with a very long title that needs truncating: cancel a3: conflict (HTTP 409 conflict): already signed"
+	want := "1 canceled, 1 skipped, 1 failed: Listing agreement 99 Pine Ave with a very long title that needs truncating: conflict (HTTP 409 conflict): already signed"
 	if d.flash() != want {
 		t.Errorf("flash = %q\nwant    %q", d.flash(), want)
 	}
@@ -1118,5 +1118,52 @@ func TestAccountColumnFitsTypicalNamesWhenThereIsRoom(t *testing.T) {
 	d.send(tea.WindowSizeMsg{Width: 80, Height: 20})
 	if s := d.screen(); !strings.Contains(s, "dbx:demo-dropbo…") {
 		t.Errorf("at 80 columns:\n%s", s)
+	}
+}
+
+// TestLongFlashWrapsSoTheReasonShows: a failure's reason comes last in
+// the flash; at 80 columns it must still be on screen, and the cursor row
+// stays in view while the footer is taller.
+func TestLongFlashWrapsSoTheReasonShows(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	d.send(tea.WindowSizeMsg{Width: 80, Height: 12})
+	d.moveTo("a1")
+	dbx.cancelErr = map[string]error{"a1": errors.New("acme: cancel a1: invalid input (HTTP 400 signature_request_cancel_failed): Either you are not the requester or the Signature Request can no longer be cancelled.")}
+	d.press("G") // the cursor on the last table row
+	d.moveTo("a1")
+	d.press("x", "y")
+	s := d.screen()
+	if !strings.Contains(strings.Join(strings.Fields(s), " "), "can no longer be cancelled.") {
+		t.Errorf("the failure's reason is cut off:\n%s", s)
+	}
+	if n := len(strings.Split(s, "\n")); n != 12 {
+		t.Errorf("screen has %d lines, want 12", n)
+	}
+	// The cursor stays visible with the taller footer.
+	d.press("G")
+	if s := d.screen(); !strings.Contains(s, "› ") {
+		t.Errorf("the cursor row is hidden by the flash:\n%s", s)
+	}
+	// A flash too long for three lines ends in "…".
+	d.m.setFlash(flashErr, strings.Repeat("word ", 100))
+	lines := d.m.flashLines()
+	if len(lines) != maxFlashLines || !strings.HasSuffix(lines[len(lines)-1], "…") {
+		t.Errorf("flash lines = %q", lines)
+	}
+}
+
+func TestCancelFailureFlashShowsTheReasonNotTheID(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	d.moveTo("a1")
+	pe := providers.NewError(providers.ErrInvalid, "cancel a1", 400, "signature_request_cancel_failed", "Either you are not the requester.")
+	pe.Account = "acme"
+	dbx.cancelErr = map[string]error{"a1": pe}
+	d.press("x", "y")
+	want := "Cancel failed: Lease renewal 12 Oak St: invalid input (HTTP 400 signature_request_cancel_failed): Either you are not the requester."
+	if d.flash() != want {
+		t.Errorf("flash = %q\nwant    %q", d.flash(), want)
+	}
+	if ev := d.auditEvents("cancel"); len(ev) != 1 || !strings.Contains(ev[0].Error, "acme: cancel a1:") {
+		t.Errorf("the audit keeps the full error: %+v", ev)
 	}
 }

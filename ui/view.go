@@ -27,6 +27,9 @@ func (m *Model) render() string {
 	if w <= 0 || h <= 0 {
 		return ""
 	}
+	// The footer's height varies (a long flash wraps, the filter input
+	// replaces it): keep the cursor row inside the table's window.
+	m.clampCursor()
 	var body string
 	bh := m.bodyHeight()
 	switch m.view {
@@ -37,11 +40,15 @@ func (m *Model) render() string {
 	default:
 		body = m.renderMain(w, bh)
 	}
+	footer := strings.Split(m.renderFooter(), "\n")
+	for i, l := range footer {
+		footer[i] = fitLine(l, w)
+	}
 	screen := strings.Join([]string{
 		fitLine(m.renderHeader(), w),
 		body,
 		fitLine(m.renderStatus(), w),
-		fitLine(m.renderFooter(), w),
+		strings.Join(footer, "\n"),
 	}, "\n")
 	if modal := m.renderModal(); modal != "" {
 		// Centre the box on the body; the status and footer stay visible.
@@ -52,8 +59,38 @@ func (m *Model) render() string {
 	return screen
 }
 
-// bodyHeight is the space between the header and the two footer lines.
-func (m *Model) bodyHeight() int { return max(1, m.height-3) }
+// bodyHeight is the space between the header and the status line and
+// footer (one line, or a few for a long flash).
+func (m *Model) bodyHeight() int { return max(1, m.height-2-m.footerHeight()) }
+
+func (m *Model) footerHeight() int { return max(1, len(m.flashLines())) }
+
+type flashWrap struct {
+	id, width, height int
+	lines             []string
+}
+
+// flashLines is the flash wrapped to the width, at most maxFlashLines
+// (fewer on a short terminal); the last line ends in "…" when cut. It is
+// nil when no flash shows (the filter input has the footer).
+func (m *Model) flashLines() []string {
+	if m.fl.text == "" || m.filtering || m.width <= 0 {
+		return nil
+	}
+	c := &m.flashWrap
+	if c.id == m.fl.id && c.width == m.width && c.height == m.height && c.lines != nil {
+		return c.lines
+	}
+	limit := max(1, min(maxFlashLines, m.height-4))
+	lines := strings.Split(ansi.Wrap(models.CleanText(m.fl.text), m.width, " -"), "\n")
+	if len(lines) > limit {
+		rest := strings.Join(lines[limit-1:], " ")
+		lines = lines[:limit]
+		lines[limit-1] = ansi.Truncate(rest, m.width, ellipsis)
+	}
+	*c = flashWrap{id: m.fl.id, width: m.width, height: m.height, lines: lines}
+	return lines
+}
 
 // tableHeight is the number of data rows the table shows.
 func (m *Model) tableHeight() int { return max(1, m.bodyHeight()-1) }
@@ -145,7 +182,7 @@ func (m *Model) renderFooter() string {
 	if m.filtering {
 		return m.filterInput.View()
 	}
-	if m.fl.text != "" {
+	if lines := m.flashLines(); len(lines) > 0 {
 		ls := st.Info
 		switch m.fl.level {
 		case flashOK:
@@ -155,7 +192,11 @@ func (m *Model) renderFooter() string {
 		case flashErr:
 			ls = st.Err
 		}
-		return ls.Render(models.CleanText(m.fl.text))
+		out := make([]string, len(lines))
+		for i, l := range lines {
+			out[i] = ls.Render(l)
+		}
+		return strings.Join(out, "\n")
 	}
 	if hint := m.modalHint(); hint != "" {
 		return st.Dim.Render(hint)
