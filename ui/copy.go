@@ -178,10 +178,10 @@ func (f *copyForm) fill(s models.Session) {
 	f.src = s
 	w := max(20, f.width-16)
 	f.title = f.st.newInput("", "title", w)
-	f.title.SetValue(s.Title)
+	f.title.SetValue(models.CleanText(s.Title))
 	f.title.CharLimit = 0
 	f.message = f.st.newInput("", "message (optional)", w)
-	f.message.SetValue(s.Message)
+	f.message.SetValue(models.CleanText(s.Message))
 	f.titleFilled, f.messageFilled = f.title.Value(), f.message.Value()
 	f.txn = f.st.newInput("", "keep the source's transaction", 30)
 	f.testMode = s.TestMode || f.caps.TestModeForced
@@ -198,14 +198,16 @@ func (f *copyForm) newSigner(cs models.CopySigner) *formSigner {
 	g.first = f.st.newInput("", "first name", 12)
 	g.last = f.st.newInput("", "last name", 14)
 	g.email = f.st.newInput("", "email", 30)
+	// Values from the API are cleaned like everywhere else: the inputs'
+	// own sanitising keeps the tail of an escape sequence and bidi marks.
 	if f.split {
 		first, last := cs.SplitName()
-		g.first.SetValue(first)
-		g.last.SetValue(last)
+		g.first.SetValue(models.CleanText(first))
+		g.last.SetValue(models.CleanText(last))
 	} else {
-		g.name.SetValue(cs.FullName())
+		g.name.SetValue(models.CleanText(cs.FullName()))
 	}
-	g.email.SetValue(cs.Email)
+	g.email.SetValue(models.CleanText(cs.Email))
 	return g
 }
 

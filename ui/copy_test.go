@@ -411,3 +411,26 @@ func deref(p *string) string {
 	}
 	return *p
 }
+
+// TestCopyFormCleansHostileSourceText: the form's inputs are filled from
+// the API, so they get the same cleaning as every other view.
+func TestCopyFormCleansHostileSourceText(t *testing.T) {
+	dbx := newFake(models.DropboxSign, "acme")
+	s := sess("acme", "e1", "\x1b]0;pwned\x07Evil\u202e title", models.StatusAwaitingSignature, 1,
+		signer("\x1b[31mMallory\x1b[0m\u202e", "m@example.com", models.SignerAwaiting))
+	s.Message = "hi\x1b[2J there"
+	dbx.sessions = []models.Session{s}
+	d := newDriver(t, Options{Accounts: []Account{{Name: "acme", Kind: models.DropboxSign, Provider: dbx}}})
+	d.run(d.m.Init())
+	d.send(tea.WindowSizeMsg{Width: 140, Height: 40})
+	d.press("c")
+	raw := d.m.render()
+	for _, bad := range []string{"pwned", "[31m", "[2J", "\u202e"} {
+		if strings.Contains(raw, bad) {
+			t.Errorf("copy form shows %q:\n%s", bad, stripView(raw))
+		}
+	}
+	if !strings.Contains(d.screen(), "Evil title") || !strings.Contains(d.screen(), "Mallory") {
+		t.Errorf("cleaned text missing:\n%s", d.screen())
+	}
+}
