@@ -219,12 +219,13 @@ func operationTime(id string) (time.Time, bool) {
 // an error means nothing may be sent: several lookalikes, or the search
 // failed.
 func (c *Client) lookBeforeRetry(ctx context.Context, op, opID string, p copyPlan, sourceID string) (models.Session, bool, error) {
-	refuse := func(msg string) error {
-		e := c.errorf(providers.ErrAmbiguous, op, "retry of operation "+opID+": "+msg+"; nothing was sent")
-		return e
+	// Not ErrAmbiguous: nothing was sent now, and retrying with the same
+	// operation id would only be refused again.
+	refuse := func(kind error, msg string) error {
+		return c.errorf(kind, op, "retry of operation "+opID+": "+msg+"; nothing was sent")
 	}
 	if p.tx == "" || c.username == "" {
-		return models.Session{}, false, refuse("the earlier attempt's copy cannot be looked for, as the copy has no transaction id or the account no username; check the account's sessions, then copy without --operation-id")
+		return models.Session{}, false, refuse(providers.ErrInvalid, "the earlier attempt's copy cannot be looked for, as the copy has no transaction id or the account no username; check the account's sessions, then copy without --operation-id")
 	}
 	since, timed := operationTime(opID)
 	if timed {
@@ -232,7 +233,12 @@ func (c *Client) lookBeforeRetry(ctx context.Context, op, opID string, p copyPla
 	}
 	matches, searched, err := c.findCopy(ctx, p, sourceID, nil, since)
 	if err != nil {
-		return models.Session{}, false, refuse("looking for the earlier attempt's copy failed (" + c.hc.Redact(describe(err)) + ")")
+		e := refuse(kindOf(err), "looking for the earlier attempt's copy failed ("+c.hc.Redact(describe(err))+"); try again later")
+		var pe *providers.Error
+		if errors.As(e, &pe) {
+			pe.Err = err
+		}
+		return models.Session{}, false, e
 	}
 	switch len(matches) {
 	case 0:
@@ -252,7 +258,19 @@ func (c *Client) lookBeforeRetry(ctx context.Context, op, opID string, p copyPla
 	for i, m := range matches {
 		ids[i] = m.Ref.ID
 	}
-	return models.Session{}, false, refuse(searched + ": several match (" + strings.Join(ids, ", ") + "); check them")
+	return models.Session{}, false, refuse(providers.ErrConflict, searched+": several match ("+strings.Join(ids, ", ")+"); check them, then copy without --operation-id if none is the one wanted")
+}
+
+// kindOf returns the error kind err carries, ErrProvider when none.
+func kindOf(err error) error {
+	for _, k := range []error{providers.ErrUnauthorized, providers.ErrNotFound, providers.ErrGone,
+		providers.ErrRateLimited, providers.ErrConflict, providers.ErrInvalid, providers.ErrUnavailable,
+		providers.ErrAmbiguous, providers.ErrResponse} {
+		if errors.Is(err, k) {
+			return k
+		}
+	}
+	return providers.ErrProvider
 }
 
 // validateCopy checks the spec before anything is sent.

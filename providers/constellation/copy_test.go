@@ -438,9 +438,20 @@ func TestCopyRetryLookupIsBoundedByTheOperationTime(t *testing.T) {
 	// are a refusal, and nothing is sent.
 	spec.OperationID = "manual-operation-1"
 	_, err = e.c.Copy(e.ctx, spec)
-	if !errors.Is(err, providers.ErrAmbiguous) || !strings.Contains(err.Error(), "several match") ||
-		!strings.Contains(err.Error(), "nothing was sent") {
+	if !errors.Is(err, providers.ErrConflict) || errors.Is(err, providers.ErrAmbiguous) ||
+		!strings.Contains(err.Error(), "several match") || !strings.Contains(err.Error(), "nothing was sent") {
 		t.Fatalf("untimed retry: %v", err)
+	}
+
+	// A retry whose search fails sends nothing either.
+	spec.OperationID = newOperationID(time.Now())
+	e.srv.SetFaults(constellationtest.Faults{ErrorRate: 1, Ops: []string{"lite"}})
+	_, err = e.c.Copy(e.ctx, spec)
+	if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), "looking for the earlier attempt's copy failed") {
+		t.Fatalf("retry with a failing search: %v", err)
+	}
+	if e.srv.Count("copy") != 2 {
+		t.Errorf("%d copy requests, want 2", e.srv.Count("copy"))
 	}
 	if e.srv.Count("copy") != 2 {
 		t.Errorf("%d copy requests, want 2", e.srv.Count("copy"))
