@@ -370,6 +370,14 @@ func (m *Model) renderHelp(w, h int) string {
 		}
 		blocks = append(blocks, strings.Join(lines, "\n"))
 	}
+	if m.opts.Readonly {
+		// The removed actions are not listed; say why they are missing.
+		blocks = append(blocks, strings.Join([]string{
+			st.Title.Render("Read-only mode"),
+			"  canceling and copying are off:",
+			"  --readonly or ui.readonly is set",
+		}, "\n"))
+	}
 	blocks = append(blocks, strings.Join([]string{
 		st.Title.Render("Filter (" + m.keys.label(actFilter) + ")"),
 		"  all words must match; lowercase",

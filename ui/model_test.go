@@ -820,6 +820,9 @@ func TestReadonlyRemovesCancelAndCopy(t *testing.T) {
 	if strings.Contains(s, "cancel session") || strings.Contains(s, "copy, edit") || strings.Contains(s, "Copy form") {
 		t.Errorf("help lists removed actions:\n%s", s)
 	}
+	if !strings.Contains(s, "Read-only mode") || !strings.Contains(s, "canceling and copying are off") {
+		t.Errorf("help does not say why cancel and copy are missing:\n%s", s)
+	}
 	d.press("esc")
 	_, cmd := d.m.Update(keyMsg("x"))
 	d.run(cmd)
