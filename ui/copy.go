@@ -64,11 +64,11 @@ type copyForm struct {
 	// newlines and tabs, so an untouched field is compared with this, not
 	// with the source, and the source's text is kept.
 	titleFilled, messageFilled string
-	testMode, cancel    bool
-	retain              bool
-	signers             []*formSigner
-	focus               int
-	errs                models.ValidationErrors
+	testMode, cancel           bool
+	retain                     bool
+	signers                    []*formSigner
+	focus                      int
+	errs                       models.ValidationErrors
 
 	opID       string // generated once per form; reused on retry
 	dirty      bool

@@ -56,6 +56,11 @@ func (m *Model) render() string {
 		body := overlay(strings.Join(lines[1:1+bh], "\n"), modal, w, bh)
 		screen = strings.Join(append(append([]string{lines[0]}, body), lines[1+bh:]...), "\n")
 	}
+	if lines := strings.Split(screen, "\n"); len(lines) > h {
+		// A terminal too short for header, body, status and footer: keep
+		// the bottom lines (status and footer say the most).
+		screen = strings.Join(lines[len(lines)-h:], "\n")
+	}
 	return screen
 }
 
@@ -383,8 +388,10 @@ func (m *Model) renderTable(width, height int) string {
 		case !m.anyProvider():
 			msg = "No account has a token. Press " + m.keys.label(actAccounts) + " to open accounts and log in."
 		}
-		b.WriteString("\n")
-		b.WriteString(fitBlock("  "+msg, width, rowsH))
+		if rowsH > 0 {
+			b.WriteString("\n")
+			b.WriteString(fitBlock("  "+msg, width, rowsH))
+		}
 		return b.String()
 	}
 	end := min(len(m.visible), m.offset+rowsH)
@@ -460,6 +467,9 @@ func (m *Model) renderMain(w, h int) string {
 	if w < splitMinWidth {
 		title := m.st.Title.Render("Detail") + m.st.Dim.Render("  esc/"+m.keys.label(actDetail)+" close · "+
 			m.keys.label(actUp)+" "+m.keys.label(actDown)+" previous/next · "+m.keys.label(actScrollDown)+" "+m.keys.label(actScrollUp)+" scroll")
+		if h <= 1 {
+			return fitLine(title, w)
+		}
 		return fitLine(title, w) + "\n" + m.renderDetail(w, h-1)
 	}
 	tw := w * 55 / 100
