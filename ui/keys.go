@@ -177,7 +177,7 @@ func (m *Model) move(d int) tea.Cmd {
 		return nil
 	}
 	m.cursorChosen = true
-	return m.wantDetail()
+	return nil // Update's detailFollow loads the new row's detail
 }
 
 func (m *Model) requestQuit() tea.Cmd {

@@ -170,6 +170,7 @@ type Model struct {
 	detailSeq   int
 	detailWant  int
 	detailTop   int
+	detailShown models.Ref // the row the open pane last asked a detail for
 	accountsCur int
 	helpTop     int
 
@@ -328,8 +329,24 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.refreshDeferred = false
 		cmds = append(cmds, m.refresh(true))
 	}
-	cmds = append(cmds, m.ensureSpin())
+	cmds = append(cmds, m.detailFollow(), m.ensureSpin())
 	return m, tea.Batch(cmds...)
+}
+
+// detailFollow asks for the detail of the row under the cursor whenever
+// that row changed while the pane is open, whatever changed it: a key, a
+// filter, a refresh that removed the row, a copy selecting its result.
+func (m *Model) detailFollow() tea.Cmd {
+	if !m.detailOpen {
+		m.detailShown = models.Ref{}
+		return nil
+	}
+	r := m.current()
+	if r == nil || r.s.Ref == m.detailShown {
+		return nil
+	}
+	m.detailShown = r.s.Ref
+	return m.wantDetail()
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {

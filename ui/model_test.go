@@ -1170,3 +1170,28 @@ func TestCancelFailureFlashShowsTheReasonNotTheID(t *testing.T) {
 		t.Errorf("the audit keeps the full error: %+v", ev)
 	}
 }
+
+// TestDetailFollowsTheCursorRowWhateverMovedIt: the open detail pane loads
+// the row under the cursor also when a filter (not a key) puts another row
+// there.
+func TestDetailFollowsTheCursorRowWhateverMovedIt(t *testing.T) {
+	d, _, c1 := fixtureDriver(t, nil)
+	d.moveTo("p1")
+	d.press("enter")
+	if !slices.Equal(c1.gets, []string{"p1"}) {
+		t.Fatalf("gets = %v", c1.gets)
+	}
+	d.press("/")
+	d.typeText("Addendum")
+	d.press("enter")
+	if d.cursorID() != "p3" {
+		t.Fatalf("cursor = %s, want p3", d.cursorID())
+	}
+	d.fire(func(msg tea.Msg) bool { _, ok := msg.(detailWantMsg); return ok })
+	if !slices.Equal(c1.gets, []string{"p1", "p3"}) {
+		t.Errorf("gets = %v: the detail of the row the filter put under the cursor was never loaded", c1.gets)
+	}
+	if s := d.screen(); strings.Contains(s, "(not loaded)") || !strings.Contains(s, "Lou Ng") {
+		t.Errorf("detail pane:\n%s", s)
+	}
+}
