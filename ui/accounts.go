@@ -18,11 +18,14 @@ type loginState struct {
 	acct    int
 	input   textinput.Model
 	sending bool
+	stop    context.CancelFunc // cancels the verification in flight
+	seq     int                // the attempt; an abandoned one's answer only updates the account
 	err     string
 }
 
 type loginResultMsg struct {
 	acct   int
+	seq    int
 	p      providers.Provider
 	source string
 	err    string // already redacted
@@ -86,7 +89,17 @@ func (m *Model) startLogin() tea.Cmd {
 func (m *Model) keyLogin(msg tea.KeyPressMsg) tea.Cmd {
 	l := m.login
 	if l.sending {
-		return nil // verifying; the secret is no longer held here
+		// Verifying; the secret is no longer held here. esc gives up (the
+		// verification is canceled), ctrl+c quits.
+		switch msg.String() {
+		case "esc":
+			l.stop()
+			m.login = nil
+			return m.flashf(flashInfo, "Login to %s canceled", m.accts[l.acct].label)
+		case "ctrl+c":
+			return m.requestQuit()
+		}
+		return nil
 	}
 	switch msg.String() {
 	case "esc", "ctrl+c":
@@ -103,12 +116,14 @@ func (m *Model) keyLogin(msg tea.KeyPressMsg) tea.Cmd {
 		l.sending = true
 		l.err = ""
 		a := m.accts[l.acct]
-		login, name, idx, ctx := m.opts.Login, a.Name, l.acct, m.ctx
+		ctx, stop := context.WithTimeout(m.ctx, time.Minute)
+		m.opSeq++
+		l.stop, l.seq = stop, m.opSeq
+		login, name, idx, seq := m.opts.Login, a.Name, l.acct, l.seq
 		return func() tea.Msg {
-			ctx, cancel := context.WithTimeout(ctx, time.Minute)
-			defer cancel()
+			defer stop()
 			p, src, err := login(ctx, name, secret)
-			msg := loginResultMsg{acct: idx, p: p, source: src}
+			msg := loginResultMsg{acct: idx, seq: seq, p: p, source: src}
 			if err != nil {
 				msg.err = providers.Redact(models.CleanText(err.Error()), secret)
 			} else if p == nil {
@@ -131,13 +146,13 @@ func (m *Model) handleLoginResult(msg loginResultMsg) tea.Cmd {
 	ev := audit.Event{Action: "login", Account: a.Name, Provider: string(a.Kind)}
 	if msg.err != "" {
 		ev.Outcome, ev.Error = "failed", msg.err
-		if m.login != nil && m.login.acct == msg.acct {
+		if m.login != nil && m.login.seq == msg.seq {
 			m.login.sending = false
 			m.login.err = "Login failed: " + msg.err
 		}
 		return tea.Batch(m.auditCmd(ev), m.logCmd(slogWarn, "login failed", "account", a.Name, "err", msg.err))
 	}
-	if m.login != nil && m.login.acct == msg.acct {
+	if m.login != nil && m.login.seq == msg.seq {
 		m.login = nil
 	}
 	a.Provider = msg.p

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
@@ -144,4 +145,57 @@ func TestAccountsViewShowsSourceHealthAndBudget(t *testing.T) {
 			t.Errorf("accounts view lacks %q:\n%s", want, s)
 		}
 	}
+}
+
+// TestLoginVerificationCanBeAbandoned: while the provider verifies a token
+// esc gives up (the verification is canceled) and ctrl+c still quits.
+func TestLoginVerificationCanBeAbandoned(t *testing.T) {
+	started := make(chan context.Context, 2)
+	d := loginDriver(t, func(ctx context.Context, account, s string) (providers.Provider, string, error) {
+		started <- ctx
+		<-ctx.Done()
+		return nil, "", ctx.Err()
+	})
+	d.blocking = true
+	d.press("a", "l")
+	d.typeText(secret)
+	d.press("enter") // the verification blocks: parked
+	ctx := <-started
+	d.press("esc")
+	if d.m.login != nil {
+		t.Fatal("esc does not close the prompt while verifying")
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(2 * time.Second):
+		t.Fatal("the verification was not canceled")
+	}
+	d.settle()
+	if d.flash() != "Login to dbx:acme canceled" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	if a := d.m.accts[0]; a.Provider != nil {
+		t.Error("logged in after canceling")
+	}
+	// A new attempt is not disturbed by the abandoned one's late answer.
+	d.press("l")
+	d.typeText(secret)
+	d.press("enter")
+	<-started
+	d.send(loginResultMsg{acct: 0, seq: d.m.login.seq - 1, err: "context canceled"})
+	if d.m.login == nil || !d.m.login.sending || d.m.login.err != "" {
+		t.Fatalf("an old attempt's answer changed the new prompt: %+v", d.m.login)
+	}
+	d.press("esc")
+	d.settle()
+	// ctrl+c quits while verifying.
+	d.press("l")
+	d.typeText(secret)
+	d.press("enter")
+	<-started
+	d.press("ctrl+c")
+	if !d.quit {
+		t.Error("ctrl+c does not quit while a login is verified")
+	}
+	d.settle()
 }
