@@ -137,3 +137,23 @@ func BenchmarkPageInto100k(b *testing.B) {
 		m.handlePages(pagesMsg{acct: "acme", gen: 1, sessions: page})
 	}
 }
+
+// BenchmarkRowStatus100k is one cancel result arriving (the row's status
+// changes) while a status filter is active over 100k rows.
+func BenchmarkRowStatus100k(b *testing.B) {
+	m := benchModel(b, 100_000)
+	if err := m.setFilter("-status:canceled"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r := m.rows[i%len(m.rows)]
+		st := models.StatusCanceled
+		if r.s.Status == models.StatusCanceled {
+			st = models.StatusAwaitingSignature
+		}
+		m.setRowStatus(r.s.Ref, st)
+		i += 7
+	}
+}

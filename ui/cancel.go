@@ -331,7 +331,7 @@ func (m *Model) setRowStatus(ref models.Ref, st models.Status) {
 	s.Status = st
 	r.set(s)
 	if m.rowOrderChanged(&before, r) {
-		m.rebuild()
+		m.reposition(i)
 	}
 	if d := m.details[ref]; d != nil && d.s != nil {
 		d.s.Status = st

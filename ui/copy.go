@@ -165,7 +165,7 @@ func (m *Model) handleCopySource(msg copySourceMsg) tea.Cmd {
 		before := *m.rows[i]
 		m.upsert(s, m.rows[i].ai, 0)
 		if m.rowOrderChanged(&before, m.rows[i]) {
-			m.rebuild()
+			m.reposition(i)
 		}
 		m.detailSeq++
 		m.details[s.Ref] = &detailEntry{seq: m.detailSeq, s: &s}

@@ -103,7 +103,7 @@ func (m *Model) handleDetail(msg detailMsg) tea.Cmd {
 		before := *old
 		m.upsert(s, old.ai, 0)
 		if m.rowOrderChanged(&before, m.rows[i]) {
-			m.rebuild()
+			m.reposition(i)
 		}
 	}
 	return nil

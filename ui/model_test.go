@@ -1195,3 +1195,37 @@ func TestDetailFollowsTheCursorRowWhateverMovedIt(t *testing.T) {
 		t.Errorf("detail pane:\n%s", s)
 	}
 }
+
+// TestRepositionMatchesFullRebuild: in-place updates (cancel results,
+// loaded details) move one row; the result must equal a full rebuild.
+func TestRepositionMatchesFullRebuild(t *testing.T) {
+	for _, filter := range []string{"", "status:awaiting", "-status:canceled alpha"} {
+		for c := sortCol(0); c < numSortCols; c++ {
+			for _, desc := range []bool{false, true} {
+				d := newDriver(t, Options{Accounts: []Account{{Name: "acme", Kind: models.DropboxSign, Provider: newFake(models.DropboxSign, "acme")}}})
+				d.m.accts[0].gen = 1
+				var ss []models.Session
+				for i := 0; i < 120; i++ {
+					s := sess("acme", fmt.Sprintf("id%03d", i), []string{"Beta", "alpha", "Gamma", "alpha"}[i%4], models.AllStatuses[i%4], (i*31)%90)
+					ss = append(ss, s)
+				}
+				d.send(pagesMsg{acct: "acme", gen: 1, sessions: ss})
+				if err := d.m.setFilter(filter); err != nil {
+					t.Fatal(err)
+				}
+				d.m.sortCol, d.m.sortDesc = c, desc
+				d.m.rebuild()
+				for k := 0; k < 60; k++ {
+					r := d.m.rows[(k*37)%len(d.m.rows)]
+					st := []models.Status{models.StatusCanceled, models.StatusAwaitingSignature, models.StatusCancelPending, models.StatusCompleted}[k%4]
+					d.m.setRowStatus(r.s.Ref, st)
+					gotVis, gotPos, gotKeys := slices.Clone(d.m.visible), slices.Clone(d.m.pos), slices.Clone(d.m.sortBuf)
+					d.m.rebuild()
+					if !slices.Equal(gotVis, d.m.visible) || !slices.Equal(gotPos, d.m.pos) || !slices.Equal(gotKeys, d.m.sortBuf) {
+						t.Fatalf("filter %q %v desc=%v step %d: reposition differs from a rebuild", filter, c, desc, k)
+					}
+				}
+			}
+		}
+	}
+}

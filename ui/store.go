@@ -335,6 +335,48 @@ func (m *Model) insertVisible(added []int) {
 	m.restoreCursor()
 }
 
+// reposition puts row i back in its place after an in-place update
+// changed its sort key or whether it passes the filter (a cancel result, a
+// loaded detail): a binary search and two memmoves instead of a rebuild,
+// so a bulk cancel over a filtered 100k-row table does not re-sort the
+// table once per result.
+func (m *Model) reposition(i int) {
+	if len(m.sortBuf) != len(m.visible) || i < 0 || i >= len(m.rows) || i >= len(m.pos) {
+		m.rebuild()
+		return
+	}
+	r := m.rows[i]
+	p := int(m.pos[i])
+	if p >= 0 {
+		m.visible = slices.Delete(m.visible, p, p+1)
+		m.sortBuf = slices.Delete(m.sortBuf, p, p+1)
+		m.pos[i] = -1
+	}
+	q := -1
+	if m.query.empty() || m.query.match(r) {
+		k := sortKeyOf(r, i, m.sortCol, m.sortDesc)
+		buf, desc := m.sortBuf, m.sortDesc
+		q = sort.Search(len(buf), func(x int) bool { return cmpSortItems(buf[x], k, desc) > 0 })
+		m.visible = slices.Insert(m.visible, q, i)
+		m.sortBuf = slices.Insert(m.sortBuf, q, k)
+	}
+	var lo, hi int // positions that changed
+	switch {
+	case p >= 0 && q >= 0:
+		lo, hi = min(p, q), max(p, q)+1
+	case p >= 0:
+		lo, hi = p, len(m.visible)
+	case q >= 0:
+		lo, hi = q, len(m.visible)
+	default:
+		return
+	}
+	for x := lo; x < hi; x++ {
+		m.pos[m.visible[x]] = int32(x)
+	}
+	m.restoreCursor()
+}
+
 // clampCursor keeps the cursor inside the visible rows and remembers its
 // session.
 func (m *Model) clampCursor() {
