@@ -135,10 +135,12 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	if msg.gen != a.gen {
 		return nil // an older listing: never overwrite a newer one
 	}
-	// New rows are merged into the visible order; an update that moves a
-	// row or changes whether it passes the filter needs a full rebuild.
-	added := m.addedIdx[:0]
+	// New rows are merged into the visible order; rows an update moved (or
+	// made pass or fail the filter) are repositioned one by one, or, when
+	// many moved, the view is rebuilt.
+	added, moved := m.addedIdx[:0], m.movedIdx[:0]
 	reorder := false
+	firstNew := len(m.rows) // rows from here on are new: insertVisible places them
 	for _, s := range msg.sessions {
 		if s.Ref.Account == "" {
 			s.Ref.Account = a.Name
@@ -156,12 +158,15 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 			}
 			before := *m.rows[ri]
 			m.upsert(s, i, a.gen)
-			reorder = m.rowOrderChanged(&before, m.rows[ri])
+			if ri < firstNew && m.rowOrderChanged(&before, m.rows[ri]) {
+				moved = append(moved, ri)
+				reorder = len(moved) > maxReposition
+			}
 			continue
 		}
 		added = append(added, m.upsert(s, i, a.gen))
 	}
-	m.addedIdx = added
+	m.addedIdx, m.movedIdx = added, moved
 	var cmds []tea.Cmd
 	switch {
 	case msg.done:
@@ -201,7 +206,16 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	if reorder {
 		m.rebuild()
 	} else {
-		m.insertVisible(added)
+		rebuilt := false
+		for _, ri := range moved {
+			if !m.reposition(ri) {
+				rebuilt = true // the rebuild placed every row, the new ones too
+				break
+			}
+		}
+		if !rebuilt {
+			m.insertVisible(added)
+		}
 	}
 	return tea.Batch(cmds...)
 }

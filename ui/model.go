@@ -72,6 +72,7 @@ const (
 	filterDebounce  = 150 * time.Millisecond
 	splitMinWidth   = 120
 	maxCoalesce     = 5000 // sessions merged into one page message
+	maxReposition   = 64   // rows of a page repositioned one by one; more: rebuild
 	slogWarn        = slog.LevelWarn
 )
 
@@ -151,8 +152,8 @@ type Model struct {
 	sortBuf  []sortItem
 	// buffers of insertVisible; sortBuf holds the keys of the visible
 	// rows in order (sortBuf[p].idx == visible[p])
-	addedIdx, mergeIdx   []int
-	mergeKeys, spareKeys []sortItem
+	addedIdx, movedIdx, mergeIdx []int
+	mergeKeys, spareKeys         []sortItem
 
 	// filter
 	query       query  // active (or previewed) query

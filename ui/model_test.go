@@ -1071,6 +1071,12 @@ func TestStreamedPagesMatchFullRebuild(t *testing.T) {
 						}
 						ss = append(ss, s)
 					}
+					// A new session twice in one message, changed the second time.
+					dup := mk(5000 + page)
+					dup.Ref.ID = fmt.Sprintf("dup%02d", page)
+					ss = append(ss, dup)
+					dup.Status, dup.Title = models.StatusCanceled, "zz changed"
+					ss = append(ss, dup)
 					d.send(pagesMsg{acct: "acme", gen: 1, sessions: ss})
 					gotVis, gotPos, gotCount := slices.Clone(d.m.visible), slices.Clone(d.m.pos), a.count
 					for p, k := range d.m.sortBuf {

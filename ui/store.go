@@ -340,10 +340,11 @@ func (m *Model) insertVisible(added []int) {
 // loaded detail): a binary search and two memmoves instead of a rebuild,
 // so a bulk cancel over a filtered 100k-row table does not re-sort the
 // table once per result.
-func (m *Model) reposition(i int) {
+// It reports false when it had to rebuild the view instead.
+func (m *Model) reposition(i int) bool {
 	if len(m.sortBuf) != len(m.visible) || i < 0 || i >= len(m.rows) || i >= len(m.pos) {
 		m.rebuild()
-		return
+		return false
 	}
 	r := m.rows[i]
 	p := int(m.pos[i])
@@ -369,12 +370,13 @@ func (m *Model) reposition(i int) {
 	case q >= 0:
 		lo, hi = q, len(m.visible)
 	default:
-		return
+		return true
 	}
 	for x := lo; x < hi; x++ {
 		m.pos[m.visible[x]] = int32(x)
 	}
 	m.restoreCursor()
+	return true
 }
 
 // clampCursor keeps the cursor inside the visible rows and remembers its
