@@ -330,6 +330,8 @@ func (m *Model) setRowStatus(ref models.Ref, st models.Status) {
 	s := r.s
 	s.Status = st
 	r.set(s)
+	m.stamp++
+	r.statusStamp = m.stamp
 	if m.rowOrderChanged(&before, r) {
 		m.reposition(i)
 	}

@@ -50,6 +50,7 @@ type formSigner struct {
 type copyForm struct {
 	id       int
 	srcRef   models.Ref
+	srcStamp uint64 // Model.stamp when the source was requested
 	srcTitle string // cleaned, for messages
 	acctName string
 	kind     models.ProviderKind
@@ -118,7 +119,7 @@ func (m *Model) startCopy() tea.Cmd {
 	caps := a.Provider.Capabilities()
 	m.copySeq++
 	f := &copyForm{
-		id: m.copySeq, srcRef: r.s.Ref, srcTitle: r.title, acctName: a.Name, kind: a.Kind, caps: caps,
+		id: m.copySeq, srcRef: r.s.Ref, srcStamp: m.stamp, srcTitle: r.title, acctName: a.Name, kind: a.Kind, caps: caps,
 		split: caps.Limits.RequireLastName || a.Kind == models.Constellation1,
 		opID:  m.newOp(), retain: true, st: m.st, width: m.formWidth(),
 	}
@@ -162,6 +163,7 @@ func (m *Model) handleCopySource(msg copySourceMsg) tea.Cmd {
 	f.fill(s)
 	// The loaded source also upgrades the table row and the detail cache.
 	if i, ok := m.byRef[s.Ref]; ok {
+		m.keepActionStatus(i, &s, f.srcStamp)
 		before := *m.rows[i]
 		m.upsert(s, m.rows[i].ai, 0)
 		if m.rowOrderChanged(&before, m.rows[i]) {

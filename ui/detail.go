@@ -16,6 +16,7 @@ import (
 // detailEntry caches the full session of one row (Provider.Get).
 type detailEntry struct {
 	seq     int
+	stamp   uint64 // Model.stamp when requested
 	loading bool
 	err     error
 	s       *models.Session
@@ -64,7 +65,7 @@ func (m *Model) loadDetail(force bool) tea.Cmd {
 		return nil
 	}
 	m.detailSeq++
-	m.details[ref] = &detailEntry{seq: m.detailSeq, loading: true}
+	m.details[ref] = &detailEntry{seq: m.detailSeq, stamp: m.stamp, loading: true}
 	return getCmd(m.ctx, a, ref, m.detailSeq)
 }
 
@@ -96,6 +97,9 @@ func (m *Model) handleDetail(msg detailMsg) tea.Cmd {
 		}
 	}
 	s.Complete = true
+	if i, ok := m.byRef[msg.ref]; ok {
+		m.keepActionStatus(i, &s, d.stamp)
+	}
 	d.s = &s
 	// Upgrade the table row (signer progress of a lite row).
 	if i, ok := m.byRef[msg.ref]; ok {

@@ -43,6 +43,7 @@ func (m *Model) startLoad(i int) tea.Cmd {
 		a.cancel()
 	}
 	a.gen++
+	a.genStamp = m.stamp
 	ctx, cancel := context.WithCancel(m.ctx)
 	a.cancel = cancel
 	a.loading = true
@@ -152,6 +153,7 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 			s.Provider = a.Kind
 		}
 		if ri, ok := m.byRef[s.Ref]; ok {
+			m.keepActionStatus(ri, &s, a.genStamp)
 			if reorder {
 				m.upsert(s, i, a.gen)
 				continue

@@ -108,6 +108,7 @@ type acctState struct {
 	Account
 	label    string // "dbx:acme"
 	gen      uint64 // listing generation; older messages are dropped
+	genStamp uint64 // Model.stamp when that listing started
 	loading  bool
 	loaded   bool
 	cancel   context.CancelFunc
@@ -182,6 +183,7 @@ type Model struct {
 	inFlight     map[models.Ref]bool
 	pending      map[models.Ref]*pollState
 	opSeq        int
+	stamp        uint64 // orders action results against requests (keepActionStatus)
 
 	copy    *copyForm
 	copySeq int

@@ -1235,3 +1235,38 @@ func TestRepositionMatchesFullRebuild(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleListingDoesNotUndoACancel: a page of a listing that started
+// before a cancel may hold the session's old status; it must not undo the
+// cancel. A listing started afterwards is authoritative.
+func TestStaleListingDoesNotUndoACancel(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	a := d.m.accts[0]
+	d.m.startLoad(0) // a refresh is running (its command is not run)
+	gen := a.gen
+	d.moveTo("a1")
+	d.press("x", "y")
+	if r := d.row("a1"); r.s.Status != models.StatusCanceled {
+		t.Fatalf("a1 = %s after the cancel", r.s.Status)
+	}
+	// A page fetched before the cancel arrives late.
+	old := dbx.sessions[0]
+	old.Complete = true
+	d.send(pagesMsg{acct: "acme", gen: gen, sessions: []models.Session{old}})
+	if r := d.row("a1"); r.s.Status != models.StatusCanceled {
+		t.Errorf("a stale page put a1 back to %s", r.s.Status)
+	}
+	// So does a detail requested before the cancel.
+	d.m.detailSeq++
+	d.m.details[old.Ref] = &detailEntry{seq: d.m.detailSeq, loading: true, stamp: 0}
+	d.send(detailMsg{ref: old.Ref, seq: d.m.detailSeq, s: old})
+	if r := d.row("a1"); r.s.Status != models.StatusCanceled {
+		t.Errorf("a stale detail put a1 back to %s", r.s.Status)
+	}
+	// A listing started after the cancel is believed.
+	d.m.startLoad(0)
+	d.send(pagesMsg{acct: "acme", gen: a.gen, sessions: []models.Session{old}})
+	if r := d.row("a1"); r.s.Status != models.StatusAwaitingSignature {
+		t.Errorf("a listing started after the cancel was ignored: %s", r.s.Status)
+	}
+}

@@ -30,6 +30,9 @@ type row struct {
 	refKey string // account NUL id: the sort tiebreak
 
 	seenGen uint64 // listing generation that last saw the row
+	// statusStamp is Model.stamp when an action (a cancel's result, its
+	// confirmation) last set the status; 0 when only listings did.
+	statusStamp uint64
 }
 
 func newRow(s models.Session, ai int) *row {
@@ -192,6 +195,17 @@ func (m *Model) upsert(s models.Session, ai int, gen uint64) int {
 	m.rows = append(m.rows, r)
 	m.byRef[s.Ref] = len(m.rows) - 1
 	return len(m.rows) - 1
+}
+
+// keepActionStatus keeps the final status an action gave row i when s
+// comes from a request that started before (stamp since): a listing page
+// or detail fetched before a cancel must not undo it. Requests started
+// later are believed.
+func (m *Model) keepActionStatus(i int, s *models.Session, since uint64) {
+	r := m.rows[i]
+	if r.statusStamp > since && r.s.Status.Final() && s.Status != r.s.Status {
+		s.Status = r.s.Status
+	}
 }
 
 // removeRows drops the rows for which drop returns true and the marks and
