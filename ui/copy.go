@@ -178,11 +178,10 @@ func (m *Model) handleCopySource(msg copySourceMsg) tea.Cmd {
 // fill prefills the form from the full source session.
 func (f *copyForm) fill(s models.Session) {
 	f.src = s
-	w := max(20, f.width-16)
-	f.title = f.st.newInput("", "title", w)
+	f.title = f.st.newInput("", "title", 0)
 	f.title.SetValue(models.CleanText(s.Title))
 	f.title.CharLimit = 0
-	f.message = f.st.newInput("", "message (optional)", w)
+	f.message = f.st.newInput("", "message (optional)", 0)
 	f.message.SetValue(models.CleanText(s.Message))
 	f.titleFilled, f.messageFilled = f.title.Value(), f.message.Value()
 	f.txn = f.st.newInput("", "keep the source's transaction", 30)
@@ -191,7 +190,16 @@ func (f *copyForm) fill(s models.Session) {
 		f.signers = append(f.signers, f.newSigner(cs))
 	}
 	f.focus = 0
+	f.layout()
 	f.syncFocus()
+}
+
+// layout sizes the title and message inputs to the form's width (set at
+// fill and after a resize), so their text and cursor stay inside the box.
+func (f *copyForm) layout() {
+	w := max(20, f.width-16)
+	f.title.SetWidth(w)
+	f.message.SetWidth(w)
 }
 
 func (f *copyForm) newSigner(cs models.CopySigner) *formSigner {

@@ -434,3 +434,16 @@ func TestCopyFormCleansHostileSourceText(t *testing.T) {
 		t.Errorf("cleaned text missing:\n%s", d.screen())
 	}
 }
+
+// TestCopyFormReflowsOnResize: after the terminal shrinks, the end of a
+// long title being typed (and the cursor) stays inside the form.
+func TestCopyFormReflowsOnResize(t *testing.T) {
+	d, _, _ := openCopy(t, "a3") // a long title
+	d.send(tea.WindowSizeMsg{Width: 60, Height: 30})
+	focusField(t, d, formItem{kind: itTitle})
+	d.press("end")
+	d.typeText(" ZQX")
+	if s := d.screen(); !strings.Contains(s, "ZQX") {
+		t.Errorf("the typed end of the title is cut off after a resize:\n%s", s)
+	}
+}

@@ -15,6 +15,7 @@ func (m *Model) layoutInputs() {
 	m.filterInput.SetWidth(max(10, m.width-4))
 	if m.copy != nil {
 		m.copy.width = m.formWidth()
+		m.copy.layout()
 	}
 }
 
