@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
@@ -233,6 +234,21 @@ func (m *Model) refresh(auto bool) tea.Cmd {
 		cmds = append(cmds, m.startLoad(i))
 	}
 	return tea.Batch(cmds...)
+}
+
+// shortErr is the gist of an error for the status line: a provider
+// error's kind and HTTP status ("unauthorized (HTTP 401)"), else its
+// first words.
+func shortErr(err error) string {
+	var pe *providers.Error
+	if errors.As(err, &pe) && pe.Kind != nil {
+		s := pe.Kind.Error()
+		if pe.Status != 0 {
+			s += fmt.Sprintf(" (HTTP %d)", pe.Status)
+		}
+		return s
+	}
+	return ansi.Truncate(cleanErr(err), 32, ellipsis)
 }
 
 // cleanErr is an error's text made safe for the terminal.

@@ -211,18 +211,23 @@ func TestListingErrorShowsAndOtherAccountsWork(t *testing.T) {
 		o.Accounts[1].Provider.(*fakeProvider).listErr = providers.NewError(providers.ErrUnauthorized, "list", 401, "unauthorized", "token revoked")
 	})
 	s := d.screen()
-	if !strings.Contains(s, "c1:prod 3 ✗") {
-		t.Errorf("status line lacks the error glyph:\n%s", s)
+	if !strings.Contains(s, "c1:prod 3 ✗ unauthorized (HTTP 401)") {
+		t.Errorf("status line lacks the error:\n%s", s)
 	}
 	if !strings.Contains(d.flash(), "c1:prod: list: unauthorized (HTTP 401 unauthorized): token revoked") {
 		t.Errorf("flash = %q", d.flash())
+	}
+	// The status line keeps the gist once the flash has cleared.
+	d.fire(func(msg tea.Msg) bool { _, ok := msg.(flashClearMsg); return ok })
+	if s := d.screen(); d.flash() != "" || !strings.Contains(s, "c1:prod 3 ✗ unauthorized (HTTP 401)") {
+		t.Errorf("after the flash cleared:\n%s", s)
 	}
 	// Rows of a failed listing are kept (no removal on error); others work.
 	if len(d.m.rows) != 8 {
 		t.Errorf("rows = %d", len(d.m.rows))
 	}
-	d.press("a")
-	if s := d.screen(); !strings.Contains(s, "token revoked") {
+	d.press("a", "j") // the accounts view, on prod
+	if s := d.screen(); !strings.Contains(s, "Last listing failed: list: unauthorized") || !strings.Contains(s, "token revoked") {
 		t.Errorf("accounts view lacks the error:\n%s", s)
 	}
 }

@@ -147,7 +147,10 @@ func (m *Model) renderStatus() string {
 		case a.loading:
 			seg += m.spin() + " " + fmtCount(a.count)
 		case a.err != nil:
-			seg += fmtCount(a.count) + " " + st.Err.Render(glyphErr)
+			// The flash with the whole error clears itself; the status line
+			// keeps its gist until the next load succeeds (accounts view:
+			// the whole text).
+			seg += fmtCount(a.count) + " " + st.Err.Render(glyphErr+" "+shortErr(a.err))
 		case a.loaded:
 			seg += fmtCount(a.count) + " " + st.OK.Render(glyphOK)
 		default:
