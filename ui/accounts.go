@@ -48,6 +48,9 @@ func (m *Model) keyAccounts(msg tea.KeyPressMsg) tea.Cmd {
 		m.accountsCur = 0
 	case k.is(msg, actBottom):
 		m.accountsCur = max(0, n-1)
+	case (k.is(msg, actLogin) || k.is(msg, actLogout)) && m.logoutBusy:
+		// A logout's late answer would undo a login made meanwhile.
+		return m.setFlash(flashWarn, "Wait: a logout is still in progress")
 	case k.is(msg, actLogin):
 		return m.startLogin()
 	case k.is(msg, actLogout):

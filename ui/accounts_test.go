@@ -199,3 +199,26 @@ func TestLoginVerificationCanBeAbandoned(t *testing.T) {
 	}
 	d.settle()
 }
+
+func TestNoLoginWhileALogoutIsInProgress(t *testing.T) {
+	dbx, _ := fixture()
+	release := make(chan struct{})
+	d := newDriver(t, Options{
+		Accounts: []Account{{Name: "acme", Kind: models.DropboxSign, Provider: dbx, TokenSource: "keyring"}},
+		Login:    func(context.Context, string, string) (providers.Provider, string, error) { return dbx, "keyring", nil },
+		Logout:   func(context.Context, string) error { <-release; return nil },
+	})
+	d.run(d.m.Init())
+	d.blocking = true
+	d.press("a", "L", "y") // the logout blocks: parked
+	d.press("l")
+	if d.m.login != nil || d.flash() != "Wait: a logout is still in progress" {
+		t.Errorf("login opened during a logout: flash %q", d.flash())
+	}
+	close(release)
+	d.settle()
+	d.press("l")
+	if d.m.login == nil {
+		t.Error("login does not open after the logout finished")
+	}
+}
