@@ -167,7 +167,7 @@ func (a *app) cancel(ctx context.Context, args []string, o cancelOpts) error {
 			}
 			continue
 		}
-		if reason := s.Status.CancelBlockedReason(); reason != "" {
+		if reason := s.CancelBlockedReason(); reason != "" {
 			t.skipped, t.reason = true, reason
 			continue
 		}

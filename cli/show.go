@@ -111,7 +111,7 @@ func (a *app) printDetail(w io.Writer, s *models.Session, caps providers.Capabil
 		}
 		field("CC", cc)
 	}
-	if reason := s.Status.CancelBlockedReason(); reason != "" && caps.Cancel {
+	if reason := s.CancelBlockedReason(); reason != "" && caps.Cancel {
 		field("Cancel", "not possible: "+reason)
 	}
 	tw.Flush()

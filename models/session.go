@@ -123,6 +123,18 @@ type Session struct {
 	// Complete is true when the provider returned the full session; a list
 	// row may be a lite summary whose signers are not known yet.
 	Complete bool `json:"-"`
+	// NotCancelable is the provider's reason why this account cannot cancel
+	// the session whatever its status (e.g. a teammate sent it), or "".
+	NotCancelable string `json:"not_cancelable,omitempty"`
+}
+
+// CancelBlockedReason says why the account that listed the session cannot
+// cancel it (its status, or NotCancelable), or returns "" when it can.
+func (s *Session) CancelBlockedReason() string {
+	if r := s.Status.CancelBlockedReason(); r != "" {
+		return r
+	}
+	return s.NotCancelable
 }
 
 // SignedCount returns how many signers have signed and how many there are.

@@ -25,9 +25,9 @@ pass=0
 fail() {
   echo "e2e: FAIL at step '$STEP': $*" >&2
   echo "----- screen -----" >&2
-  $T capture-pane -p -t e2e 2>/dev/null >&2 || true
+  $T capture-pane -p -t e2e >&2 2>/dev/null || true
   echo "----- log -----" >&2
-  tail -n 30 "$WORK/state/signdeck/signdeck.log" 2>/dev/null >&2 || true
+  tail -n 30 "$WORK/state/signdeck/signdeck.log" >&2 2>/dev/null || true
   echo "1 failed, $pass passed" ; exit 1
 }
 screen() { $T capture-pane -p -t e2e; }
@@ -52,6 +52,19 @@ wait_gone() {
 keys() { $T send-keys -t e2e "$@"; sleep 0.25; }
 typ() { $T send-keys -t e2e -l "$1"; sleep 0.25; }
 step() { STEP=$1; echo "e2e: $1"; }
+# open_cancel: press x on the cursor row; a row this account may not cancel
+# (a teammate's request) only gets a reason in the flash, so move down and
+# try the next one.
+open_cancel() {
+  local i
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    keys x
+    sleep 0.2
+    if screen | grep -Eq 'Cancel this session\?'; then return 0; fi
+    keys j
+  done
+  fail "no cancelable row in the first ten"
+}
 ok() { pass=$((pass + 1)); }
 
 mkdir -p "$WORK/state" "$WORK/config" "$WORK/home"
@@ -75,8 +88,7 @@ screen | sed -n '3,30p' | grep -E '^ *[›◆ ]' | grep -q 'c1:' && fail "a Cons
 ok
 
 step "cancel: Enter aborts"
-keys x
-wait_for 'Cancel this session\?'
+open_cancel
 wait_for 'This cannot be undone\.'
 wait_for '\[y/N\]'
 keys Enter
@@ -85,8 +97,7 @@ screen | grep -q 'Cancel requested' && fail "Enter must not confirm a cancel"
 ok
 
 step "cancel: y confirms, then the async cancel is confirmed"
-keys x
-wait_for 'Cancel this session\?'
+open_cancel
 keys y
 wait_for 'Cancel requested for'
 wait_for 'Canceled .*\(confirmed\)' 30
@@ -98,9 +109,9 @@ keys Space
 keys Space
 wait_for '3 marked'
 keys x
-wait_for 'Cancel 3 sessions\?'
+wait_for 'Cancel ([2-3] sessions|this session)\?'
 keys y
-wait_for '(3 requested|Cancel requested for 3)' 15
+wait_for '([1-3] requested|Cancel requested for)' 15
 wait_for 'Canceled .*confirmed' 30
 ok
 

@@ -102,7 +102,7 @@ func (m *Model) cancelBlocked(ref models.Ref) string {
 	if _, ok := m.pending[ref]; ok {
 		return models.StatusCancelPending.CancelBlockedReason()
 	}
-	return r.s.Status.CancelBlockedReason()
+	return r.s.CancelBlockedReason()
 }
 
 // startCancel opens the confirmation for the marked rows or the cursor

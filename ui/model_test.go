@@ -527,6 +527,22 @@ func TestCancelNoTokenAndNoCapabilityReasons(t *testing.T) {
 	}
 }
 
+func TestCancelSkipsSessionTheProviderSaysCannotBeCanceled(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	d.row("a1").s.NotCancelable = "sent by kim@example.com; Dropbox Sign lets only the sender cancel it"
+	d.moveTo("a1")
+	d.press("x")
+	if d.m.cancelPrompt != nil {
+		t.Fatal("a prompt opened for a teammate's request")
+	}
+	if d.flash() != "Cancel: sent by kim@example.com; Dropbox Sign lets only the sender cancel it" {
+		t.Errorf("flash = %q", d.flash())
+	}
+	if len(dbx.cancels) != 0 {
+		t.Error("sent")
+	}
+}
+
 func TestCancelBulkSkipsIneligibleCountsHiddenAndNamesFailures(t *testing.T) {
 	d, dbx, _ := fixtureDriver(t, nil)
 	dbx.cancelErr = map[string]error{"a3": providers.NewError(providers.ErrConflict, "cancel a3", 409, "conflict", "already signed")}

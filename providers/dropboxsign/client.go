@@ -96,6 +96,9 @@ type Client struct {
 
 	mu      sync.Mutex
 	cancels map[string]time.Time // ids we queued a cancel for, and when
+	// owner is the account's own email, learnt from GET /account when the
+	// account lists its whole team; "" when unknown.
+	owner string
 }
 
 var _ providers.Provider = (*Client)(nil)

@@ -138,8 +138,46 @@ func TestListPagesUntilNumPages(t *testing.T) {
 	if len(tall) != 320 {
 		t.Errorf("team list %d, want 320", len(tall))
 	}
-	if q, _ := url.ParseQuery(team.srv.Requests()[0].RawQuery); q.Get("account_id") != "all" {
-		t.Errorf("team list query %q", team.srv.Requests()[0].RawQuery)
+	reqs := team.srv.Requests()
+	if reqs[0].Path != "/v3/account" {
+		t.Errorf("a team listing first learns the account's email; first request %s", reqs[0].Path)
+	}
+	if q, _ := url.ParseQuery(reqs[1].RawQuery); q.Get("account_id") != "all" {
+		t.Errorf("team list query %q", reqs[1].RawQuery)
+	}
+	// A teammate's request says why it cannot be canceled; the owner's
+	// own requests do not.
+	var mine, theirs int
+	for _, s := range tall {
+		switch {
+		case strings.EqualFold(s.Requester, team.srv.Owner()):
+			mine++
+			if s.NotCancelable != "" {
+				t.Fatalf("own request marked: %q", s.NotCancelable)
+			}
+		case s.Requester != "":
+			theirs++
+			if s.NotCancelable != "sent by "+s.Requester+"; Dropbox Sign lets only the sender cancel it" {
+				t.Fatalf("teammate's request %s: NotCancelable %q", s.Ref.ID, s.NotCancelable)
+			}
+			if s.Status.Cancelable() && s.CancelBlockedReason() != s.NotCancelable {
+				t.Fatalf("CancelBlockedReason = %q", s.CancelBlockedReason())
+			}
+		}
+	}
+	if mine == 0 || theirs == 0 {
+		t.Fatalf("fixture has %d own and %d teammates' requests", mine, theirs)
+	}
+	if _, err := team.c.Cancel(context.Background(), func() string {
+		for _, s := range tall {
+			if s.NotCancelable != "" && s.Status.Cancelable() {
+				return s.Ref.ID
+			}
+		}
+		t.Fatal("no cancelable teammate request in the fixture")
+		return ""
+	}()); err == nil {
+		t.Error("the emulator let a teammate's request be canceled: the marking would be wrong")
 	}
 
 	// MaxPages stops early; an error from fn stops the listing.

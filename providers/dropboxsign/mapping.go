@@ -176,6 +176,12 @@ func (c *Client) toSession(sr *signatureRequest, warnings []warning) models.Sess
 		Requester:   deref(sr.RequesterEmailAddress),
 		Complete:    true,
 	}
+	c.mu.Lock()
+	owner := c.owner
+	c.mu.Unlock()
+	if owner != "" && s.Requester != "" && !strings.EqualFold(owner, s.Requester) {
+		s.NotCancelable = "sent by " + models.CleanText(s.Requester) + "; Dropbox Sign lets only the sender cancel it"
+	}
 	updated := s.CreatedAt
 	later := func(t time.Time) {
 		if t.After(updated) {

@@ -51,6 +51,30 @@ func (c *Client) Verify(ctx context.Context) (providers.AccountInfo, error) {
 	}, nil
 }
 
+// learnOwner looks up the account's own email once, for a team account:
+// Dropbox Sign lets only a request's sender cancel it, so a teammate's
+// request is marked NotCancelable instead of failing at the API. A failed
+// look-up is tried again on the next call and marks nothing.
+func (c *Client) learnOwner(ctx context.Context) {
+	if !c.cfg.Team {
+		return
+	}
+	c.mu.Lock()
+	known := c.owner != ""
+	c.mu.Unlock()
+	if known {
+		return
+	}
+	info, err := c.Verify(ctx)
+	if err != nil || info.Who == "" {
+		c.log.Debug("dropboxsign: account email unknown; teammates' requests are not marked", "account", c.cfg.Account)
+		return
+	}
+	c.mu.Lock()
+	c.owner = info.Who
+	c.mu.Unlock()
+}
+
 // List streams the account's signature requests page by page
 // (page_size 100), up to list_info.num_pages. q.Text is passed as the
 // vendor's `query` exactly as written: the encoder turns spaces into '+',
@@ -60,6 +84,7 @@ func (c *Client) List(ctx context.Context, q providers.ListQuery, fn func(provid
 	if q.Bucket != "" {
 		return c.errorf(providers.ErrInvalid, "list", "Dropbox Sign has no list view %q", q.Bucket)
 	}
+	c.learnOwner(ctx)
 	for page := 1; ; page++ {
 		v := url.Values{"page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(PageSize)}}
 		if t := strings.TrimSpace(q.Text); t != "" {
@@ -132,6 +157,7 @@ func (c *Client) getRaw(ctx context.Context, op, id string) (*signatureRequest, 
 
 // Get returns one signature request.
 func (c *Client) Get(ctx context.Context, id string) (models.Session, error) {
+	c.learnOwner(ctx)
 	sr, w, err := c.getRaw(ctx, "get "+id, id)
 	if err != nil {
 		var pe *providers.Error
