@@ -114,24 +114,10 @@ func (c *Client) fetchToken(ctx context.Context) (string, error) {
 		return "", err
 	}
 	const op = "get token"
-	resp, err := c.hc.Do(ctx, &providers.Request{
-		Method:      http.MethodGet,
-		Path:        "v1/gettoken/" + url.PathEscape(c.salt),
-		Header:      http.Header{"Authorization": {enc}},
-		ContentType: "application/json",
-		Op:          op,
-	})
+	env, err := c.getEnvelope(ctx, op, "v1/gettoken/"+url.PathEscape(c.salt), http.Header{"Authorization": {enc}})
 	if err != nil {
 		return "", err
 	}
-	if err := c.checkHTTP(resp, op, false); err != nil {
-		return "", err
-	}
-	raw, err := parseBody(resp.Body)
-	if err != nil {
-		return "", c.badBody(op, resp.Body)
-	}
-	env := readEnvelope(raw)
 	tok := env.returnValue
 	if tok == "" || strings.EqualFold(tok, "false") || strings.EqualFold(tok, "null") {
 		// "Returns null if token has expired or is invalid": a refused
@@ -158,23 +144,10 @@ func (c *Client) encryptedKey(ctx context.Context) (string, error) {
 		return c.encKey, nil
 	}
 	const op = "encrypt API key"
-	resp, err := c.hc.Do(ctx, &providers.Request{
-		Method:      http.MethodGet,
-		Path:        "v1/encrypt/" + url.PathEscape(c.apiKey) + "/" + url.PathEscape(c.salt),
-		ContentType: "application/json",
-		Op:          op,
-	})
+	env, err := c.getEnvelope(ctx, op, "v1/encrypt/"+url.PathEscape(c.apiKey)+"/"+url.PathEscape(c.salt), nil)
 	if err != nil {
 		return "", err
 	}
-	if err := c.checkHTTP(resp, op, false); err != nil {
-		return "", err
-	}
-	raw, err := parseBody(resp.Body)
-	if err != nil {
-		return "", c.badBody(op, resp.Body)
-	}
-	env := readEnvelope(raw)
 	enc := env.returnValue
 	if enc == "" || strings.EqualFold(enc, "false") {
 		return "", c.logicalError(op, env)
@@ -266,4 +239,22 @@ func tokenRefused(resp *providers.Response, read bool) (refused, explicit bool) 
 		return true, true
 	}
 	return false, false
+}
+
+// getEnvelope sends one of the token flow's GETs (they carry no session
+// token) and reads the RequestResponse envelope of its answer.
+func (c *Client) getEnvelope(ctx context.Context, op, path string, h http.Header) (envelope, error) {
+	resp, err := c.hc.Do(ctx, &providers.Request{Method: http.MethodGet, Path: path, Header: h,
+		ContentType: "application/json", Op: op})
+	if err != nil {
+		return envelope{}, err
+	}
+	if err := c.checkHTTP(resp, op, false); err != nil {
+		return envelope{}, err
+	}
+	raw, err := parseBody(resp.Body)
+	if err != nil {
+		return envelope{}, c.badBody(op, resp.Body)
+	}
+	return readEnvelope(raw), nil
 }
