@@ -118,6 +118,17 @@ func KindForStatus(status int) error {
 	return ErrProvider
 }
 
+// KindOf returns the sentinel kind err carries, ErrProvider when none.
+func KindOf(err error) error {
+	for _, k := range []error{ErrUnauthorized, ErrNotFound, ErrGone, ErrRateLimited, ErrConflict,
+		ErrInvalid, ErrUnavailable, ErrAmbiguous, ErrResponse} {
+		if errors.Is(err, k) {
+			return k
+		}
+	}
+	return ErrProvider
+}
+
 // Retryable reports whether err is worth another try later (rate limits,
 // unavailability, network faults), as opposed to a permanent refusal.
 func Retryable(err error) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -404,5 +405,12 @@ func TestLimiterPastTheDeadlineIsADeadline(t *testing.T) {
 	_, err := c.Do(ctx, &Request{Method: "GET", Path: "b", Op: "list"})
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second || !strings.Contains(err.Error(), "rate limit") {
 		t.Fatalf("err = %v after %v", err, time.Since(start))
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	wrapped := fmt.Errorf("outer: %w", NewError(ErrGone, "get", 410, "deleted", ""))
+	if KindOf(wrapped) != ErrGone || KindOf(errors.New("plain")) != ErrProvider || KindOf(context.Canceled) != ErrProvider {
+		t.Fatal("KindOf mismatch")
 	}
 }

@@ -233,7 +233,7 @@ func (c *Client) lookBeforeRetry(ctx context.Context, op, opID string, p copyPla
 	}
 	matches, searched, err := c.findCopy(ctx, p, sourceID, nil, since)
 	if err != nil {
-		e := refuse(kindOf(err), "looking for the earlier attempt's copy failed ("+c.hc.Redact(describe(err))+"); try again later")
+		e := refuse(providers.KindOf(err), "looking for the earlier attempt's copy failed ("+c.hc.Redact(describe(err))+"); try again later")
 		var pe *providers.Error
 		if errors.As(e, &pe) {
 			pe.Err = err
@@ -259,18 +259,6 @@ func (c *Client) lookBeforeRetry(ctx context.Context, op, opID string, p copyPla
 		ids[i] = m.Ref.ID
 	}
 	return models.Session{}, false, refuse(providers.ErrConflict, searched+": several match ("+strings.Join(ids, ", ")+"); check them, then copy without --operation-id if none is the one wanted")
-}
-
-// kindOf returns the error kind err carries, ErrProvider when none.
-func kindOf(err error) error {
-	for _, k := range []error{providers.ErrUnauthorized, providers.ErrNotFound, providers.ErrGone,
-		providers.ErrRateLimited, providers.ErrConflict, providers.ErrInvalid, providers.ErrUnavailable,
-		providers.ErrAmbiguous, providers.ErrResponse} {
-		if errors.Is(err, k) {
-			return k
-		}
-	}
-	return providers.ErrProvider
 }
 
 // validateCopy checks the spec before anything is sent.

@@ -92,7 +92,7 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 		// RecoverWait before concluding it does not exist.
 		s, found, err := c.searchOperation(ctx, opID)
 		if err != nil {
-			e := c.errorf(kindOf(err), op, "could not check whether operation %s already created a request, so nothing was sent: %s", opID, err.Error())
+			e := c.errorf(providers.KindOf(err), op, "could not check whether operation %s already created a request, so nothing was sent: %s", opID, err.Error())
 			e.Err = err
 			return res, e
 		}
@@ -191,17 +191,6 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 	res.Session, res.Recovered = s, recovered
 	c.cancelOriginal(ctx, spec, &res)
 	return res, nil
-}
-
-func kindOf(err error) error {
-	for _, k := range []error{providers.ErrUnauthorized, providers.ErrNotFound, providers.ErrGone,
-		providers.ErrRateLimited, providers.ErrConflict, providers.ErrInvalid, providers.ErrUnavailable,
-		providers.ErrAmbiguous, providers.ErrResponse} {
-		if errors.Is(err, k) {
-			return k
-		}
-	}
-	return providers.ErrProvider
 }
 
 func (c *Client) cancelOriginal(ctx context.Context, spec models.CopySpec, res *providers.CopyResult) {
