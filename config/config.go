@@ -64,7 +64,7 @@ const MinimalExample = `accounts:
 // It matches the dashboard's action names (a cli test checks that the
 // dashboard accepts every one).
 var KeyActions = []string{"up", "down", "top", "bottom", "pageup", "pagedown", "filter", "detail",
-	"scrollup", "scrolldown", "mark", "clearmarks", "cancel", "copy", "refresh", "accounts",
+	"scrollup", "scrolldown", "mark", "clearmarks", "cancel", "copy", "refresh", "accounts", "view", "open",
 	"login", "logout", "sort", "reverse", "help", "quit"}
 
 // Config is a parsed config file.

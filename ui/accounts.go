@@ -165,7 +165,12 @@ func (m *Model) handleLoginResult(msg loginResultMsg) tea.Cmd {
 	}
 	a.Err, a.err = nil, nil
 	ev.Outcome = "ok"
-	return tea.Batch(m.auditCmd(ev), m.startLoad(msg.acct),
+	load := m.startLoad(msg.acct)
+	var active tea.Cmd
+	if m.curView != "" {
+		m.withView("", func() { active = m.startLoad(msg.acct) })
+	}
+	return tea.Batch(m.auditCmd(ev), load, active,
 		m.flashf(flashOK, "Logged in to %s (token in %s)", a.label, models.CleanText(a.TokenSource)))
 }
 
@@ -218,23 +223,27 @@ func (m *Model) handleLogoutResult(msg logoutResultMsg) tea.Cmd {
 	}
 	ev.Outcome = "ok"
 	wasEnv := a.TokenSource == "env"
-	if a.cancel != nil {
-		a.cancel()
-		a.cancel = nil
+	for _, ls := range a.loads {
+		if ls.cancel != nil {
+			ls.cancel()
+			ls.cancel = nil
+		}
+		ls.gen++ // drop pages of the listing that was running
+		ls.loading = false
+		ls.loaded = false
 	}
-	a.gen++ // drop pages of the listing that was running
-	a.loading = false
 	a.Provider = nil
 	a.TokenSource = "none"
-	a.loaded = false
 	idx := msg.acct
 	for ref := range m.pending {
 		if ref.Account == a.Name {
 			delete(m.pending, ref)
 		}
 	}
-	m.removeRows(func(r *row) bool { return r.ai == idx })
-	m.rebuild()
+	m.eachTable(func() {
+		m.removeRows(func(r *row) bool { return r.ai == idx })
+		m.rebuild()
+	})
 	text := "Logged out of " + a.label
 	if wasEnv {
 		text += "; the token still comes from the environment variable: unset it to stop using it"

@@ -321,20 +321,24 @@ func (m *Model) handleCancelResult(msg cancelResultMsg) tea.Cmd {
 
 // setRowStatus patches a row's status in place.
 func (m *Model) setRowStatus(ref models.Ref, st models.Status) {
-	i, ok := m.byRef[ref]
-	if !ok {
-		return
-	}
-	r := m.rows[i]
-	before := *r
-	s := r.s
-	s.Status = st
-	r.set(s)
 	m.stamp++
-	r.statusStamp = m.stamp
-	if m.rowOrderChanged(&before, r) {
-		m.reposition(i)
-	}
+	stamp := m.stamp
+	// The session may be listed in more than one view.
+	m.eachTable(func() {
+		i, ok := m.byRef[ref]
+		if !ok {
+			return
+		}
+		r := m.rows[i]
+		before := *r
+		s := r.s
+		s.Status = st
+		r.set(s)
+		r.statusStamp = stamp
+		if m.rowOrderChanged(&before, r) {
+			m.reposition(i)
+		}
+	})
 	if d := m.details[ref]; d != nil && d.s != nil {
 		d.s.Status = st
 	}

@@ -678,6 +678,10 @@ func (m *Model) handleCopyResult(msg copyResultMsg) tea.Cmd {
 		ev.OperationID = res.OperationID
 	}
 	cmds := []tea.Cmd{m.auditCmd(ev)}
+	if m.curView != "" {
+		// A copy is a new, active session: show it in the active view.
+		cmds = append(cmds, m.setView(""))
+	}
 	var gen uint64
 	ai := -1
 	if i, ok := m.acctByName[ns.Ref.Account]; ok {

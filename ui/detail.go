@@ -101,15 +101,18 @@ func (m *Model) handleDetail(msg detailMsg) tea.Cmd {
 		m.keepActionStatus(i, &s, d.stamp)
 	}
 	d.s = &s
-	// Upgrade the table row (signer progress of a lite row).
-	if i, ok := m.byRef[msg.ref]; ok {
-		old := m.rows[i]
-		before := *old
-		m.upsert(s, old.ai, 0)
-		if m.rowOrderChanged(&before, m.rows[i]) {
-			m.reposition(i)
+	// Upgrade the table rows (signer progress of a lite row) in every
+	// view that lists the session.
+	m.eachTable(func() {
+		if i, ok := m.byRef[msg.ref]; ok {
+			old := m.rows[i]
+			before := *old
+			m.upsert(s, old.ai, 0)
+			if m.rowOrderChanged(&before, m.rows[i]) {
+				m.reposition(i)
+			}
 		}
-	}
+	})
 	return nil
 }
 

@@ -27,6 +27,8 @@ const (
 	actCopy       = "copy"
 	actRefresh    = "refresh"
 	actAccounts   = "accounts"
+	actView       = "view"
+	actOpen       = "open"
 	actLogin      = "login"
 	actLogout     = "logout"
 	actSort       = "sort"
@@ -71,6 +73,8 @@ var actionDefs = []actionDef{
 	{actCopy, "copy, edit signers", []string{"c"}, scopeMain, true},
 	{actRefresh, "refresh now", []string{"r"}, scopeMain | scopeAccounts, false},
 	{actAccounts, "accounts view", []string{"a"}, scopeMain | scopeAccounts, false},
+	{actView, "next view (buckets)", []string{"v"}, scopeMain, false},
+	{actOpen, "open by ACCOUNT/ID", []string{"o"}, scopeMain, false},
 	{actLogin, "log in", []string{"l", "enter"}, scopeAccounts, false},
 	{actLogout, "log out", []string{"L", "d"}, scopeAccounts, false},
 	{actHelp, "help", []string{"?"}, scopeMain | scopeAccounts, false},
@@ -213,7 +217,7 @@ func (k keyMap) label(action string) string {
 var shortDesc = map[string]string{
 	actFilter: "filter", actSort: "sort", actReverse: "reverse", actDetail: "detail", actMark: "mark",
 	actCancel: "cancel", actCopy: "copy", actRefresh: "refresh", actAccounts: "accounts", actHelp: "help",
-	actQuit: "quit", actLogin: "log in", actLogout: "log out",
+	actQuit: "quit", actLogin: "log in", actLogout: "log out", actView: "view", actOpen: "open",
 }
 
 // hints returns footer bindings with short descriptions.
@@ -244,7 +248,7 @@ func (k keyMap) list(actions ...string) []key.Binding {
 
 // short returns the footer hints of the main table.
 func (k keyMap) short() []key.Binding {
-	return k.hints(actFilter, actSort, actDetail, actMark, actCancel, actCopy, actRefresh, actAccounts, actHelp, actQuit)
+	return k.hints(actFilter, actSort, actDetail, actMark, actCancel, actCopy, actRefresh, actView, actOpen, actAccounts, actHelp, actQuit)
 }
 
 // accountsShort returns the footer hints of the accounts view.
@@ -269,7 +273,7 @@ func fixed(keyText, desc string) key.Binding {
 func (k keyMap) helpGroups() []helpGroup {
 	groups := []helpGroup{
 		{"Navigation", k.list(actUp, actDown, actTop, actBottom, actPageUp, actPageDown)},
-		{"View", k.list(actFilter, actSort, actReverse, actDetail, actScrollDown, actScrollUp, actRefresh, actAccounts)},
+		{"View", k.list(actFilter, actSort, actReverse, actDetail, actScrollDown, actScrollUp, actRefresh, actView, actOpen, actAccounts)},
 		{"Selection", append(k.list(actMark, actClearMarks), fixed("esc", "back: detail›filter›marks"))},
 	}
 	if acts := k.list(actCancel, actCopy); len(acts) > 0 {

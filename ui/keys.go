@@ -27,6 +27,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.keyCopy(msg)
 	case m.cancelPrompt != nil:
 		return m.keyCancelPrompt(msg)
+	case m.open != nil:
+		return m.keyOpen(msg)
 	case m.filtering:
 		return m.keyFilter(msg)
 	case m.view == viewHelp:
@@ -77,10 +79,12 @@ func (m *Model) keyTable(msg tea.KeyPressMsg) tea.Cmd {
 	case k.is(msg, actSort):
 		m.sortCol = (m.sortCol + 1) % numSortCols
 		m.sortDesc = m.sortCol.defaultDesc()
+		m.orderGen++
 		m.rebuild()
 		return nil
 	case k.is(msg, actReverse):
 		m.sortDesc = !m.sortDesc
+		m.orderGen++
 		m.rebuild()
 		return nil
 	case k.is(msg, actDetail):
@@ -123,6 +127,10 @@ func (m *Model) keyTable(msg tea.KeyPressMsg) tea.Cmd {
 	case k.is(msg, actAccounts):
 		m.view = viewAccounts
 		return nil
+	case k.is(msg, actView):
+		return m.cycleView()
+	case k.is(msg, actOpen):
+		return m.startOpen()
 	case k.is(msg, actHelp):
 		m.view = viewHelp
 		return nil
@@ -245,6 +253,7 @@ func (m *Model) previewFilter() {
 	}
 	m.filterErr = ""
 	m.query = q
+	m.orderGen++
 	m.rebuild()
 }
 
@@ -258,6 +267,7 @@ func (m *Model) setFilter(s string) error {
 	m.filterErr = ""
 	m.filterText = strings.TrimSpace(s)
 	m.query = q
+	m.orderGen++
 	m.rebuild()
 	return nil
 }

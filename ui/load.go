@@ -23,6 +23,7 @@ type loadEvent struct {
 // pagesMsg carries one or more pages of one listing generation.
 type pagesMsg struct {
 	acct     string
+	view     string // "" or the bucket listed
 	gen      uint64
 	sessions []models.Session
 	pages    int
@@ -37,7 +38,7 @@ type pagesMsg struct {
 // the generation moves on so its late pages are dropped.
 func (m *Model) startLoad(i int) tea.Cmd {
 	a := m.accts[i]
-	if a.Provider == nil {
+	if a.Provider == nil || !offers(a, m.curView) {
 		return nil
 	}
 	if a.cancel != nil {
@@ -54,7 +55,7 @@ func (m *Model) startLoad(i int) tea.Cmd {
 			delete(m.details, ref)
 		}
 	}
-	p, name, gen, lg := a.Provider, a.Name, a.gen, m.log
+	p, name, gen, lg, view := a.Provider, a.Name, a.gen, m.log, m.curView
 	ch := make(chan loadEvent, 4)
 	send := func(ev loadEvent) bool {
 		select {
@@ -73,7 +74,7 @@ func (m *Model) startLoad(i int) tea.Cmd {
 					send(loadEvent{done: true, err: fmt.Errorf("listing failed: internal error: %v", r)})
 				}
 			}()
-			err := p.List(ctx, providers.ListQuery{}, func(pg providers.Page) error {
+			err := p.List(ctx, providers.ListQuery{Bucket: view}, func(pg providers.Page) error {
 				if !send(loadEvent{sessions: pg.Sessions}) {
 					return ctx.Err()
 				}
@@ -84,11 +85,11 @@ func (m *Model) startLoad(i int) tea.Cmd {
 			}
 			send(loadEvent{done: true, err: err})
 		}()
-		return waitLoad(name, gen, ch)()
+		return waitLoad(name, view, gen, ch)()
 	}
 	var cmds []tea.Cmd
 	cmds = append(cmds, start)
-	if m.detailOpen {
+	if m.detailOpen && !m.swapped {
 		if r := m.current(); r != nil && r.s.Ref.Account == a.Name {
 			cmds = append(cmds, m.loadDetail(false))
 		}
@@ -98,13 +99,13 @@ func (m *Model) startLoad(i int) tea.Cmd {
 
 // waitLoad waits for the next listing event and merges any further pages
 // that are already waiting, so a fast listing costs few rebuilds.
-func waitLoad(acct string, gen uint64, ch <-chan loadEvent) tea.Cmd {
+func waitLoad(acct, view string, gen uint64, ch <-chan loadEvent) tea.Cmd {
 	return func() tea.Msg {
 		ev, ok := <-ch
 		if !ok {
-			return pagesMsg{acct: acct, gen: gen, closed: true}
+			return pagesMsg{acct: acct, view: view, gen: gen, closed: true}
 		}
-		msg := pagesMsg{acct: acct, gen: gen, ch: ch, pages: 1, sessions: ev.sessions, done: ev.done, err: ev.err}
+		msg := pagesMsg{acct: acct, view: view, gen: gen, ch: ch, pages: 1, sessions: ev.sessions, done: ev.done, err: ev.err}
 		merged := false
 		for !msg.done && len(msg.sessions) < maxCoalesce {
 			select {
@@ -183,7 +184,11 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 				break
 			}
 			a.err = msg.err
-			cmds = append(cmds, m.flashf(flashErr, "%s: %s", a.label, cleanErr(msg.err)))
+			where := a.label
+			if msg.view != "" {
+				where += " " + viewLabel(msg.view)
+			}
+			cmds = append(cmds, m.flashf(flashErr, "%s: %s", where, cleanErr(msg.err)))
 			break
 		}
 		a.err = nil
@@ -200,11 +205,11 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		}) > 0 {
 			reorder = true
 		}
-		cmds = append(cmds, m.logCmd(slog.LevelDebug, "listing done", "account", a.Name, "gen", gen))
+		cmds = append(cmds, m.logCmd(slog.LevelDebug, "listing done", "account", a.Name, "view", viewLabel(msg.view), "gen", gen))
 	case msg.closed:
 		a.loading = false
 	case msg.ch != nil:
-		cmds = append(cmds, waitLoad(msg.acct, msg.gen, msg.ch))
+		cmds = append(cmds, waitLoad(msg.acct, msg.view, msg.gen, msg.ch))
 	}
 	if reorder {
 		m.rebuild()
@@ -223,8 +228,9 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// refresh reloads every account with a token. An automatic refresh leaves
-// alone accounts whose listing is still running.
+// refresh reloads the current view of every account with a token that
+// offers it. An automatic refresh leaves alone accounts whose listing is
+// still running.
 func (m *Model) refresh(auto bool) tea.Cmd {
 	var cmds []tea.Cmd
 	for i, a := range m.accts {

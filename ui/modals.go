@@ -13,6 +13,9 @@ import (
 // layoutInputs resizes inputs after a terminal resize.
 func (m *Model) layoutInputs() {
 	m.filterInput.SetWidth(max(10, m.width-4))
+	if m.open != nil {
+		m.open.input.SetWidth(max(10, m.width-4))
+	}
 	if m.copy != nil {
 		m.copy.width = m.formWidth()
 		m.copy.layout()

@@ -46,7 +46,8 @@ type Options struct {
 	Readonly bool
 	// Keys rebinds actions: up, down, top, bottom, pageup, pagedown,
 	// filter, detail, scrollup, scrolldown, mark, clearmarks, cancel, copy,
-	// refresh, accounts, login, logout, sort, reverse, help, quit.
+	// refresh, accounts, view, open, login, logout, sort, reverse, help,
+	// quit.
 	Keys map[string][]string
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
@@ -103,10 +104,18 @@ type flash struct {
 // failure's reason or a new session's id is never cut off.
 const maxFlashLines = 3
 
-// acctState is an account and its loading state.
+// acctState is an account and its loading state in the current view.
 type acctState struct {
 	Account
-	label    string // "dbx:acme"
+	label string // "dbx:acme"
+	// *loadState is the listing state of the current view; loads holds
+	// every view's ("" is the active view).
+	*loadState
+	loads map[string]*loadState
+}
+
+// loadState is the listing state of one account in one view.
+type loadState struct {
 	gen      uint64 // listing generation; older messages are dropped
 	genStamp uint64 // Model.stamp when that listing started
 	loading  bool
@@ -134,27 +143,18 @@ type Model struct {
 	accts      []*acctState
 	acctByName map[string]int
 
-	rows         []*row
-	byRef        map[models.Ref]int
-	visible      []int
-	pos          []int32
-	cursor       int
-	offset       int
-	cursorRef    models.Ref
-	hasCursorRef bool
-	// cursorChosen is set once the user (or an action such as a copy)
-	// puts the cursor on a session. Until then the cursor stays on the
-	// first row while pages stream in above it; after that it follows its
-	// session.
-	cursorChosen bool
+	// *tableData is the current view's table; tables holds every view's
+	// ("" is the active view). Bucket rows never share a table with the
+	// active view's rows.
+	*tableData
+	tables  map[string]*tableData
+	curView string // "" (active) or a bucket name
+	swapped bool   // withView made another view current for a moment
+	// orderGen counts sort and filter changes (tableData.orderGen).
+	orderGen uint64
 
 	sortCol  sortCol
 	sortDesc bool
-	sortBuf  []sortItem
-	// buffers of insertVisible; sortBuf holds the keys of the visible
-	// rows in order (sortBuf[p].idx == visible[p])
-	addedIdx, movedIdx, mergeIdx []int
-	mergeKeys, spareKeys         []sortItem
 
 	// filter
 	query       query  // active (or previewed) query
@@ -187,6 +187,10 @@ type Model struct {
 
 	copy    *copyForm
 	copySeq int
+
+	open        *openPrompt
+	openSeq     int
+	openPending int // Gets of open-by-id in flight
 
 	login       *loginState
 	logoutAsk   int // account index + 1 awaiting y/N, 0 when none
@@ -231,7 +235,7 @@ func New(opts Options) (*Model, error) {
 		width:        80,
 		height:       24,
 		acctByName:   map[string]int{},
-		byRef:        map[models.Ref]int{},
+		tables:       map[string]*tableData{},
 		marks:        map[models.Ref]struct{}{},
 		details:      map[models.Ref]*detailEntry{},
 		cancelOps:    map[int]*cancelOp{},
@@ -243,6 +247,7 @@ func New(opts Options) (*Model, error) {
 		sortDesc:     true,
 	}
 	m.after = m.timer
+	m.tableData = m.table("")
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -260,7 +265,9 @@ func New(opts Options) (*Model, error) {
 				a.TokenSource = "memory"
 			}
 		}
-		m.accts = append(m.accts, &acctState{Account: a, label: a.Kind.Short() + ":" + models.CleanText(a.Name)})
+		as := &acctState{Account: a, label: a.Kind.Short() + ":" + models.CleanText(a.Name), loads: map[string]*loadState{}}
+		as.loadState = as.load("")
+		m.accts = append(m.accts, as)
 		m.acctByName[a.Name] = i
 	}
 	fi := m.st.newInput("/", "text  status:awaiting  signer:ana  account:acme  provider:dbx  -status:completed", 0)
@@ -310,8 +317,10 @@ func (m *Model) Init() tea.Cmd {
 // shutdown stops every background listing.
 func (m *Model) shutdown() {
 	for _, a := range m.accts {
-		if a.cancel != nil {
-			a.cancel()
+		for _, ls := range a.loads {
+			if ls.cancel != nil {
+				ls.cancel()
+			}
 		}
 	}
 	m.stop()
@@ -364,7 +373,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.PasteMsg:
 		return m.handlePaste(msg)
 	case pagesMsg:
-		return m.handlePages(msg)
+		var cmd tea.Cmd
+		m.withView(msg.view, func() { cmd = m.handlePages(msg) })
+		return cmd
 	case detailMsg:
 		return m.handleDetail(msg)
 	case detailWantMsg:
@@ -387,6 +398,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.handleCopySource(msg)
 	case copyResultMsg:
 		return m.handleCopyResult(msg)
+	case openResultMsg:
+		return m.handleOpenResult(msg)
 	case loginResultMsg:
 		return m.handleLoginResult(msg)
 	case logoutResultMsg:
@@ -417,16 +430,21 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // paused reports whether a prompt, form or input is open: automatic
 // refresh waits until it closes.
 func (m *Model) paused() bool {
-	return m.cancelPrompt != nil || m.copy != nil || m.filtering || m.login != nil ||
+	return m.cancelPrompt != nil || m.copy != nil || m.filtering || m.login != nil || m.open != nil ||
 		m.logoutAsk != 0 || m.quitAsk
 }
 
 // busy reports whether anything shows a spinner.
 func (m *Model) busy() bool {
 	for _, a := range m.accts {
-		if a.loading {
-			return true
+		for _, ls := range a.loads {
+			if ls.loading {
+				return true
+			}
 		}
+	}
+	if m.openPending > 0 {
+		return true
 	}
 	for _, d := range m.details {
 		if d.loading {
@@ -524,6 +542,11 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 	case m.cancelPrompt != nil && m.cancelPrompt.needCount:
 		var cmd tea.Cmd
 		m.cancelPrompt.input, cmd = m.cancelPrompt.input.Update(msg)
+		return cmd
+	case m.open != nil:
+		var cmd tea.Cmd
+		m.open.input, cmd = m.open.input.Update(msg)
+		m.open.err = ""
 		return cmd
 	case m.filtering:
 		var cmd tea.Cmd

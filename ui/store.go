@@ -250,6 +250,7 @@ func (m *Model) rebuild() {
 		}
 	}
 	m.sortBuf = sortIndices(vis, m.rows, m.sortCol, m.sortDesc, m.sortBuf)
+	m.tableData.orderGen = m.orderGen
 	m.visible = vis
 	if cap(m.pos) < len(m.rows) {
 		m.pos = make([]int32, len(m.rows), cap(m.rows))

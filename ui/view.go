@@ -79,7 +79,7 @@ type flashWrap struct {
 // (fewer on a short terminal); the last line ends in "…" when cut. It is
 // nil when no flash shows (the filter input has the footer).
 func (m *Model) flashLines() []string {
-	if m.fl.text == "" || m.filtering || m.width <= 0 {
+	if m.fl.text == "" || m.filtering || m.open != nil || m.width <= 0 {
 		return nil
 	}
 	c := &m.flashWrap
@@ -103,6 +103,11 @@ func (m *Model) tableHeight() int { return max(1, m.bodyHeight()-1) }
 func (m *Model) renderHeader() string {
 	st := m.st
 	parts := []string{st.Header.Render("signdeck")}
+	if m.curView != "" {
+		parts = append(parts, "view: "+st.Bold.Render(viewLabel(m.curView)))
+	} else if len(m.views()) > 1 {
+		parts = append(parts, "view: active")
+	}
 	total := len(m.rows)
 	if len(m.visible) == total {
 		parts = append(parts, fmt.Sprintf("%s sessions", fmtCount(total)))
@@ -136,6 +141,9 @@ func (m *Model) renderStatus() string {
 	if m.filtering && m.filterErr != "" {
 		return st.Err.Render(glyphErr + " " + m.filterErr)
 	}
+	if m.open != nil && m.open.err != "" {
+		return st.Err.Render(glyphErr + " " + m.open.err)
+	}
 	var parts []string
 	for _, a := range m.accts {
 		seg := a.label + " "
@@ -144,6 +152,8 @@ func (m *Model) renderStatus() string {
 			seg += st.Err.Render(glyphErr) + " " + cleanErr(a.Err)
 		case a.Provider == nil:
 			seg += st.Dim.Render(glyphNoToken + " no token — press " + m.keys.label(actAccounts) + " to log in")
+		case !offers(a, m.curView):
+			seg += st.Dim.Render("no " + viewLabel(m.curView) + " view")
 		case a.loading:
 			seg += m.spin() + " " + fmtCount(a.count)
 		case a.err != nil:
@@ -187,6 +197,9 @@ func (m *Model) renderStatus() string {
 
 func (m *Model) renderFooter() string {
 	st := m.st
+	if m.open != nil {
+		return m.open.input.View()
+	}
 	if m.filtering {
 		return m.filterInput.View()
 	}
@@ -390,6 +403,11 @@ func (m *Model) renderTable(width, height int) string {
 			msg = m.spin() + " Loading sessions…"
 		case !m.anyProvider():
 			msg = "No account has a token. Press " + m.keys.label(actAccounts) + " to open accounts and log in."
+		case m.curView != "":
+			msg = "No " + viewLabel(m.curView) + " sessions."
+			if miss := m.lacking(m.curView); len(miss) > 0 {
+				msg += " No " + viewLabel(m.curView) + " view in " + strings.Join(miss, ", ") + "."
+			}
 		}
 		if rowsH > 0 {
 			b.WriteString("\n")

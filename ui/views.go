@@ -1,0 +1,310 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/signdeck/signdeck/models"
+)
+
+// tableData is one view's rows and their visible order. The active view
+// ("") and every bucket view ("expired", ...) have their own, so bucket
+// rows never mix into the active view's rows; marks and details are kept
+// by ref and shared.
+type tableData struct {
+	rows         []*row
+	byRef        map[models.Ref]int
+	visible      []int
+	pos          []int32
+	cursor       int
+	offset       int
+	cursorRef    models.Ref
+	hasCursorRef bool
+	// cursorChosen is set once the user (or an action such as a copy)
+	// puts the cursor on a session. Until then the cursor stays on the
+	// first row while pages stream in above it; after that it follows its
+	// session.
+	cursorChosen bool
+
+	sortBuf []sortItem
+	// buffers of insertVisible; sortBuf holds the keys of the visible
+	// rows in order (sortBuf[p].idx == visible[p])
+	addedIdx, movedIdx, mergeIdx []int
+	mergeKeys, spareKeys         []sortItem
+
+	// orderGen is Model.orderGen when the visible order was last built:
+	// a view that missed a sort or filter change is rebuilt on entry.
+	orderGen uint64
+}
+
+// table returns the table of a view, creating it.
+func (m *Model) table(view string) *tableData {
+	t := m.tables[view]
+	if t == nil {
+		t = &tableData{byRef: map[models.Ref]int{}, orderGen: m.orderGen}
+		m.tables[view] = t
+	}
+	return t
+}
+
+// load returns the account's listing state in a view, creating it.
+func (a *acctState) load(view string) *loadState {
+	ls := a.loads[view]
+	if ls == nil {
+		ls = &loadState{}
+		a.loads[view] = ls
+	}
+	return ls
+}
+
+// bucketOrder is the stable order of the known buckets in the view cycle;
+// other buckets follow alphabetically.
+var bucketOrder = []string{"expired", "archived", "deleted"}
+
+// views returns the active view ("") and every bucket at least one account
+// with a token offers.
+func (m *Model) views() []string {
+	seen := map[string]bool{}
+	for _, a := range m.accts {
+		if a.Provider == nil {
+			continue
+		}
+		for _, b := range a.Provider.Capabilities().Buckets {
+			if b = strings.TrimSpace(b); b != "" {
+				seen[b] = true
+			}
+		}
+	}
+	out := []string{""}
+	for _, b := range bucketOrder {
+		if seen[b] {
+			out = append(out, b)
+			delete(seen, b)
+		}
+	}
+	rest := make([]string, 0, len(seen))
+	for b := range seen {
+		rest = append(rest, b)
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
+}
+
+// viewLabel names a view for display.
+func viewLabel(v string) string {
+	if v == "" {
+		return "active"
+	}
+	return models.CleanText(v)
+}
+
+// offers reports whether account a can list view v.
+func offers(a *acctState, v string) bool {
+	if v == "" {
+		return true
+	}
+	return a.Provider != nil && slices.Contains(a.Provider.Capabilities().Buckets, v)
+}
+
+// lacking lists the labels of the accounts with a token that have no view v.
+func (m *Model) lacking(v string) []string {
+	var out []string
+	if v == "" {
+		return nil
+	}
+	for _, a := range m.accts {
+		if a.Provider != nil && !offers(a, v) {
+			out = append(out, a.label)
+		}
+	}
+	return out
+}
+
+// switchTo makes view v current: its table and every account's listing
+// state in it. A table that missed a sort or filter change is rebuilt.
+func (m *Model) switchTo(v string) {
+	m.curView = v
+	m.tableData = m.table(v)
+	for _, a := range m.accts {
+		a.loadState = a.load(v)
+	}
+	if m.tableData.orderGen != m.orderGen {
+		m.rebuild()
+	}
+}
+
+// withView runs fn with view v current (a listing page or a result for a
+// view that is not shown), then restores the current view.
+func (m *Model) withView(v string, fn func()) {
+	if v == m.curView {
+		fn()
+		return
+	}
+	saved, swapped := m.curView, m.swapped
+	m.switchTo(v)
+	m.swapped = true
+	defer func() {
+		m.switchTo(saved)
+		m.swapped = swapped
+	}()
+	fn()
+}
+
+// eachTable runs fn once with each view that has a table current.
+func (m *Model) eachTable(fn func()) {
+	vs := make([]string, 0, len(m.tables))
+	for v := range m.tables {
+		vs = append(vs, v)
+	}
+	sort.Strings(vs)
+	for _, v := range vs {
+		m.withView(v, fn)
+	}
+}
+
+// cycleView moves to the next view: active, then each offered bucket.
+func (m *Model) cycleView() tea.Cmd {
+	vs := m.views()
+	if len(vs) == 1 && m.curView == "" {
+		return m.setFlash(flashInfo, "View: no account offers other views (expired, archived, deleted)")
+	}
+	next := vs[(slices.Index(vs, m.curView)+1)%len(vs)]
+	return m.setView(next)
+}
+
+// setView shows view v and lazily lists it for every account that offers
+// it and has not listed it yet.
+func (m *Model) setView(v string) tea.Cmd {
+	m.switchTo(v)
+	m.detailTop = 0
+	var cmds []tea.Cmd
+	for i, a := range m.accts {
+		if a.Provider != nil && offers(a, v) && !a.loaded && !a.loading {
+			cmds = append(cmds, m.startLoad(i))
+		}
+	}
+	text := "View: " + viewLabel(v)
+	if miss := m.lacking(v); len(miss) > 0 {
+		text += fmt.Sprintf(" (no %s view: %s)", viewLabel(v), strings.Join(miss, ", "))
+	}
+	cmds = append(cmds, m.setFlash(flashInfo, text))
+	return tea.Batch(cmds...)
+}
+
+// openPrompt is the one-line "Open ACCOUNT/ID:" input.
+type openPrompt struct {
+	input textinput.Model
+	err   string
+}
+
+type openResultMsg struct {
+	seq   int
+	ref   models.Ref
+	stamp uint64
+	s     models.Session
+	err   error
+}
+
+func (m *Model) startOpen() tea.Cmd {
+	in := m.st.newInput("Open ACCOUNT/ID: ", "acme/0123abcd", max(10, m.width-4))
+	in.CharLimit = 300
+	m.open = &openPrompt{input: in}
+	return m.open.input.Focus()
+}
+
+// keyOpen handles keys while the open prompt has focus.
+func (m *Model) keyOpen(msg tea.KeyPressMsg) tea.Cmd {
+	p := m.open
+	switch msg.String() {
+	case "esc", "ctrl+c":
+		m.open = nil
+		return m.setFlash(flashInfo, "Open aborted")
+	case "enter":
+		ref, err := models.ParseRef(strings.TrimSpace(p.input.Value()))
+		if err != nil {
+			p.err = models.CleanText(err.Error())
+			return nil
+		}
+		a := m.acct(ref.Account)
+		if a == nil {
+			names := make([]string, len(m.accts))
+			for i, x := range m.accts {
+				names[i] = models.CleanText(x.Name)
+			}
+			p.err = fmt.Sprintf("account %s is not configured (accounts: %s)", models.CleanText(ref.Account), strings.Join(names, ", "))
+			return nil
+		}
+		if a.Provider == nil {
+			p.err = noTokenReason(a) + " — press " + m.keys.label(actAccounts) + " to log in"
+			return nil
+		}
+		m.open = nil
+		m.openSeq++
+		m.openPending++
+		prov, seq, stamp, ctx := a.Provider, m.openSeq, m.stamp, m.ctx
+		get := func() tea.Msg {
+			ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+			defer cancel()
+			s, err := prov.Get(ctx, ref.ID)
+			return openResultMsg{seq: seq, ref: ref, stamp: stamp, s: s, err: err}
+		}
+		return tea.Batch(get, m.flashf(flashInfo, "Opening %s…", models.CleanText(ref.String())))
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	p.err = ""
+	return cmd
+}
+
+// handleOpenResult puts an opened session in the current view's table,
+// selects it and opens the detail pane on it.
+func (m *Model) handleOpenResult(msg openResultMsg) tea.Cmd {
+	m.openPending = max(0, m.openPending-1)
+	name := models.CleanText(msg.ref.String())
+	if msg.err != nil {
+		return m.flashf(flashErr, "Open %s: %s", name, cleanErr(msg.err))
+	}
+	ai, ok := m.acctByName[msg.ref.Account]
+	if !ok {
+		return m.flashf(flashErr, "Open %s: account is no longer configured", name)
+	}
+	s := msg.s
+	s.Ref = msg.ref
+	if s.Provider == "" {
+		s.Provider = m.accts[ai].Kind
+	}
+	s.Complete = true
+	if i, ok := m.byRef[s.Ref]; ok {
+		m.keepActionStatus(i, &s, msg.stamp)
+	}
+	m.upsert(s, ai, 0)
+	m.rebuild()
+	text := "Opened " + name
+	if m.curView != "" {
+		text += " in the " + viewLabel(m.curView) + " view"
+	}
+	if !m.selectRef(s.Ref) && (m.filterText != "" || m.filtering) {
+		// The filter hides the session: clear it so it can be selected.
+		if m.filtering {
+			m.filtering = false
+			m.filterInput.Blur()
+		}
+		m.setFilter("")
+		m.selectRef(s.Ref)
+		text += " (filter cleared to show it)"
+	}
+	m.detailSeq++
+	full := s
+	m.details[s.Ref] = &detailEntry{seq: m.detailSeq, stamp: msg.stamp, s: &full}
+	m.detailOpen = true
+	m.detailTop = 0
+	m.clampCursor()
+	return m.setFlash(flashOK, text)
+}
