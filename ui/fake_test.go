@@ -26,6 +26,10 @@ type fakeProvider struct {
 	sessions []models.Session // full sessions, in list order
 	pageSize int
 	lite     bool // List returns summaries without signers
+	// buckets are what List returns for ListQuery.Bucket (offer them in
+	// caps.Buckets); Get finds their sessions too.
+	buckets map[string][]models.Session
+	queries []providers.ListQuery // every List call's query
 
 	listErr  error
 	listGate chan struct{} // when set, List waits for a value before each page
@@ -79,7 +83,11 @@ func (f *fakeProvider) List(ctx context.Context, q providers.ListQuery, fn func(
 	f.mu.Lock()
 	f.lists++
 	f.listCtx = append(f.listCtx, ctx)
+	f.queries = append(f.queries, q)
 	all := append([]models.Session(nil), f.sessions...)
+	if q.Bucket != "" {
+		all = append([]models.Session(nil), f.buckets[q.Bucket]...)
+	}
 	gate, lerr, size, lite := f.listGate, f.listErr, f.pageSize, f.lite
 	f.mu.Unlock()
 	if size <= 0 {
@@ -119,6 +127,13 @@ func (f *fakeProvider) find(id string) (models.Session, bool) {
 	for _, s := range f.sessions {
 		if s.Ref.ID == id {
 			return s, true
+		}
+	}
+	for _, ss := range f.buckets {
+		for _, s := range ss {
+			if s.Ref.ID == id {
+				return s, true
+			}
 		}
 	}
 	return models.Session{}, false

@@ -14,7 +14,7 @@ import (
 func (m *Model) layoutInputs() {
 	m.filterInput.SetWidth(max(10, m.width-4))
 	if m.open != nil {
-		m.open.input.SetWidth(max(10, m.width-4))
+		m.open.input.SetWidth(openInputWidth(m.width))
 	}
 	if m.copy != nil {
 		m.copy.width = m.formWidth()

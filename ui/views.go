@@ -212,8 +212,13 @@ type openResultMsg struct {
 	err   error
 }
 
+const openPromptText = "Open ACCOUNT/ID: "
+
+// openInputWidth leaves room for the prompt and the cursor.
+func openInputWidth(w int) int { return max(10, w-len(openPromptText)-2) }
+
 func (m *Model) startOpen() tea.Cmd {
-	in := m.st.newInput("Open ACCOUNT/ID: ", "acme/0123abcd", max(10, m.width-4))
+	in := m.st.newInput(openPromptText, "acme/0123abcd", openInputWidth(m.width))
 	in.CharLimit = 300
 	m.open = &openPrompt{input: in}
 	return m.open.input.Focus()
