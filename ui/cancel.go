@@ -84,6 +84,9 @@ type pollResultMsg struct {
 func (m *Model) cancelBlocked(ref models.Ref) string {
 	r := m.rowByRef(ref)
 	if r == nil {
+		if v, ok := m.viewOf(ref); ok {
+			return "session is marked in the " + viewLabel(v) + " view"
+		}
 		return "session is no longer listed"
 	}
 	a := m.acct(ref.Account)

@@ -169,6 +169,18 @@ func (m *Model) eachTable(fn func()) {
 	}
 }
 
+// viewOf returns a view, other than the current one, that lists ref.
+func (m *Model) viewOf(ref models.Ref) (string, bool) {
+	for _, v := range m.views() {
+		if t := m.tables[v]; t != nil && v != m.curView {
+			if _, ok := t.byRef[ref]; ok {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
 // cycleView moves to the next view: active, then each offered bucket.
 func (m *Model) cycleView() tea.Cmd {
 	vs := m.views()

@@ -185,6 +185,17 @@ func TestBucketRowsCancelRefusedCopyAllowed(t *testing.T) {
 	}
 }
 
+func TestCancelOfAMarkFromAnotherViewSaysWhere(t *testing.T) {
+	d, dbx, _ := bucketDriver(t, nil)
+	d.moveTo("a1")
+	d.press("space", "v")
+	d.moveTo("e1")
+	d.press("x")
+	if !strings.Contains(d.flash(), "session is marked in the active view") || len(dbx.cancels) != 0 {
+		t.Errorf("flash %q cancels %v", d.flash(), dbx.cancels)
+	}
+}
+
 func TestAutoRefreshOnlyTheCurrentView(t *testing.T) {
 	d, dbx, c1 := bucketDriver(t, func(o *Options) { o.RefreshInterval = 60e9 })
 	d.press("v")
