@@ -183,6 +183,23 @@ sleep 0.4
 wait_gone 'cancel session'
 ok
 
+step "bucket views and open by id"
+keys v
+wait_for 'view: expired' 10
+wait_for 'demo-constellation1' 10
+keys v
+wait_for 'view: archived'
+keys v
+wait_for 'view: deleted'
+keys v
+wait_for 'view: active'
+keys o
+wait_for 'Open ACCOUNT/ID'
+typ 'demo-constellation1/00000000-0000-0000-0000-000000000000'
+keys Enter
+wait_for '(not found|HTTP 404|no session)' 15
+ok
+
 step "quit restores the terminal and printed nothing"
 keys q
 wait_for 'SIGNDECK_EXIT=0' 10
