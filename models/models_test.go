@@ -19,6 +19,7 @@ func TestParseStatus(t *testing.T) {
 		{"cancelled", StatusCanceled, ""},
 		{"Cancel requested", StatusCancelPending, ""},
 		{"on hold", StatusOnHold, ""},
+		{"cancel-req", StatusCancelPending, ""},
 		{"canceled", StatusCanceled, ""},
 		{"cancel", "", "ambiguous"},
 		{"d", "", "ambiguous"},

@@ -138,9 +138,9 @@ func (s Status) CancelBlockedReason() string {
 }
 
 // ParseStatus reads a neutral status. It accepts the stable form, its
-// display label, and any unambiguous prefix of the stable form,
-// case-insensitively, with '-' or ' ' for '_' ("awaiting", "cancel-pending",
-// "Cancel requested", "Completed").
+// display label, and any unambiguous prefix of either, case-insensitively,
+// with '-' or ' ' for '_' ("awaiting", "cancel-pending", "Cancel requested",
+// "cancel req", "Completed").
 func ParseStatus(s string) (Status, error) {
 	norm := strings.ToLower(strings.TrimSpace(s))
 	norm = strings.NewReplacer("-", "_", " ", "_").Replace(norm)
@@ -152,10 +152,11 @@ func ParseStatus(s string) (Status, error) {
 	}
 	var found []Status
 	for _, v := range AllStatuses {
-		if string(v) == norm || strings.ReplaceAll(strings.ToLower(v.Label()), " ", "_") == norm {
+		label := strings.ReplaceAll(strings.ToLower(v.Label()), " ", "_")
+		if string(v) == norm || label == norm {
 			return v, nil
 		}
-		if strings.HasPrefix(string(v), norm) {
+		if strings.HasPrefix(string(v), norm) || strings.HasPrefix(label, norm) {
 			found = append(found, v)
 		}
 	}

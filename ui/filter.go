@@ -114,8 +114,8 @@ func hasUpper(s string) bool {
 	return false
 }
 
-// parseStatuses reads a comma-separated list of statuses, each a prefix of
-// the stable form (models.ParseStatus) or of the label ("cancel-requested").
+// parseStatuses reads a comma-separated list of statuses, each the stable
+// form, the label, or a prefix of either (models.ParseStatus).
 func parseStatuses(v string) (map[models.Status]bool, error) {
 	out := map[models.Status]bool{}
 	for _, p := range strings.Split(v, ",") {
@@ -124,18 +124,7 @@ func parseStatuses(v string) (map[models.Status]bool, error) {
 		}
 		st, err := models.ParseStatus(p)
 		if err != nil {
-			// Try the labels ("requested", "cancel_requested", "on-hold").
-			norm := normLabel(p)
-			var found []models.Status
-			for _, s := range models.AllStatuses {
-				if strings.HasPrefix(normLabel(s.Label()), norm) {
-					found = append(found, s)
-				}
-			}
-			if len(found) != 1 {
-				return nil, err
-			}
-			st = found[0]
+			return nil, err
 		}
 		out[st] = true
 	}
