@@ -134,12 +134,7 @@ func TestAuthStatusJSON(t *testing.T) {
 	if err := h.store.Set(context.Background(), "c1", "stored-secret-c1"); err != nil {
 		t.Fatal(err)
 	}
-	r := h.run("", "auth", "status", "--json")
-	r.wantCode(t, ExitOK)
-	var got []map[string]string
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-		t.Fatalf("bad JSON: %v\n%s", err, r)
-	}
+	r, got := runAuthStatusJSON(t, h)
 	want := []map[string]string{
 		{"account": "acme", "provider": "dropboxsign", "source": "env"},
 		{"account": "c1", "provider": "constellation1", "source": "memory"},
@@ -186,12 +181,7 @@ func TestAuthStatusKeyringUnavailable(t *testing.T) {
 	h.env["SIGNDECK_TOKEN_C1"] = "env-secret-c1"
 	var calls atomic.Int32
 	h.keyStore = downStore{&calls}
-	r := h.run("", "auth", "status", "--json")
-	r.wantCode(t, ExitOK)
-	var got []map[string]string
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-		t.Fatalf("bad JSON: %v\n%s", err, r)
-	}
+	r, got := runAuthStatusJSON(t, h)
 	want := []map[string]string{
 		{"account": "acme", "provider": "dropboxsign", "source": "none"},
 		{"account": "c1", "provider": "constellation1", "source": "env"},
@@ -392,4 +382,16 @@ func TestAuthLoginKeyringUnavailableFailsBeforeReading(t *testing.T) {
 	if strings.Contains(r.stderr, "input hidden") {
 		t.Errorf("asked for a token that could not be stored\n%s", r)
 	}
+}
+
+// runAuthStatusJSON runs `auth status --json`, expects success and decodes it.
+func runAuthStatusJSON(t *testing.T, h *harness) (result, []map[string]string) {
+	t.Helper()
+	r := h.run("", "auth", "status", "--json")
+	r.wantCode(t, ExitOK)
+	var got []map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, r)
+	}
+	return r, got
 }

@@ -526,22 +526,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Fault = fault
 
 	// Faults that strike before the request takes effect.
-	if !after || fault == "" {
-		switch fault {
-		case "reset":
-			s.reset(w)
-			s.record(slot, rec)
-			return
-		case "html5xx":
-			rec.Status = s.writeHTML5xx(w)
-			s.record(slot, rec)
-			return
-		case "error":
-			writeErr(w, errf(500, "unknown", "", "An unknown error has occurred, please try again."))
-			rec.Status = 500
-			s.record(slot, rec)
-			return
-		}
+	if (!after || fault == "") && s.strike(w, fault, nil, &rec) {
+		s.record(slot, rec)
+		return
 	}
 
 	rw := httptest.NewRecorder()
@@ -549,21 +536,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res := rw.Result()
 	out, _ := io.ReadAll(res.Body)
 
+	if s.strike(w, fault, res.Header, &rec) {
+		s.record(slot, rec)
+		return
+	}
 	switch fault {
-	case "reset":
-		s.reset(w)
-		s.record(slot, rec)
-		return
-	case "html5xx":
-		rec.Status = s.writeHTML5xx(w)
-		s.record(slot, rec)
-		return
-	case "error":
-		copyRateHeaders(w.Header(), res.Header)
-		writeErr(w, errf(500, "unknown", "", "An unknown error has occurred, please try again."))
-		rec.Status = 500
-		s.record(slot, rec)
-		return
 	case "malformed":
 		if i := len(out) / 2; len(out) > 2 {
 			out = append(append(append([]byte(nil), out[:i]...), []byte(`,,}"`)...), out[i:]...)
@@ -581,6 +558,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(out)
 	rec.Status = res.StatusCode
 	s.record(slot, rec)
+}
+
+// strike answers with a reset, HTML 5xx or error fault and reports true;
+// other faults are left to the caller. rateFrom, when not nil, holds the
+// rate-limit headers of a request that took effect before the fault.
+func (s *Server) strike(w http.ResponseWriter, fault string, rateFrom http.Header, rec *Recorded) bool {
+	switch fault {
+	case "reset":
+		s.reset(w)
+	case "html5xx":
+		rec.Status = s.writeHTML5xx(w)
+	case "error":
+		if rateFrom != nil {
+			copyRateHeaders(w.Header(), rateFrom)
+		}
+		writeErr(w, errf(500, "unknown", "", "An unknown error has occurred, please try again."))
+		rec.Status = 500
+	default:
+		return false
+	}
+	return true
 }
 
 func copyRateHeaders(dst, src http.Header) {
