@@ -9,10 +9,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/signdeck/signdeck/audit"
+	core "github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/config"
 	"github.com/signdeck/signdeck/keyring"
 	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
 )
 
 func (a *app) authCmd() *cobra.Command {
@@ -114,38 +115,33 @@ func (a *app) authLogin(ctx context.Context, name string, noVerify bool) error {
 	if err != nil {
 		return err
 	}
-	al := a.auditOrWarn()
-	ev := audit.Event{Action: "login", Account: acct.Name, Provider: string(acct.Provider), Via: "cli"}
-	if !noVerify {
-		p, err := a.provider(acct, secret)
-		if err != nil {
-			return err
-		}
-		info, err := p.Verify(ctx)
-		if err != nil {
-			ev.Outcome, ev.Error = "failed", err.Error()
-			a.auditLog1(al, ev)
-			return fmt.Errorf("token not stored: %w", err)
-		}
-		who := clean(info.Who)
+	svc, err := a.service(ctx)
+	if err != nil {
+		return err
+	}
+	res := svc.Login(ctx, core.LoginRequest{
+		Account:  core.Account{Name: acct.Name, Kind: acct.Provider, Endpoint: endpoint(acct)},
+		Secret:   secret,
+		Build:    func(secret string) (providers.Provider, error) { return a.provider(acct, secret) },
+		Tokens:   tok,
+		NoVerify: noVerify,
+	})
+	if res.Verified {
+		who := clean(res.Info.Who)
 		if who == "" {
 			who = "account " + acct.Name
 		}
-		if info.Detail != "" {
-			who += " (" + clean(info.Detail) + ")"
+		if res.Info.Detail != "" {
+			who += " (" + clean(res.Info.Detail) + ")"
 		}
 		fmt.Fprintf(a.stdout, "verified: the token works for %s\n", who)
 	}
-	if err := tok.Set(ctx, acct.Name, secret); err != nil {
-		ev.Outcome, ev.Error = "failed", err.Error()
-		a.auditLog1(al, ev)
-		if errors.Is(err, keyring.ErrInvalidSecret) {
-			return usageError(err)
+	if res.Err != nil {
+		if errors.Is(res.Err, keyring.ErrInvalidSecret) {
+			return usageError(res.Err)
 		}
-		return err
+		return res.Err
 	}
-	ev.Outcome = "ok"
-	a.auditLog1(al, ev)
 	fmt.Fprintf(a.stdout, "stored token for %s in %s\n", acct.Name, storeLabel(tok.Store.Source()))
 	return nil
 }
@@ -225,7 +221,17 @@ func (a *app) authLogout(ctx context.Context, name string) error {
 	}
 	tok := a.tokens()
 	label := storeLabel(tok.Store.Source())
-	err = tok.Delete(ctx, name)
+	svc, err := a.service(ctx)
+	if err != nil {
+		return err
+	}
+	acct := core.Account{Name: name, Kind: models.ProviderKind(provider)}
+	if cfg != nil {
+		if c, ok := cfg.Account(name); ok {
+			acct.Endpoint = endpoint(c)
+		}
+	}
+	_, err = svc.Logout(ctx, acct, tok)
 	if env := keyring.EnvName(name); a.getenv(env) != "" {
 		defer fmt.Fprintf(a.stderr, "signdeck: warning: %s is still set and provides the token\n", env)
 	}
@@ -233,14 +239,9 @@ func (a *app) authLogout(ctx context.Context, name string) error {
 		fmt.Fprintf(a.stdout, "no token was stored for %s in %s\n", name, label)
 		return nil
 	}
-	al := a.auditOrWarn()
-	ev := audit.Event{Action: "logout", Account: name, Provider: provider, Outcome: "ok"}
 	if err != nil {
-		ev.Outcome, ev.Error = "failed", err.Error()
-		a.auditLog1(al, ev)
 		return err
 	}
-	a.auditLog1(al, ev)
 	fmt.Fprintf(a.stdout, "removed token for %s from %s\n", name, label)
 	return nil
 }

@@ -2,18 +2,16 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
+		"fmt"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/signdeck/signdeck/audit"
+	core "github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/config"
 	"github.com/signdeck/signdeck/models"
-	"github.com/signdeck/signdeck/providers"
 )
 
 // Polling of an asynchronous cancel with --wait.
@@ -32,11 +30,13 @@ func (a *app) cancelCmd() *cobra.Command {
 longer be canceled (completed, declined, expired, already canceled or
 cancel pending) is reported as skipped with the reason and not sent.
 
-Dropbox Sign shows nothing of a queued cancel until it completes, so
-signdeck remembers the cancels it queued (for an hour, the vendor's
-confirmation window) in $XDG_STATE_HOME/signdeck/pending-cancels.jsonl: a
-later run shows such a session as cancel pending and does not send the
-cancel again.
+Every cancel is recorded in the operations journal before it is sent
+(see signdeck audit). Dropbox Sign shows nothing of a queued cancel until
+it completes, so the journal remembers the cancels queued (for an hour,
+the vendor's confirmation window): a later run shows such a session as
+cancel pending and does not send the cancel again. Operations an earlier
+run left unresolved (a crash, a lost answer) are checked against the
+provider first.
 
 Without --yes the targets are listed and you are asked to confirm; when
 stdin is not a terminal signdeck refuses (exit 2) instead of asking.
@@ -46,12 +46,13 @@ provider confirms. --wait polls until every pending cancel is confirmed
 (also one requested by an earlier run), for at most --timeout; an
 unconfirmed one then counts as failed.
 
-Exit status 1 when any target failed (skipped targets do not count); every
-outcome is written to the audit log.`,
+Exit status 1 when any target failed or its outcome is unknown (skipped
+targets do not count); every outcome is written to the journal.`,
 		Example: `  signdeck cancel acme/fa5c8a0b0f49 --yes
   signdeck cancel acme/fa5c8a0b0f49 c1-prod/123456 --yes --wait --json`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.timeoutSet = cmd.Flags().Changed("timeout")
 			return a.cancel(cmd.Context(), args, o)
 		},
 	}
@@ -66,25 +67,7 @@ outcome is written to the audit log.`,
 type cancelOpts struct {
 	yes, wait, json bool
 	timeout         time.Duration
-}
-
-// cancelTarget is one session to cancel and what happened to it.
-type cancelTarget struct {
-	ref     models.Ref
-	acct    config.Account
-	p       providers.Provider
-	title   string
-	status  models.Status // last status seen
-	sent    bool          // a cancel request was accepted
-	ok      bool
-	skipped bool
-	pending bool   // skipped: a cancel queued earlier is still pending
-	reason  string // why it was skipped or failed
-}
-
-func (t *cancelTarget) fail(err error) {
-	t.ok = false
-	t.reason = reason(err)
+	timeoutSet      bool
 }
 
 func (a *app) cancel(ctx context.Context, args []string, o cancelOpts) error {
@@ -92,10 +75,15 @@ func (a *app) cancel(ctx context.Context, args []string, o cancelOpts) error {
 	if err != nil {
 		return err
 	}
-	var targets []*cancelTarget
+	type arg struct {
+		ref  models.Ref
+		acct config.Account
+	}
+	var refs []arg
 	seen := map[string]bool{}
-	for _, arg := range args {
-		ref, acct, err := a.resolveRef(cfg, arg)
+	var accts []config.Account
+	for _, s := range args {
+		ref, acct, err := a.resolveRef(cfg, s)
 		if err != nil {
 			return err
 		}
@@ -103,10 +91,16 @@ func (a *app) cancel(ctx context.Context, args []string, o cancelOpts) error {
 			continue
 		}
 		seen[ref.Key()] = true
-		targets = append(targets, &cancelTarget{ref: ref, acct: acct})
+		refs = append(refs, arg{ref, acct})
+		if !slices.ContainsFunc(accts, func(c config.Account) bool { return c.Name == acct.Name }) {
+			accts = append(accts, acct)
+		}
 	}
-	if o.wait && o.timeout <= 0 {
+	if o.timeout <= 0 {
 		return usageErrorf("--timeout must be positive")
+	}
+	if o.timeoutSet && !o.wait {
+		return usageErrorf("--timeout only applies with --wait")
 	}
 	if err := a.refuseReadonly(cfg, "cancel"); err != nil {
 		return err
@@ -114,74 +108,27 @@ func (a *app) cancel(ctx context.Context, args []string, o cancelOpts) error {
 	if err := a.needConfirmation(o.yes, "cancel"); err != nil {
 		return err
 	}
-	al := a.auditOrWarn()
-
-	// One client per account.
-	type client struct {
-		p   providers.Provider
-		err error
+	svc, err := a.service(ctx)
+	if err != nil {
+		return err
 	}
-	clients := map[string]client{}
-	for _, t := range targets {
-		c, ok := clients[t.acct.Name]
-		if !ok {
-			p, err := a.providerFor(ctx, t.acct)
-			c = client{p, err}
-			clients[t.acct.Name] = c
-		}
-		t.p = c.p
-		if c.err != nil {
-			t.fail(c.err)
-		}
-	}
+	byName := a.appAccounts(ctx, accts)
+	a.reconcile(ctx, svc, byName)
 
-	// Check eligibility.
-	var eligible []*cancelTarget
-	for _, t := range targets {
-		if t.p == nil {
-			continue
-		}
-		if !t.p.Capabilities().Cancel {
-			t.skipped, t.reason = true, t.acct.Provider.Label()+" sessions cannot be canceled"
-			continue
-		}
-		s, err := t.p.Get(ctx, t.ref.ID)
-		if err != nil {
-			if errors.Is(err, providers.ErrGone) {
-				// Dropbox Sign answers 410 for a canceled (or removed)
-				// request: there is nothing left to cancel.
-				t.skipped, t.reason = true, "session already canceled or deleted (the provider answers 410 Gone)"
-				continue
-			}
-			t.fail(err)
-			continue
-		}
-		t.title, t.status = s.Title, s.Status
-		if s.Status == models.StatusCancelPending {
-			// An asynchronous cancel was queued earlier (by this or an
-			// earlier run): sending it again would only queue it again.
-			t.skipped, t.pending = true, true
-			t.reason = "a cancel was already requested and is pending; not sent again (the provider completes cancels asynchronously; --wait waits for the confirmation)"
-			if s.RawStatus != "" {
-				t.reason = "a cancel was already requested (" + clean(s.RawStatus) + ") and is pending; not sent again (the provider completes cancels asynchronously; --wait waits for the confirmation)"
-			}
-			continue
-		}
-		if reason := s.CancelBlockedReason(); reason != "" {
-			t.skipped, t.reason = true, reason
-			continue
-		}
-		eligible = append(eligible, t)
+	targets := make([]core.CancelTarget, len(refs))
+	for i, r := range refs {
+		targets[i] = core.CancelTarget{Account: byName[r.acct.Name], Ref: r.ref}
 	}
+	plan := svc.PlanCancel(ctx, targets, true)
 
-	if len(eligible) > 0 && !o.yes {
-		fmt.Fprintf(a.stderr, "About to cancel %s:\n", plural(len(eligible), "session", "sessions"))
+	if len(plan.Eligible) > 0 && !o.yes {
+		fmt.Fprintf(a.stderr, "About to cancel %s:\n", plural(len(plan.Eligible), "session", "sessions"))
 		tw := newTable(a.stderr)
-		for _, t := range eligible {
-			row(tw, "  "+clean(t.ref.String()), t.status.Label(), dash(clean(t.title)))
+		for _, it := range plan.Eligible {
+			row(tw, "  "+clean(it.Target.Ref.String()), it.Status.Label(), dash(clean(it.Title)))
 		}
 		tw.Flush()
-		ok, err := a.confirm(fmt.Sprintf("Cancel %s?", plural(len(eligible), "session", "sessions")))
+		ok, err := a.confirm(fmt.Sprintf("Cancel %s?", plural(len(plan.Eligible), "session", "sessions")))
 		if err != nil {
 			return err
 		}
@@ -190,66 +137,53 @@ func (a *app) cancel(ctx context.Context, args []string, o cancelOpts) error {
 		}
 	}
 
-	// Send.
-	for _, t := range eligible {
-		res, err := t.p.Cancel(ctx, t.ref.ID)
-		if err != nil {
-			t.fail(err)
-			a.auditCancel(al, "cancel", t, "failed")
-			continue
-		}
-		t.sent, t.ok = true, true
-		t.status = res.Status
-		if t.status == "" {
-			t.status = models.StatusCanceled
-			if t.p.Capabilities().AsyncCancel {
-				t.status = models.StatusCancelPending
-			}
-		}
-		outcome := "ok"
-		if t.status == models.StatusCancelPending {
-			outcome = "pending"
-		}
-		a.auditCancel(al, "cancel", t, outcome)
+	outs := svc.RunCancels(ctx, plan, nil)
+	// Order the outcomes as the arguments were given.
+	order := map[string]int{}
+	for i, r := range refs {
+		order[r.ref.Key()] = i
 	}
+	slices.SortStableFunc(outs, func(x, y core.CancelOutcome) int {
+		return order[x.Item.Target.Ref.Key()] - order[y.Item.Target.Ref.Key()]
+	})
 
-	// Wait for asynchronous cancels, including those queued by an
-	// earlier run.
 	if o.wait {
-		waiting := slices.Clone(eligible)
-		for _, t := range targets {
-			if t.pending {
-				waiting = append(waiting, t)
+		// Wait for the asynchronous cancels, including those queued by an
+		// earlier run.
+		pace := core.Pacing{First: a.pollFirst(), Max: a.pollMax(), Timeout: o.timeout}
+		var wg sync.WaitGroup
+		for i := range outs {
+			c := &outs[i]
+			if c.Outcome != core.OutcomePending && !(c.Outcome == core.OutcomeSkipped && c.Item.Pending) {
+				continue
 			}
+			wg.Go(func() {
+				r := svc.Confirm(ctx, c.Item.Target.Account, c.Item.Target.Ref, c.Item.Title, c.OpID, pace)
+				c.Item.Pending = c.Outcome == core.OutcomeSkipped
+				c.Outcome, c.Status, c.Reason, c.Err = r.Outcome, r.Status, r.Reason, r.Err
+				if c.Outcome == core.OutcomePending {
+					// Not confirmed in time: the CLI counts it as failed.
+					c.Outcome = core.OutcomeFailed
+				}
+			})
 		}
-		a.waitCanceled(ctx, al, waiting, o.timeout)
-	}
-
-	// Record the targets that were never sent.
-	for _, t := range targets {
-		switch {
-		case t.skipped:
-			a.auditCancel(al, "cancel", t, "skipped")
-		case t.pending:
-			// Queued earlier and waited for: audited as cancel_confirmed.
-		case !t.sent && !slices.Contains(eligible, t):
-			a.auditCancel(al, "cancel", t, "failed")
-		}
+		wg.Wait()
 	}
 
 	failed := false
-	for _, t := range targets {
-		if !t.ok && !t.skipped {
+	for _, c := range outs {
+		if c.Outcome != core.OutcomeOK && c.Outcome != core.OutcomePending && c.Outcome != core.OutcomeSkipped {
 			failed = true
-			fmt.Fprintf(a.stderr, "signdeck: cancel %s: %s\n", clean(t.ref.String()), t.reason)
+			fmt.Fprintf(a.stderr, "signdeck: cancel %s: %s\n", clean(c.Item.Target.Ref.String()), clean(c.Reason))
 		}
 	}
 	if o.json {
-		out := make([]cancelJSON, 0, len(targets))
-		for _, t := range targets {
-			j := cancelJSON{Ref: clean(t.ref.String()), OK: t.ok, Status: string(t.status), Skipped: t.skipped}
-			if t.reason != "" {
-				r := t.reason
+		out := make([]cancelJSON, 0, len(outs))
+		for _, c := range outs {
+			j := cancelJSON{Ref: clean(c.Item.Target.Ref.String()), OK: c.OK(), Status: string(c.Status),
+				Skipped: c.Outcome == core.OutcomeSkipped, Outcome: c.Outcome, OperationID: c.OpID}
+			if c.Reason != "" && !c.OK() {
+				r := clean(c.Reason)
 				j.Error = &r
 			}
 			out = append(out, j)
@@ -258,52 +192,12 @@ func (a *app) cancel(ctx context.Context, args []string, o cancelOpts) error {
 			return err
 		}
 	} else {
-		a.printCancel(targets, o.wait)
+		a.printCancel(outs, o.wait)
 	}
 	if failed {
 		return errFailed
 	}
 	return nil
-}
-
-// waitCanceled polls every pending cancel concurrently until it is
-// confirmed, turns final otherwise, or timeout runs out.
-func (a *app) waitCanceled(ctx context.Context, al *audit.Logger, targets []*cancelTarget, timeout time.Duration) {
-	wctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for _, t := range targets {
-		if !(t.sent || t.pending) || t.status != models.StatusCancelPending {
-			continue
-		}
-		wg.Go(func() {
-			st, err := providers.WaitCanceled(wctx, t.p, t.ref.ID, a.pollFirst(), a.pollMax())
-			mu.Lock()
-			defer mu.Unlock()
-			if st != "" {
-				t.status = st
-			}
-			if t.pending {
-				// Waited for, so its outcome counts like a cancel sent now.
-				t.skipped, t.ok = false, true
-				t.reason = ""
-			}
-			switch {
-			case err == nil && st == models.StatusCanceled:
-				a.auditCancel(al, "cancel_confirmed", t, "ok")
-				return
-			case err == nil:
-				t.fail(fmt.Errorf("the session became %s before the cancel took effect", st))
-			case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-				t.fail(fmt.Errorf("cancel requested but not confirmed within %s (status %s)", timeout, t.status))
-			default:
-				t.fail(fmt.Errorf("cancel requested but not confirmed: %w", err))
-			}
-			a.auditCancel(al, "cancel_confirmed", t, "failed")
-		})
-	}
-	wg.Wait()
 }
 
 func (a *app) pollFirst() time.Duration {
@@ -320,52 +214,37 @@ func (a *app) pollMax() time.Duration {
 	return defaultPollMax
 }
 
-func (a *app) auditCancel(al *audit.Logger, action string, t *cancelTarget, outcome string) {
-	ev := audit.Event{
-		Action:   action,
-		Account:  t.acct.Name,
-		Provider: string(t.acct.Provider),
-		Ref:      t.ref.String(),
-		Title:    t.title,
-		Outcome:  outcome,
-		Status:   string(t.status),
-		Via:      "cli",
-	}
-	if outcome == "failed" || outcome == "skipped" {
-		ev.Error = t.reason
-	}
-	if err := al.Log(ev); err != nil {
-		a.log().Warn("audit log write failed", "error", err)
-	}
-}
-
-func (a *app) printCancel(targets []*cancelTarget, wait bool) {
+func (a *app) printCancel(outs []core.CancelOutcome, wait bool) {
 	color := a.color()
 	tw := newTable(a.stdout)
 	row(tw, "REF", paint("STATUS", ansiDefault, color), "RESULT")
-	for _, t := range targets {
+	for _, c := range outs {
 		st := "-"
-		if t.status != "" {
-			st = statusCell(t.status, color)
+		if c.Status != "" {
+			st = statusCell(c.Status, color)
 		} else if color {
 			st = paint(st, ansiDefault, color)
 		}
 		var result string
 		switch {
-		case t.skipped:
-			result = "skipped: " + t.reason
-		case !t.ok:
-			result = "failed: " + t.reason
-		case t.status == models.StatusCancelPending && !wait:
+		case c.Outcome == core.OutcomeSkipped:
+			result = "skipped: " + c.Reason
+		case c.Outcome == core.OutcomeUnknown:
+			result = "unknown: " + c.Reason
+		case c.Outcome == core.OutcomeNotSent:
+			result = "not sent: " + c.Reason
+		case !c.OK():
+			result = "failed: " + c.Reason
+		case c.Status == models.StatusCancelPending && !wait:
 			result = "cancel requested; the provider confirms it later (see --wait)"
-		case t.status == models.StatusCancelPending:
+		case c.Status == models.StatusCancelPending:
 			result = "cancel requested"
-		case t.pending:
+		case c.Item.Pending:
 			result = "canceled (requested earlier, now confirmed)"
 		default:
 			result = "canceled"
 		}
-		row(tw, clean(t.ref.String()), st, result)
+		row(tw, clean(c.Item.Target.Ref.String()), st, clean(result))
 	}
 	tw.Flush()
 }

@@ -29,10 +29,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/signdeck/signdeck/audit"
+	core "github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/config"
 	"github.com/signdeck/signdeck/keyring"
 	"github.com/signdeck/signdeck/providers"
+	"github.com/signdeck/signdeck/store"
 	"github.com/signdeck/signdeck/ui"
 )
 
@@ -55,9 +56,11 @@ var Commit = ""
 const keyringTimeout = 5 * time.Second
 
 // Main runs signdeck with args (without the program name) and returns the
-// process exit code. SIGINT and SIGTERM cancel the running command.
+// process exit code. SIGINT, SIGTERM and SIGHUP cancel the running
+// command: the service layer sends nothing new, lets requests in flight
+// finish and records not_sent for the rest.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	providers.Version = Version
 	a := newApp(stdin, stdout, stderr)
@@ -107,12 +110,24 @@ type app struct {
 	logger    *slog.Logger
 	logFile   *os.File
 	logErr    error
-	audit     *audit.Logger
-	auditErr  error
-	auditOpen bool
-	// pendingMu serialises this process's writes to the pending-cancels
-	// file (pending.go).
-	pendingMu sync.Mutex
+	// The store (journal) and the service layer, opened on first use.
+	dbOnce sync.Once
+	db     *store.DB
+	dbErr  error
+	svc    *core.Service
+	// storeDir replaces the state directory for the store (the demo's
+	// temporary directory, --store).
+	storeDir string
+	// viaTUI: the journal records the dashboard as the front end.
+	viaTUI bool
+	// shutdownGrace replaces the service's grace period (tests).
+	shutdownGrace time.Duration
+	// dbxFindWindow replaces how long a Dropbox Sign copy retry keeps
+	// searching the index (tests).
+	dbxFindWindow time.Duration
+	// secrets are the tokens this process resolved, for redaction.
+	secretsMu sync.Mutex
+	secrets   []string
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -168,10 +183,15 @@ func (a *app) printErr(err error) {
 	fmt.Fprintf(a.stderr, "signdeck: %s\n", strings.Join(lines, "\n"))
 }
 
-// close releases the log file and the audit log.
+// close waits for the service's requests in flight, then releases the
+// store and the log file.
 func (a *app) close() {
-	if a.audit != nil {
-		a.audit.Close()
+	if a.svc != nil {
+		a.svc.Shutdown()
+		a.svc.Close()
+	}
+	if a.db != nil {
+		a.db.Close()
 	}
 	if a.logFile != nil {
 		a.logFile.Close()
@@ -248,6 +268,7 @@ Exit codes: 0 success, 1 an operation failed, 2 usage or config error.`,
 		a.showCmd(),
 		a.cancelCmd(),
 		a.copyCmd(),
+		a.auditCmd(),
 		a.authCmd(),
 		a.versionCmd(),
 		a.sandboxCmd(),

@@ -11,9 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/signdeck/signdeck/audit"
+	core "github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
-	"github.com/signdeck/signdeck/providers"
 )
 
 func (a *app) copyCmd() *cobra.Command {
@@ -34,9 +33,12 @@ not sent: each field's problem is printed and the exit status is 2.
 Provider options: --test-mode (Dropbox Sign), --retain-fields and
 --transaction (Constellation1), --cancel-original (both).
 
-If the send fails with an unknown outcome, signdeck prints the copy's
+Every copy is recorded in the operations journal before it is sent. If
+the send fails with an unknown outcome, signdeck prints the copy's
 operation id; running the same command again with --operation-id ID
-looks for the copy first and sends only if it does not exist.`,
+looks for the copy first and sends only if it does not exist. A copy
+identical to one made (or left unresolved) within the last hour, same
+source and same signers, is refused unless --again is given.`,
 		Example: `  signdeck copy acme/fa5c8a0b0f49 --signer "Ana Lima <ana@example.com>" --signer "Bob Roy <bob@example.com>"
   signdeck copy c1-prod/123456 --title "Lease (corrected)" --cancel-original --yes --json`,
 		Args: usageArgs(cobra.ExactArgs(1)),
@@ -54,7 +56,8 @@ looks for the copy first and sends only if it does not exist.`,
 	f.BoolVar(&o.cancelOriginal, "cancel-original", false, "cancel the source once the copy exists")
 	f.BoolVar(&o.retainFields, "retain-fields", true, "keep the placed fields (Constellation1)")
 	f.StringVar(&o.transaction, "transaction", "", "put the copy in this transaction (Constellation1; default: the source's)")
-	f.StringVar(&o.operationID, "operation-id", "", "resume a copy whose outcome was unknown (the id signdeck printed)")
+	f.StringVar(&o.operationID, "operation-id", "", "resume a copy whose outcome was unknown (the id signdeck printed): look for it first, send only if it does not exist")
+	f.BoolVar(&o.again, "again", false, "send even if an identical copy (same source, same signers) was made or is unresolved within the last hour")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
 	f.BoolVar(&o.json, "json", false, "print the new session as JSON")
 	return cmd
@@ -66,7 +69,7 @@ type copyOpts struct {
 	testMode, cancelOriginal bool
 	retainFields             bool
 	transaction, operationID string
-	yes, json                bool
+	yes, json, again         bool
 	changed                  func(flag string) bool
 }
 
@@ -95,17 +98,32 @@ func (a *app) copy(ctx context.Context, arg string, o copyOpts) error {
 		}
 		given = append(given, g)
 	}
+	opID := strings.TrimSpace(o.operationID)
+	if opID != "" && o.again {
+		return usageErrorf("--again makes a new copy; --operation-id resumes an earlier one: give one of them")
+	}
 	if err := a.refuseReadonly(cfg, "copy"); err != nil {
 		return err
 	}
 	if err := a.needConfirmation(o.yes, "copy"); err != nil {
 		return err
 	}
-
-	p, err := a.providerFor(ctx, acct)
+	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
+	aa := a.appAccount(ctx, acct)
+	if aa.Provider == nil {
+		if aa.Err != nil {
+			return aa.Err
+		}
+		return errors.New(core.NoTokenReason(acct.Name))
+	}
+	a.reconcile(ctx, svc, map[string]core.Account{acct.Name: aa})
+	if opID != "" {
+		return a.retryCopy(ctx, svc, aa, ref, opID, o)
+	}
+	p := aa.Provider
 	caps := p.Capabilities()
 	if !caps.Copy {
 		return usageErrorf("%s sessions cannot be copied", acct.Provider.Label())
@@ -120,13 +138,8 @@ func (a *app) copy(ctx context.Context, arg string, o copyOpts) error {
 	if err != nil {
 		return err
 	}
-	if !src.Status.Copyable() {
-		return fmt.Errorf("cannot copy %s: the session is %s", clean(ref.String()), src.Status.Label())
-	}
-
 	spec := models.CopySpec{
-		Source:      ref,
-		OperationID: strings.TrimSpace(o.operationID),
+		Source: ref,
 		Options: models.CopyOptions{
 			CancelOriginal: o.cancelOriginal,
 			RetainFields:   o.retainFields,
@@ -134,7 +147,7 @@ func (a *app) copy(ctx context.Context, arg string, o copyOpts) error {
 		},
 	}
 	if len(given) > 0 {
-		spec.Signers = matchSigners(src.Signers, given)
+		spec.Signers = core.MatchSigners(src.Signers, given)
 	} else {
 		spec.Signers = models.CopySignersFrom(&src)
 	}
@@ -158,7 +171,7 @@ func (a *app) copy(ctx context.Context, arg string, o copyOpts) error {
 	}
 	printCopyPlan(out, &src, &spec)
 
-	if err := spec.Validate(caps.Limits); err != nil {
+	if err := svc.ValidateCopy(aa, &src, &spec); err != nil {
 		var ve models.ValidationErrors
 		if errors.As(err, &ve) {
 			for _, fe := range ve {
@@ -166,7 +179,20 @@ func (a *app) copy(ctx context.Context, arg string, o copyOpts) error {
 			}
 			return &exitError{code: ExitUsage, err: errors.New("copy not sent: fix the problems above")}
 		}
+		if errors.Is(err, core.ErrNotCopyable) {
+			return &exitError{code: ExitFailure, err: err}
+		}
 		return usageError(err)
+	}
+	if !o.again {
+		dup, err := svc.RecentCopy(ctx, aa, ref, spec.Signers)
+		if err != nil {
+			return err
+		}
+		if dup != nil {
+			return &exitError{code: ExitFailure, err: &core.DuplicateError{Op: *dup},
+				hint: "Nothing was sent. Check it with `signdeck audit`; to send another copy all the same, add --again."}
+		}
 	}
 
 	if !o.yes {
@@ -183,47 +209,52 @@ func (a *app) copy(ctx context.Context, arg string, o copyOpts) error {
 		}
 	}
 
-	al := a.auditOrWarn()
-	res, err := p.Copy(ctx, spec)
-	opID := res.OperationID
-	if opID == "" {
-		opID = spec.OperationID
-	}
-	if err != nil {
-		a.auditLog1(al, audit.Event{Action: "copy", Account: acct.Name, Provider: string(acct.Provider),
-			Ref: ref.String(), Title: src.Title, Outcome: "failed", Error: err.Error(), OperationID: opID})
-		if errors.Is(err, providers.ErrAmbiguous) && opID != "" {
-			return &exitError{code: ExitFailure, err: err, hint: fmt.Sprintf(
-				"The copy may or may not have been sent (operation %s). To retry safely, run the same command with --operation-id %s: it looks for the copy first and sends only if none exists.", opID, opID)}
+	res := svc.Copy(ctx, core.CopyRequest{Account: aa, Source: src, Spec: spec, Again: o.again})
+	return a.copyResult(ref, res, o.json)
+}
+
+// retryCopy resumes a copy whose outcome was unknown: the service looks
+// for it by its operation id first and sends only when it does not exist.
+func (a *app) retryCopy(ctx context.Context, svc *core.Service, aa core.Account, ref models.Ref, opID string, o copyOpts) error {
+	if !o.yes {
+		ok, err := a.confirm(fmt.Sprintf("Look for the copy of operation %s and send it again only if it does not exist?", clean(opID)))
+		if err != nil {
+			return err
 		}
-		return err
+		if !ok {
+			return errAborted
+		}
+	}
+	ctx = core.WithProgress(ctx, func(msg string) { fmt.Fprintf(a.stderr, "signdeck: %s\n", clean(msg)) })
+	res := svc.RetryCopy(ctx, aa, opID)
+	return a.copyResult(ref, res, o.json)
+}
+
+// copyResult presents a copy's outcome.
+func (a *app) copyResult(ref models.Ref, res core.CopyOutcome, asJSON bool) error {
+	if res.Outcome != core.OutcomeOK {
+		err := res.Err
+		if err == nil {
+			err = errors.New(res.Reason)
+		} else {
+			err = errors.New(res.Reason)
+		}
+		if res.Outcome == core.OutcomeUnknown && res.OpID != "" {
+			return &exitError{code: ExitFailure, err: err, hint: fmt.Sprintf(
+				"The copy may or may not have been sent (operation %s). To retry safely, run the same command with --operation-id %s: it looks for the copy first and sends only if none exists.", res.OpID, res.OpID)}
+		}
+		var ve models.ValidationErrors
+		if errors.As(res.Err, &ve) {
+			return &exitError{code: ExitUsage, err: err}
+		}
+		return &exitError{code: ExitFailure, err: err}
 	}
 	ns := res.Session
-	a.auditLog1(al, audit.Event{Action: "copy", Account: acct.Name, Provider: string(acct.Provider),
-		Ref: ref.String(), NewRef: ns.Ref.String(), Title: ns.Title, Outcome: "ok", Status: string(ns.Status), OperationID: opID})
-
-	var cancelErr error
-	if o.cancelOriginal {
-		ev := audit.Event{Action: "cancel", Account: acct.Name, Provider: string(acct.Provider),
-			Ref: ref.String(), Title: src.Title, OperationID: opID}
-		switch {
-		case res.OriginalCancelErr != nil:
-			ev.Outcome, ev.Error = "failed", res.OriginalCancelErr.Error()
-			cancelErr = res.OriginalCancelErr
-		case res.OriginalCanceled != nil:
-			ev.Status = string(res.OriginalCanceled.Status)
-			ev.Outcome = "ok"
-			if res.OriginalCanceled.Status == models.StatusCancelPending {
-				ev.Outcome = "pending"
-			}
-		default:
-			ev.Outcome, ev.Error = "failed", "the provider did not report the cancel of the original"
-			cancelErr = errors.New(ev.Error)
-		}
-		a.auditLog1(al, ev)
+	var cancelErr string
+	if oc := res.Original; oc != nil && !oc.OK() {
+		cancelErr = oc.Reason
 	}
-
-	if o.json {
+	if asJSON {
 		if err := writeJSON(a.stdout, toSessionJSON(&ns)); err != nil {
 			return err
 		}
@@ -233,71 +264,17 @@ func (a *app) copy(ctx context.Context, arg string, o copyOpts) error {
 	for _, w := range ns.Warnings {
 		fmt.Fprintf(a.stderr, "signdeck: warning: %s\n", clean(w))
 	}
-	if cancelErr != nil {
+	if cancelErr != "" {
 		fmt.Fprintf(a.stderr, "signdeck: copy %s was sent, but canceling the original %s failed: %s\n",
-			clean(ns.Ref.String()), clean(ref.String()), clean(cancelErr.Error()))
+			clean(ns.Ref.String()), clean(ref.String()), clean(cancelErr))
 		return errFailed
 	}
 	return nil
 }
 
-func (a *app) auditLog1(al *audit.Logger, ev audit.Event) {
-	ev.Via = "cli"
-	if err := al.Log(ev); err != nil {
-		a.log().Warn("audit log write failed", "error", err)
-	}
-}
-
-// matchSigners turns the --signer list into the copy's signers: an entry
-// whose email matches a source signer (case-insensitively, each once)
-// keeps that signer's id and role, and its name unless a new one is given.
-// The list gives the signing order in the source's style (see
-// signerOrders).
+// matchSigners is the service's signer rule (kept for the tests' names).
 func matchSigners(src []models.Signer, given []models.CopySigner) []models.CopySigner {
-	used := make([]bool, len(src))
-	orders := signerOrders(src, len(given))
-	out := make([]models.CopySigner, len(given))
-	for i, g := range given {
-		g.Order = orders[i]
-		for j, s := range src {
-			if used[j] || !strings.EqualFold(strings.TrimSpace(s.Email), strings.TrimSpace(g.Email)) {
-				continue
-			}
-			used[j] = true
-			g.ID, g.Role = s.ID, s.Role
-			if g.Name == "" {
-				g.Name, g.FirstName, g.LastName = s.Name, s.FirstName, s.LastName
-			}
-			break
-		}
-		out[i] = g
-	}
-	return out
-}
-
-// signerOrders returns the orders of n signers listed in signing order,
-// numbered like the source's: when the source's signers all share one
-// order (they sign in any order) the copy's share it too; otherwise they
-// count up from the source's lowest order (0 for Dropbox Sign, 1 for
-// Constellation1), so a signer kept in its place keeps its order.
-func signerOrders(src []models.Signer, n int) []int {
-	out := make([]int, n)
-	if len(src) == 0 {
-		return out
-	}
-	base, same := src[0].Order, true
-	for _, s := range src[1:] {
-		base = min(base, s.Order)
-		same = same && s.Order == src[0].Order
-	}
-	for i := range out {
-		if same && len(src) > 1 {
-			out[i] = base
-		} else {
-			out[i] = base + i
-		}
-	}
-	return out
+	return core.MatchSigners(src, given)
 }
 
 // describeField names a validation problem in terms of the flags.
@@ -395,7 +372,7 @@ func onOff(b bool) string {
 	return "off"
 }
 
-func (a *app) printCopyResult(ns *models.Session, res *providers.CopyResult) {
+func (a *app) printCopyResult(ns *models.Session, res *core.CopyOutcome) {
 	verb := "sent"
 	if res.Recovered {
 		verb = "confirmed by its operation id (the provider's answer was lost; nothing was sent twice)"
@@ -404,10 +381,10 @@ func (a *app) printCopyResult(ns *models.Session, res *providers.CopyResult) {
 	if ns.URL != "" {
 		fmt.Fprintf(a.stdout, "  url: %s\n", clean(ns.URL))
 	}
-	if res.OperationID != "" {
-		fmt.Fprintf(a.stdout, "  operation: %s\n", clean(res.OperationID))
+	if res.OpID != "" {
+		fmt.Fprintf(a.stdout, "  operation: %s\n", clean(res.OpID))
 	}
-	if oc := res.OriginalCanceled; oc != nil {
+	if oc := res.Original; oc != nil && oc.OK() {
 		if oc.Status == models.StatusCancelPending {
 			fmt.Fprintf(a.stdout, "  original: cancel requested (the provider confirms it later)\n")
 		} else {

@@ -84,6 +84,10 @@ type cancelJSON struct {
 	Status  string  `json:"status"`
 	Error   *string `json:"error"`
 	Skipped bool    `json:"skipped"`
+	// Outcome is the journal's outcome (ok, pending, failed, unknown,
+	// skipped, not_sent) and OperationID the journal's operation id.
+	Outcome     string `json:"outcome"`
+	OperationID string `json:"operation_id,omitempty"`
 }
 
 // authStatusJSON is one account of `auth status`.

@@ -17,6 +17,7 @@ import (
 // provider builds the client of acct with token. Its logger writes to the
 // log file, never to stdout or stderr.
 func (a *app) provider(acct config.Account, token string) (providers.Provider, error) {
+	a.rememberSecret(token)
 	switch acct.Provider {
 	case models.DropboxSign:
 		c, err := dropboxsign.New(dropboxsign.Config{
@@ -30,9 +31,9 @@ func (a *app) provider(acct config.Account, token string) (providers.Provider, e
 			RecoverWait: a.dbxRecoverWait,
 			Tune:        a.tuneHTTP,
 			// Queued cancels are invisible at Dropbox Sign until they
-			// complete: remember them across runs (pending.go).
-			QueuedCancels:  a.queuedCancels(acct),
-			OnCancelQueued: func(id string, at time.Time) { a.recordCancel(acct, id, at) },
+			// complete: the journal remembers them across runs.
+			QueuedCancels: a.queuedCancels(acct),
+			FindWindow:    a.dbxFindWindow,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", acct.Name, err)
@@ -74,10 +75,24 @@ func (a *app) providerFor(ctx context.Context, acct config.Account) (providers.P
 	token, _, err := a.tokens().Get(ctx, acct.Name)
 	if err != nil {
 		if errors.Is(err, keyring.ErrNotFound) {
-			return nil, fmt.Errorf("account %s has no token: set %s or run `signdeck auth login %s`",
-				acct.Name, keyring.EnvName(acct.Name), acct.Name)
+			return nil, &noTokenError{account: acct.Name}
 		}
 		return nil, fmt.Errorf("account %s: %w", acct.Name, err)
 	}
 	return a.provider(acct, token)
+}
+
+// queuedCancels returns the cancels the journal says were queued for a
+// Dropbox Sign account within the vendor's confirmation window.
+func (a *app) queuedCancels(acct config.Account) map[string]time.Time {
+	db, err := a.openStore(context.Background())
+	if err != nil {
+		return nil
+	}
+	m, err := db.PendingCancels(context.Background(), acct.Name, endpoint(acct), time.Now().Add(-dropboxsign.CancelPendingTTL))
+	if err != nil {
+		a.log().Warn("journal: cannot read pending cancels", "account", acct.Name, "error", err)
+		return nil
+	}
+	return m
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/signdeck/signdeck/audit"
 	"github.com/signdeck/signdeck/config"
 	"github.com/signdeck/signdeck/keyring"
 	"github.com/signdeck/signdeck/models"
@@ -41,6 +40,8 @@ type emuOpts struct {
 	// (the vendor's published standard limit by default). The send/files
 	// and test-mode limits keep the vendor's ratios (1/4 and 1/10).
 	rateLimit int
+	// storeDir keeps the demo's store (--store); "" is a temporary one.
+	storeDir string
 }
 
 // defaultRateLimit is Dropbox Sign's published standard limit.
@@ -227,8 +228,9 @@ func (a *app) demoCmd() *cobra.Command {
 		Short: "Open the dashboard on built-in sample sessions of both providers",
 		Long: `Open the dashboard on in-process emulators of Dropbox Sign and
 Constellation1 (the sandbox's accounts) with sample sessions generated from
---seed. Nothing leaves the machine: tokens are kept in memory, the audit
-log too, and the OS keyring is not used. Cancel, copy, login and logout
+--seed. Nothing leaves the machine: tokens are kept in memory, the
+operations journal in a temporary directory (--store keeps it), and the
+OS keyring is not used. Cancel, copy, login and logout
 all work against the emulators.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -239,6 +241,7 @@ all work against the emulators.`,
 	f.IntVar(&o.size, "size", defaultSandboxSize, "sessions per provider")
 	f.Int64Var(&o.seed, "seed", defaultSandboxSeed, "seed of the sample data")
 	f.IntVar(&o.rateLimit, "rate-limit", defaultRateLimit, "emulated Dropbox Sign rate limit, requests per minute (raise it to load a large --size quickly)")
+	f.StringVar(&o.storeDir, "store", "", "keep the demo's store (journal) in this directory instead of a temporary one")
 	return cmd
 }
 
@@ -264,11 +267,28 @@ func (a *app) demo(ctx context.Context, o emuOpts) error {
 	}
 	defer emu.Close()
 
+	// The demo's store (journal) lives in a temporary directory unless
+	// --store keeps it.
+	if o.storeDir != "" {
+		a.storeDir = o.storeDir
+	} else {
+		dir, err := os.MkdirTemp("", "signdeck-demo-*")
+		if err != nil {
+			return fmt.Errorf("demo store: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		a.storeDir = dir
+	}
+	a.viaTUI = true
+	svc, err := a.service(ctx)
+	if err != nil {
+		return err
+	}
 	cfg := config.Default()
 	cfg.Path = "demo"
 	cfg.Accounts = emu.accounts()
 	tok := a.demoTokens()
-	opts := a.uiOptions(ctx, cfg, tok, audit.NewMemory())
+	opts := a.uiOptions(ctx, cfg, tok, svc)
 	opts.Readonly = a.readonly
 	opts.CancelPollFirst = time.Second
 	opts.CancelPollMax = 3 * time.Second

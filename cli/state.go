@@ -11,14 +11,12 @@ import (
 
 	"github.com/adrg/xdg"
 
-	"github.com/signdeck/signdeck/audit"
 	"github.com/signdeck/signdeck/keyring"
 )
 
 // File names under the state directory.
 const (
-	logFileName   = "signdeck.log"
-	auditFileName = "audit.log"
+	logFileName = "signdeck.log"
 )
 
 // stateDir is $XDG_STATE_HOME/signdeck, read at call time so that tests
@@ -84,28 +82,6 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
-}
-
-// auditLog opens $XDG_STATE_HOME/signdeck/audit.log once. When it cannot
-// be opened the error is returned and actions go unaudited (a nil
-// *audit.Logger discards); callers warn about it.
-func (a *app) auditLog() (*audit.Logger, error) {
-	if !a.auditOpen {
-		a.auditOpen = true
-		a.audit, a.auditErr = audit.Open(filepath.Join(a.stateDir(), auditFileName))
-	}
-	return a.audit, a.auditErr
-}
-
-// auditOrWarn returns the audit logger, warning once on stderr when it
-// cannot be opened.
-func (a *app) auditOrWarn() *audit.Logger {
-	wasOpen := a.auditOpen
-	l, err := a.auditLog()
-	if err != nil && !wasOpen {
-		fmt.Fprintf(a.stderr, "signdeck: warning: %v; this action will not be audited\n", err)
-	}
-	return l
 }
 
 // keyStore returns the token store, made once.

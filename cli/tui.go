@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/signdeck/signdeck/audit"
+	core "github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/config"
 	"github.com/signdeck/signdeck/keyring"
 	"github.com/signdeck/signdeck/providers"
@@ -32,12 +32,15 @@ func (a *app) runDashboard(cmd *cobra.Command, _ []string) error {
 	if err := a.openLog(); err != nil {
 		fmt.Fprintf(a.stderr, "signdeck: warning: %v; running without a log file\n", err)
 	}
-	al, err := a.auditLog()
+	a.viaTUI = true
+	svc, err := a.service(ctx)
 	if err != nil {
-		fmt.Fprintf(a.stderr, "signdeck: warning: %v; actions will not be audited\n", err)
+		// Without the journal nothing may be changed: the dashboard opens
+		// read-only and says why.
+		fmt.Fprintf(a.stderr, "signdeck: warning: %v; the dashboard opens read-only\n", err)
 	}
 	tok := a.tokens()
-	opts := a.uiOptions(ctx, cfg, tok, al)
+	opts := a.uiOptions(ctx, cfg, tok, svc)
 	return a.runDashboardUI(ctx, opts)
 }
 
@@ -63,17 +66,28 @@ func (a *app) needTerminal() error {
 
 // uiOptions builds the dashboard's options: one ui.Account per configured
 // account, with a client when a token is found.
-func (a *app) uiOptions(ctx context.Context, cfg *config.Config, tok *keyring.Tokens, al *audit.Logger) ui.Options {
-	return ui.Options{
+func (a *app) uiOptions(ctx context.Context, cfg *config.Config, tok *keyring.Tokens, svc *core.Service) ui.Options {
+	o := ui.Options{
 		Accounts:        a.uiAccounts(ctx, cfg.Accounts, tok),
-		Login:           a.uiLogin(cfg, tok),
-		Logout:          func(ctx context.Context, account string) error { return tok.Delete(ctx, account) },
 		RefreshInterval: cfg.UI.RefreshInterval,
-		Readonly:        a.isReadonly(cfg),
+		Readonly:        a.isReadonly(cfg) || svc == nil,
 		Keys:            cfg.Keys,
 		Logger:          a.log(),
-		Audit:           al,
+		Service:         svc,
+		Reconcile:       svc != nil,
 	}
+	if svc != nil {
+		o.Login = a.uiLogin(cfg, tok, svc)
+		o.Logout = func(ctx context.Context, account string) error {
+			acct := core.Account{Name: account}
+			if c, ok := cfg.Account(account); ok {
+				acct.Kind, acct.Endpoint = c.Provider, endpoint(c)
+			}
+			_, err := svc.Logout(ctx, acct, tok)
+			return err
+		}
+	}
+	return o
 }
 
 // uiAccounts resolves every account's token concurrently (each keyring
@@ -84,7 +98,7 @@ func (a *app) uiAccounts(ctx context.Context, accts []config.Account, tok *keyri
 	var wg sync.WaitGroup
 	for i, acct := range accts {
 		wg.Go(func() {
-			ua := ui.Account{Name: acct.Name, Kind: acct.Provider, TokenSource: string(keyring.SourceNone)}
+			ua := ui.Account{Name: acct.Name, Kind: acct.Provider, TokenSource: string(keyring.SourceNone), Endpoint: endpoint(acct)}
 			token, src, err := tok.Get(ctx, acct.Name)
 			switch {
 			case errors.Is(err, keyring.ErrNotFound):
@@ -105,23 +119,22 @@ func (a *app) uiAccounts(ctx context.Context, accts []config.Account, tok *keyri
 	return out
 }
 
-// uiLogin verifies a secret with a client built from it, then stores it.
-func (a *app) uiLogin(cfg *config.Config, tok *keyring.Tokens) func(context.Context, string, string) (providers.Provider, string, error) {
+// uiLogin logs in through the service: verify, then store.
+func (a *app) uiLogin(cfg *config.Config, tok *keyring.Tokens, svc *core.Service) func(context.Context, string, string) (providers.Provider, string, error) {
 	return func(ctx context.Context, account, secret string) (providers.Provider, string, error) {
 		acct, ok := cfg.Account(account)
 		if !ok {
 			return nil, "", fmt.Errorf("unknown account %q", clean(account))
 		}
-		p, err := a.provider(acct, secret)
-		if err != nil {
-			return nil, "", err
+		res := svc.Login(ctx, core.LoginRequest{
+			Account: core.Account{Name: acct.Name, Kind: acct.Provider, Endpoint: endpoint(acct)},
+			Secret:  secret,
+			Build:   func(secret string) (providers.Provider, error) { return a.provider(acct, secret) },
+			Tokens:  tok,
+		})
+		if res.Err != nil {
+			return nil, "", res.Err
 		}
-		if _, err := p.Verify(ctx); err != nil {
-			return nil, "", fmt.Errorf("token not stored: %w", err)
-		}
-		if err := tok.Set(ctx, account, secret); err != nil {
-			return nil, "", err
-		}
-		return p, string(tok.Store.Source()), nil
+		return res.Provider, string(tok.Store.Source()), nil
 	}
 }

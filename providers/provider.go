@@ -19,6 +19,10 @@ type Capabilities struct {
 	// AsyncCancel: a successful Cancel only queues the cancel; poll
 	// CancelStatus until it reports StatusCanceled.
 	AsyncCancel bool
+	// CancelPendingTTL (AsyncCancel only) is how long a queued cancel may
+	// stay invisible at the provider: within it a session signdeck queued a
+	// cancel for is shown as cancel pending and not sent again.
+	CancelPendingTTL time.Duration
 	Copy        bool // sessions can be copied with edited signers
 	// ActionLog: Get fills Session.ActionLog.
 	ActionLog bool
@@ -89,12 +93,6 @@ type CopyResult struct {
 	// Recovered is true when the send failed ambiguously and the new
 	// session was found by its operation id instead of being sent again.
 	Recovered bool
-	// OriginalCanceled reports the cancel of the source when
-	// CopyOptions.CancelOriginal was set; nil otherwise.
-	OriginalCanceled *CancelResult
-	// OriginalCancelErr is the error of that cancel, if it failed. The copy
-	// itself succeeded.
-	OriginalCancelErr error
 }
 
 // Provider is one configured account of one provider. Implementations are
@@ -118,12 +116,20 @@ type Provider interface {
 	// CancelStatus checks once whether an asynchronous cancel is done: it
 	// returns StatusCanceled when confirmed, else the session's status.
 	CancelStatus(ctx context.Context, id string) (models.Status, error)
-	// Copy creates a new session from spec. It sends at most once; after an
-	// ambiguous failure it looks for the operation id before reporting an
-	// error, and the error then says whether a retry is safe. The result's
-	// OperationID is set even when err is not nil: pass it back in
-	// spec.OperationID to retry safely.
+	// Copy creates a new session from spec: a first attempt. It never
+	// searches before sending, and sends at most once; after an ambiguous
+	// failure it may look for what it sent before reporting ErrAmbiguous.
+	// spec.OperationID is made by the caller (the service layer). The
+	// result's OperationID is set even when err is not nil.
+	// spec.Options.CancelOriginal is not acted on here: the caller cancels
+	// the source once the copy exists.
 	Copy(ctx context.Context, spec models.CopySpec) (CopyResult, error)
+	// FindCopy looks for the session an earlier Copy attempt with
+	// spec.OperationID made; the attempt started at since, which bounds the
+	// search. found is false when none exists (as far as the provider can
+	// tell); an error means nothing may be concluded (several lookalikes,
+	// a failed search) and nothing may be sent.
+	FindCopy(ctx context.Context, spec models.CopySpec, since time.Time) (s models.Session, found bool, err error)
 	// Budget reports the rate-limit budget last seen.
 	Budget() Budget
 }
@@ -140,36 +146,19 @@ type Budget struct {
 // Known reports whether any rate-limit header has been seen.
 func (b Budget) Known() bool { return b.Limit > 0 || b.Remaining >= 0 }
 
-// WaitCanceled polls CancelStatus with exponential backoff (from first, at
-// most max between polls) until the cancel is confirmed, the status turns
-// final otherwise, a permanent error occurs, or ctx ends. Rate limits and
-// unavailability are polled through. It returns the last status seen.
-func WaitCanceled(ctx context.Context, p Provider, id string, first, max time.Duration) (models.Status, error) {
-	d := first
-	if d <= 0 {
-		d = time.Second
-	}
-	for {
-		st, err := p.CancelStatus(ctx, id)
-		if err != nil && !Retryable(err) {
-			return st, err
-		}
-		if err == nil && (st == models.StatusCanceled || (st.Final() && st != models.StatusCanceled)) {
-			return st, nil
-		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			if err != nil {
-				return st, err
-			}
-			return st, ctx.Err()
-		case <-t.C:
-		}
-		d *= 2
-		if max > 0 && d > max {
-			d = max
-		}
+type progressKey struct{}
+
+// WithProgress returns a context whose long-running provider calls (a
+// search that waits for an index, a download) report what they are doing
+// to fn. fn must not block.
+func WithProgress(ctx context.Context, fn func(string)) context.Context {
+	return context.WithValue(ctx, progressKey{}, fn)
+}
+
+// ReportProgress tells ctx's progress function, if any, what a call is
+// doing.
+func ReportProgress(ctx context.Context, msg string) {
+	if fn, ok := ctx.Value(progressKey{}).(func(string)); ok && fn != nil {
+		fn(msg)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/signdeck/signdeck/audit"
+	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
 )
@@ -146,14 +146,13 @@ func (m *Model) handleLoginResult(msg loginResultMsg) tea.Cmd {
 		return nil
 	}
 	a := m.accts[msg.acct]
-	ev := audit.Event{Action: "login", Account: a.Name, Provider: string(a.Kind)}
 	if msg.err != "" {
-		ev.Outcome, ev.Error = "failed", msg.err
+		m.recordOutcome("Login", a.label, app.OutcomeFailed, msg.err)
 		if m.login != nil && m.login.seq == msg.seq {
 			m.login.sending = false
 			m.login.err = "Login failed: " + msg.err
 		}
-		return tea.Batch(m.auditCmd(ev), m.logCmd(slogWarn, "login failed", "account", a.Name, "err", msg.err))
+		return tea.Batch(m.logCmd(slogWarn, "login failed", "account", a.Name, "err", msg.err))
 	}
 	if m.login != nil && m.login.seq == msg.seq {
 		m.login = nil
@@ -164,13 +163,13 @@ func (m *Model) handleLoginResult(msg loginResultMsg) tea.Cmd {
 		a.TokenSource = "memory"
 	}
 	a.Err, a.err = nil, nil
-	ev.Outcome = "ok"
+	m.recordOutcome("Login", a.label, app.OutcomeOK, "")
 	load := m.startLoad(msg.acct)
 	var active tea.Cmd
 	if m.curView != "" {
 		m.withView("", func() { active = m.startLoad(msg.acct) })
 	}
-	return tea.Batch(m.auditCmd(ev), load, active,
+	return tea.Batch(load, active,
 		m.flashf(flashOK, "Logged in to %s (token in %s)", a.label, models.CleanText(a.TokenSource)))
 }
 
@@ -216,12 +215,11 @@ func (m *Model) handleLogoutResult(msg logoutResultMsg) tea.Cmd {
 		return nil
 	}
 	a := m.accts[msg.acct]
-	ev := audit.Event{Action: "logout", Account: a.Name, Provider: string(a.Kind)}
 	if msg.err != "" {
-		ev.Outcome, ev.Error = "failed", msg.err
-		return tea.Batch(m.auditCmd(ev), m.flashf(flashErr, "Logout of %s failed: %s", a.label, msg.err))
+		m.recordOutcome("Logout", a.label, app.OutcomeFailed, msg.err)
+		return tea.Batch(m.flashf(flashErr, "Logout of %s failed: %s", a.label, msg.err))
 	}
-	ev.Outcome = "ok"
+	m.recordOutcome("Logout", a.label, app.OutcomeOK, "")
 	wasEnv := a.TokenSource == "env"
 	for _, ls := range a.loads {
 		if ls.cancel != nil {
@@ -248,5 +246,5 @@ func (m *Model) handleLogoutResult(msg logoutResultMsg) tea.Cmd {
 	if wasEnv {
 		text += "; the token still comes from the environment variable: unset it to stop using it"
 	}
-	return tea.Batch(m.auditCmd(ev), m.setFlash(flashOK, text))
+	return m.setFlash(flashOK, text)
 }

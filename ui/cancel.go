@@ -1,17 +1,14 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/signdeck/signdeck/audit"
+	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
 )
@@ -29,7 +26,8 @@ type cancelTarget struct {
 }
 
 type cancelPrompt struct {
-	targets   []cancelTarget // eligible
+	plan      app.CancelPlan
+	targets   []cancelTarget // eligible, in plan order
 	skipped   []cancelTarget
 	hidden    int // marked targets the filter hides
 	needCount bool
@@ -48,89 +46,94 @@ type cancelOp struct {
 	skipped   int
 }
 
-type cancelJob struct {
-	op int
-	t  cancelTarget
-}
-
 type cancelResultMsg struct {
 	op  int
 	t   cancelTarget
-	res providers.CancelResult
-	err error
+	out app.CancelOutcome
 }
 
-// pollState follows an asynchronous cancel until it is confirmed.
+// pollState is a cancel being followed to its confirmation.
 type pollState struct {
-	seq     int
-	title   string
-	delay   time.Duration
-	elapsed time.Duration
+	seq   int
+	title string
 }
 
-type pollTickMsg struct {
+type confirmResultMsg struct {
 	ref models.Ref
 	seq int
+	out app.CancelOutcome
 }
 
-type pollResultMsg struct {
-	ref    models.Ref
-	seq    int
-	status models.Status
-	err    error
-}
-
-// cancelBlocked says why a session cannot be canceled now, or "".
-func (m *Model) cancelBlocked(ref models.Ref) string {
-	r := m.rowByRef(ref)
-	if r == nil {
-		if v, ok := m.viewOf(ref); ok {
-			return "session is marked in the " + viewLabel(v) + " view"
-		}
-		return "session is no longer listed"
-	}
+// cancelTargetOf is the service's view of a row (or of a ref with no row).
+func (m *Model) cancelTargetOf(ref models.Ref) app.CancelTarget {
 	a := m.acct(ref.Account)
-	if a == nil {
+	t := app.CancelTarget{Ref: ref, Account: app.Account{Name: ref.Account}}
+	if a != nil {
+		t.Account = m.appAccount(a)
+	}
+	switch r := m.rowByRef(ref); {
+	case m.inFlight[ref]:
+		t.Missing = app.ReasonInFlight
+	case r != nil:
+		s := r.s
+		if _, ok := m.pending[ref]; ok {
+			s.Status = models.StatusCancelPending
+		}
+		t.Session = &s
+	default:
+		if v, ok := m.viewOf(ref); ok {
+			t.Missing = "session is marked in the " + viewLabel(v) + " view"
+		}
+	}
+	return t
+}
+
+// cancelBlocked says why a session cannot be canceled now, or "" (the
+// service's rule).
+func (m *Model) cancelBlocked(ref models.Ref) string {
+	if m.svc == nil {
+		return "no operations journal is open in this session"
+	}
+	if m.acct(ref.Account) == nil {
 		return "account " + models.CleanText(ref.Account) + " is not configured"
 	}
-	if a.Provider == nil {
-		return noTokenReason(a)
-	}
-	if !a.Provider.Capabilities().Cancel {
-		return fmt.Sprintf("%s account %s cannot cancel sessions", a.Kind.Label(), models.CleanText(a.Name))
-	}
-	if m.inFlight[ref] {
-		return "a cancel is already in flight"
-	}
-	if _, ok := m.pending[ref]; ok {
-		return models.StatusCancelPending.CancelBlockedReason()
-	}
-	return r.s.CancelBlockedReason()
+	t := m.cancelTargetOf(ref)
+	return m.svc.CancelBlocked(t.Account, ref, t.Session, t.Missing)
 }
 
 // startCancel opens the confirmation for the marked rows or the cursor
-// row. Targets are snapshotted now; when none is eligible there is no
-// prompt, only the reason.
+// row. The service plans it from the rows as they are now (no I/O); when
+// none is eligible there is no prompt, only the reason.
 func (m *Model) startCancel() tea.Cmd {
 	refs, fromMarks := m.targets()
 	if len(refs) == 0 {
 		return m.setFlash(flashWarn, "Cancel: no session selected")
 	}
+	if m.svc == nil {
+		return m.setFlash(flashWarn, "Cancel: no operations journal is open in this session")
+	}
 	p := &cancelPrompt{}
+	targets := make([]app.CancelTarget, 0, len(refs))
 	for _, ref := range refs {
-		t := cancelTarget{ref: ref, title: models.CleanText(ref.ID), acct: models.CleanText(ref.Account)}
-		if r := m.rowByRef(ref); r != nil {
-			t.title, t.acct, t.kind, t.status = r.title, r.acct, r.s.Provider, r.s.Status
-		}
-		t.reason = m.cancelBlocked(ref)
 		if fromMarks && !m.isVisible(ref) {
 			p.hidden++
 		}
-		if t.reason != "" {
-			p.skipped = append(p.skipped, t)
-		} else {
-			p.targets = append(p.targets, t)
+		targets = append(targets, m.cancelTargetOf(ref))
+	}
+	p.plan = m.svc.PlanCancel(m.ctx, targets, false)
+	conv := func(it app.CancelItem) cancelTarget {
+		t := cancelTarget{ref: it.Target.Ref, title: it.Title, acct: models.CleanText(it.Target.Ref.Account),
+			kind: it.Target.Account.Kind, status: it.Status, reason: it.Reason}
+		if r := m.rowByRef(it.Target.Ref); r != nil {
+			t.title, t.acct = r.title, r.acct
 		}
+		return t
+	}
+	for _, it := range p.plan.Eligible {
+		p.targets = append(p.targets, conv(it))
+	}
+	for _, it := range p.plan.Skipped {
+		p.skipped = append(p.skipped, conv(it))
 	}
 	if len(p.targets) == 0 {
 		if len(p.skipped) == 1 {
@@ -199,32 +202,25 @@ func (m *Model) keyCancelPrompt(msg tea.KeyPressMsg) tea.Cmd {
 	return m.setFlash(flashInfo, "Cancel aborted")
 }
 
-// confirmCancel queues the cancels, at most cancelWorkers per account at
-// a time.
+// confirmCancel hands the plan to the service: skipped targets are
+// journaled, every eligible one is cancelled (the service bounds how many
+// run at once per account) and reported back one by one.
 func (m *Model) confirmCancel() tea.Cmd {
 	p := m.cancelPrompt
 	m.cancelPrompt = nil
 	m.opSeq++
 	op := &cancelOp{id: m.opSeq, total: len(p.targets), skipped: len(p.skipped)}
 	m.cancelOps[op.id] = op
-	var cmds []tea.Cmd
-	for _, t := range p.skipped {
-		cmds = append(cmds, m.auditCmd(audit.Event{Action: "cancel", Account: t.ref.Account, Provider: string(t.kind),
-			Ref: t.ref.String(), Title: t.title, Outcome: "skipped", Status: string(t.status), Error: t.reason}))
-	}
-	accts := map[string]bool{}
-	for _, t := range p.targets {
-		m.cancelQueue[t.ref.Account] = append(m.cancelQueue[t.ref.Account], cancelJob{op: op.id, t: t})
+	svc, ctx := m.svc, m.ctx
+	skipped := app.CancelPlan{Skipped: p.plan.Skipped}
+	cmds := []tea.Cmd{func() tea.Msg { svc.RecordSkipped(ctx, skipped); return nil }}
+	for i, it := range p.plan.Eligible {
+		t := p.targets[i]
 		m.inFlight[t.ref] = true
-		accts[t.ref.Account] = true
-	}
-	names := make([]string, 0, len(accts))
-	for a := range accts {
-		names = append(names, a)
-	}
-	sort.Strings(names)
-	for _, a := range names {
-		cmds = append(cmds, m.dispatchCancels(a))
+		id := op.id
+		cmds = append(cmds, func() tea.Msg {
+			return cancelResultMsg{op: id, t: t, out: svc.Cancel(ctx, it)}
+		})
 	}
 	n := len(p.targets)
 	if n == 1 {
@@ -235,83 +231,42 @@ func (m *Model) confirmCancel() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// dispatchCancels starts queued cancels of an account up to the limit.
-func (m *Model) dispatchCancels(acct string) tea.Cmd {
-	var cmds []tea.Cmd
-	for m.cancelActive[acct] < cancelWorkers && len(m.cancelQueue[acct]) > 0 {
-		job := m.cancelQueue[acct][0]
-		m.cancelQueue[acct] = m.cancelQueue[acct][1:]
-		a := m.acct(acct)
-		if a == nil || a.Provider == nil {
-			// Logged out meanwhile: report it as a failure without sending.
-			t := job.t
-			cmds = append(cmds, func() tea.Msg {
-				return cancelResultMsg{op: job.op, t: t, err: fmt.Errorf("account %s has no token any more", t.ref.Account)}
-			})
-			m.cancelActive[acct]++
-			continue
-		}
-		m.cancelActive[acct]++
-		cmds = append(cmds, cancelCmd(m.ctx, a.Provider, job))
-	}
-	if len(m.cancelQueue[acct]) == 0 {
-		delete(m.cancelQueue, acct)
-	}
-	return tea.Batch(cmds...)
-}
-
-func cancelCmd(ctx context.Context, p providers.Provider, job cancelJob) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		defer cancel()
-		res, err := p.Cancel(ctx, job.t.ref.ID)
-		return cancelResultMsg{op: job.op, t: job.t, res: res, err: err}
-	}
-}
-
 func (m *Model) handleCancelResult(msg cancelResultMsg) tea.Cmd {
 	t := msg.t
-	acct := t.ref.Account
-	m.cancelActive[acct]--
-	if m.cancelActive[acct] <= 0 {
-		delete(m.cancelActive, acct)
-	}
 	delete(m.inFlight, t.ref)
 	var cmds []tea.Cmd
-	cmds = append(cmds, m.dispatchCancels(acct))
 	op := m.cancelOps[msg.op]
-	ev := audit.Event{Action: "cancel", Account: acct, Provider: string(t.kind), Ref: t.ref.String(), Title: t.title}
-	if msg.err != nil {
-		reason := cleanErr(msg.err)
-		if op != nil {
-			op.failed = append(op.failed, t.title+": "+rowReason(msg.err))
-		}
-		ev.Outcome, ev.Error = "failed", reason
-		cmds = append(cmds, m.logCmd(slogWarn, "cancel failed", "ref", t.ref.String(), "err", reason))
-	} else {
-		st := msg.res.Status
+	out := msg.out
+	m.recordOutcome("Cancel", t.title, out.Outcome, out.Reason)
+	switch out.Outcome {
+	case app.OutcomeOK, app.OutcomePending:
+		st := out.Status
 		if st == "" {
 			st = models.StatusCanceled
 		}
 		delete(m.marks, t.ref)
-		ev.Status = string(st)
 		if st == models.StatusCancelPending {
-			ev.Outcome = "pending"
 			if op != nil {
 				op.requested = append(op.requested, t.title)
 			}
-			m.opSeq++
-			m.pending[t.ref] = &pollState{seq: m.opSeq, title: t.title, delay: m.opts.CancelPollFirst}
-			cmds = append(cmds, m.after(m.opts.CancelPollFirst, pollTickMsg{ref: t.ref, seq: m.opSeq}))
-		} else {
-			ev.Outcome = "ok"
-			if op != nil {
-				op.canceled = append(op.canceled, t.title)
-			}
+			cmds = append(cmds, m.followCancel(t.ref, t.title, out.OpID))
+		} else if op != nil {
+			op.canceled = append(op.canceled, t.title)
 		}
 		m.setRowStatus(t.ref, st)
+	case app.OutcomeSkipped:
+		if op != nil {
+			op.skipped++
+		}
+		if out.Status != "" {
+			m.setRowStatus(t.ref, out.Status)
+		}
+	default:
+		if op != nil {
+			op.failed = append(op.failed, t.title+": "+models.CleanText(out.Reason))
+		}
+		cmds = append(cmds, m.logCmd(slogWarn, "cancel failed", "ref", t.ref.String(), "outcome", out.Outcome, "err", out.Reason))
 	}
-	cmds = append(cmds, m.auditCmd(ev))
 	if op != nil {
 		op.done++
 		if op.done >= op.total {
@@ -320,6 +275,23 @@ func (m *Model) handleCancelResult(msg cancelResultMsg) tea.Cmd {
 		}
 	}
 	return tea.Batch(cmds...)
+}
+
+// followCancel has the service follow an asynchronous cancel to its
+// confirmation, paced by the dashboard's options.
+func (m *Model) followCancel(ref models.Ref, title, opID string) tea.Cmd {
+	a := m.acct(ref.Account)
+	if a == nil || a.Provider == nil || m.svc == nil {
+		return nil
+	}
+	m.opSeq++
+	seq := m.opSeq
+	m.pending[ref] = &pollState{seq: seq, title: title}
+	svc, ctx, acct := m.svc, m.ctx, m.appAccount(a)
+	pace := app.Pacing{First: m.opts.CancelPollFirst, Max: m.opts.CancelPollMax, Timeout: m.opts.CancelConfirmTimeout}
+	return func() tea.Msg {
+		return confirmResultMsg{ref: ref, seq: seq, out: svc.Confirm(ctx, acct, ref, title, opID, pace)}
+	}
 }
 
 // setRowStatus patches a row's status in place.
@@ -380,66 +352,32 @@ func (m *Model) cancelSummary(op *cancelOp) tea.Cmd {
 	return m.setFlash(level, text)
 }
 
-func (m *Model) handlePollTick(msg pollTickMsg) tea.Cmd {
+func (m *Model) handleConfirmResult(msg confirmResultMsg) tea.Cmd {
 	ps, ok := m.pending[msg.ref]
 	if !ok || ps.seq != msg.seq {
 		return nil
 	}
-	a := m.acct(msg.ref.Account)
-	if a == nil || a.Provider == nil {
-		delete(m.pending, msg.ref)
-		return nil
-	}
-	p, ref, seq, ctx := a.Provider, msg.ref, msg.seq, m.ctx
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		st, err := p.CancelStatus(ctx, ref.ID)
-		return pollResultMsg{ref: ref, seq: seq, status: st, err: err}
-	}
-}
-
-func (m *Model) handlePollResult(msg pollResultMsg) tea.Cmd {
-	ps, ok := m.pending[msg.ref]
-	if !ok || ps.seq != msg.seq {
-		return nil
-	}
-	ev := audit.Event{Action: "cancel_confirmed", Account: msg.ref.Account, Ref: msg.ref.String(), Title: ps.title}
-	if a := m.acct(msg.ref.Account); a != nil {
-		ev.Provider = string(a.Kind)
-	}
-	if msg.err == nil && msg.status == models.StatusCanceled {
-		delete(m.pending, msg.ref)
+	delete(m.pending, msg.ref)
+	out := msg.out
+	switch out.Outcome {
+	case app.OutcomeOK:
 		m.setRowStatus(msg.ref, models.StatusCanceled)
-		ev.Outcome, ev.Status = "ok", string(models.StatusCanceled)
+		m.recordOutcome("Cancel confirmed", ps.title, out.Outcome, "")
 		if n := len(m.pending); n > 0 {
-			return tea.Batch(m.auditCmd(ev), m.flashf(flashOK, "Canceled %s (confirmed; %d more awaiting confirmation)", ps.title, n))
+			return m.flashf(flashOK, "Canceled %s (confirmed; %d more awaiting confirmation)", ps.title, n)
 		}
-		return tea.Batch(m.auditCmd(ev), m.flashf(flashOK, "Canceled %s (confirmed)", ps.title))
+		return m.flashf(flashOK, "Canceled %s (confirmed)", ps.title)
+	case app.OutcomeFailed:
+		if out.Status != "" {
+			m.setRowStatus(msg.ref, out.Status)
+		}
+		m.recordOutcome("Cancel", ps.title, out.Outcome, out.Reason)
+		return m.flashf(flashWarn, "%s: %s", ps.title, models.CleanText(out.Reason))
 	}
-	if msg.err == nil && msg.status.Final() {
-		delete(m.pending, msg.ref)
-		m.setRowStatus(msg.ref, msg.status)
-		ev.Outcome, ev.Status = "failed", string(msg.status)
-		ev.Error = "session ended as " + msg.status.Label() + " before the cancel took effect"
-		return tea.Batch(m.auditCmd(ev), m.flashf(flashWarn, "%s: %s", ps.title, ev.Error))
+	if m.ctx.Err() != nil {
+		return nil
 	}
-	var cmds []tea.Cmd
-	if msg.err != nil {
-		cmds = append(cmds, m.logCmd(slogWarn, "cancel status check failed", "ref", msg.ref.String(), "err", cleanErr(msg.err)))
-	}
-	ps.elapsed += ps.delay
-	if ps.elapsed >= m.opts.CancelConfirmTimeout {
-		delete(m.pending, msg.ref)
-		ev.Outcome, ev.Status = "pending", string(models.StatusCancelPending)
-		ev.Error = "not confirmed after " + m.opts.CancelConfirmTimeout.String()
-		cmds = append(cmds, m.auditCmd(ev), m.flashf(flashWarn,
-			"Cancel requested for %s is not confirmed after %s; it stays \"Cancel requested\" (refresh later)", ps.title, m.opts.CancelConfirmTimeout))
-		return tea.Batch(cmds...)
-	}
-	ps.delay = min(ps.delay*2, m.opts.CancelPollMax)
-	cmds = append(cmds, m.after(ps.delay, pollTickMsg{ref: msg.ref, seq: ps.seq}))
-	return tea.Batch(cmds...)
+	return m.flashf(flashWarn, "Cancel requested for %s is not confirmed: %s; it stays \"Cancel requested\" (refresh later)", ps.title, models.CleanText(out.Reason))
 }
 
 // rowReason is an error's text for a message that already names the

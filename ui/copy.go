@@ -13,7 +13,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/signdeck/signdeck/audit"
+	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
 )
@@ -71,7 +71,13 @@ type copyForm struct {
 	focus                      int
 	errs                       models.ValidationErrors
 
-	opID       string // generated once per form; reused on retry
+	// opID is the operation of the last send whose outcome was unknown:
+	// the next send is then a retry of it (the service looks for the copy
+	// first). "" until then: a first attempt never searches.
+	opID string
+	// again: the user confirmed sending a copy identical to a recent one.
+	again      bool
+	dupAsk     string // the duplicate warning shown until the next send
 	dirty      bool
 	reviewing  bool
 	sending    bool
@@ -89,9 +95,7 @@ type copySourceMsg struct {
 
 type copyResultMsg struct {
 	form int
-	spec models.CopySpec
-	res  providers.CopyResult
-	err  error
+	res  app.CopyOutcome
 }
 
 // startCopy opens the copy form for the cursor row (or the one marked row).
@@ -121,7 +125,7 @@ func (m *Model) startCopy() tea.Cmd {
 	f := &copyForm{
 		id: m.copySeq, srcRef: r.s.Ref, srcStamp: m.stamp, srcTitle: r.title, acctName: a.Name, kind: a.Kind, caps: caps,
 		split: caps.Limits.RequireLastName || a.Kind == models.Constellation1,
-		opID:  m.newOp(), retain: true, st: m.st, width: m.formWidth(),
+		retain: true, st: m.st, width: m.formWidth(),
 	}
 	m.copy = f
 	full := &r.s
@@ -408,7 +412,7 @@ func (f *copyForm) moveSigner(d int) bool {
 
 // spec builds the copy spec from the form.
 func (f *copyForm) spec() models.CopySpec {
-	spec := models.CopySpec{Source: f.srcRef, OperationID: f.opID}
+	spec := models.CopySpec{Source: f.srcRef}
 	if t := f.title.Value(); t != f.titleFilled {
 		spec.Title = &t
 	}
@@ -613,9 +617,10 @@ func (m *Model) keyCopy(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// sendCopy sends the reviewed copy once. The form stays locked until the
-// answer comes back; the operation id is the form's, so a retry after an
-// error lets the provider find an earlier, ambiguous send.
+// sendCopy sends the reviewed copy through the service. The form stays
+// locked until the answer comes back. After an unknown outcome the next
+// send is a retry of that operation (the service looks for the copy
+// first); otherwise it is a first attempt, which never searches.
 func (m *Model) sendCopy() tea.Cmd {
 	f := m.copy
 	if f == nil || f.sending {
@@ -630,15 +635,20 @@ func (m *Model) sendCopy() tea.Cmd {
 		f.sendErr = errors.New(noTokenReasonFor(a, f.acctName))
 		return nil
 	}
+	if m.svc == nil {
+		f.sendErr = errors.New("no operations journal is open in this session, so nothing can be sent")
+		return nil
+	}
 	f.sending = true
 	f.sendErr = nil
-	spec := f.spec()
-	p, id, ctx := a.Provider, f.id, m.ctx
+	req := app.CopyRequest{Account: m.appAccount(a), Source: f.src, Spec: f.spec(), Again: f.again}
+	req.Source.Ref = f.srcRef
+	svc, id, ctx, retry := m.svc, f.id, m.ctx, f.opID
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-		defer cancel()
-		res, err := p.Copy(ctx, spec)
-		return copyResultMsg{form: id, spec: spec, res: res, err: err}
+		if retry != "" {
+			return copyResultMsg{form: id, res: svc.RetryCopy(ctx, req.Account, retry)}
+		}
+		return copyResultMsg{form: id, res: svc.Copy(ctx, req)}
 	}
 }
 
@@ -648,24 +658,35 @@ func (m *Model) handleCopyResult(msg copyResultMsg) tea.Cmd {
 		return nil
 	}
 	f.sending = false
-	ev := audit.Event{Action: "copy", Account: f.acctName, Provider: string(f.kind), Ref: f.srcRef.String(),
-		Title: f.srcTitle, OperationID: msg.spec.OperationID}
-	if msg.err != nil {
-		f.sendErr = msg.err
-		ev.Outcome, ev.Error = "failed", cleanErr(msg.err)
-		if errors.Is(msg.err, providers.ErrAmbiguous) {
-			ev.Outcome = "unknown"
+	res := msg.res
+	switch res.Outcome {
+	case app.OutcomeOK:
+	case app.OutcomeSkipped:
+		if errors.Is(res.Err, app.ErrDuplicateCopy) {
+			// Ask first: the next send goes out all the same.
+			f.again = true
+			f.sendErr = fmt.Errorf("%s. Send again to make another copy all the same", res.Reason)
+			return nil
 		}
+		f.sendErr = errors.New(res.Reason)
+		return nil
+	case app.OutcomeUnknown:
+		f.opID = res.OpID
+		f.sendErr = &unknownCopyError{reason: res.Reason}
+		return m.logCmd(slogWarn, "copy outcome unknown", "ref", f.srcRef.String(), "op", res.OpID, "err", res.Reason)
+	default:
+		f.opID = ""
+		f.sendErr = errors.New(res.Reason)
 		var pe *providers.Error
-		if errors.As(msg.err, &pe) && pe.Path != "" {
+		if errors.As(res.Err, &pe) && pe.Path != "" {
 			if _, ok := f.itemForPath(pe.Path); ok {
 				f.errs = append(f.errs, &models.FieldError{Path: pe.Path, Msg: models.CleanText(pe.Message)})
 			}
 		}
-		return tea.Batch(m.auditCmd(ev), m.logCmd(slogWarn, "copy failed", "ref", f.srcRef.String(), "op", msg.spec.OperationID, "err", ev.Error))
+		return m.logCmd(slogWarn, "copy failed", "ref", f.srcRef.String(), "op", res.OpID, "err", res.Reason)
 	}
 	m.copy = nil
-	res := msg.res
+	m.recordOutcome("Copy", f.srcTitle, res.Outcome, res.Reason)
 	ns := res.Session
 	if ns.Ref.Account == "" {
 		ns.Ref.Account = f.acctName
@@ -673,11 +694,7 @@ func (m *Model) handleCopyResult(msg copyResultMsg) tea.Cmd {
 	if ns.Provider == "" {
 		ns.Provider = f.kind
 	}
-	ev.Outcome, ev.NewRef, ev.Status = "ok", ns.Ref.String(), string(ns.Status)
-	if res.OperationID != "" {
-		ev.OperationID = res.OperationID
-	}
-	cmds := []tea.Cmd{m.auditCmd(ev)}
+	var cmds []tea.Cmd
 	if m.curView != "" {
 		// A copy is a new, active session: show it in the active view.
 		cmds = append(cmds, m.setView(""))
@@ -690,33 +707,24 @@ func (m *Model) handleCopyResult(msg copyResultMsg) tea.Cmd {
 	if ns.Ref.ID != "" && ai >= 0 {
 		m.upsert(ns, ai, gen)
 	}
-	text := fmt.Sprintf("Copied %s to %s", f.srcTitle, models.CleanText(ns.Ref.ID))
+	text := fmt.Sprintf("Copied %s to %s (%s)", f.srcTitle, models.CleanText(ns.Ref.ID), ns.Status.Label())
 	if res.Recovered {
-		text += " (found by its operation id after an unclear send)"
+		text += " (found by its operation id; nothing was sent twice)"
 	}
 	level := flashOK
-	if oc := res.OriginalCanceled; oc != nil {
-		st := oc.Status
-		if st == "" {
-			st = models.StatusCanceled
-		}
-		if st == models.StatusCancelPending {
+	if oc := res.Original; oc != nil {
+		switch {
+		case oc.Outcome == app.OutcomePending:
 			text += "; cancel of the original requested"
-			m.opSeq++
-			m.pending[f.srcRef] = &pollState{seq: m.opSeq, title: f.srcTitle, delay: m.opts.CancelPollFirst}
-			cmds = append(cmds, m.after(m.opts.CancelPollFirst, pollTickMsg{ref: f.srcRef, seq: m.opSeq}))
-		} else {
+			cmds = append(cmds, m.followCancel(f.srcRef, f.srcTitle, oc.OpID))
+			m.setRowStatus(f.srcRef, models.StatusCancelPending)
+		case oc.Outcome == app.OutcomeOK:
 			text += "; original canceled"
+			m.setRowStatus(f.srcRef, oc.Status)
+		default:
+			level = flashWarn
+			text += "; canceling the original failed: " + oc.Reason
 		}
-		m.setRowStatus(f.srcRef, st)
-		cmds = append(cmds, m.auditCmd(audit.Event{Action: "cancel", Account: f.acctName, Provider: string(f.kind),
-			Ref: f.srcRef.String(), Title: f.srcTitle, Outcome: map[bool]string{true: "pending", false: "ok"}[st == models.StatusCancelPending], Status: string(st)}))
-	}
-	if res.OriginalCancelErr != nil {
-		level = flashWarn
-		text += "; canceling the original failed: " + cleanErr(res.OriginalCancelErr)
-		cmds = append(cmds, m.auditCmd(audit.Event{Action: "cancel", Account: f.acctName, Provider: string(f.kind),
-			Ref: f.srcRef.String(), Title: f.srcTitle, Outcome: "failed", Error: cleanErr(res.OriginalCancelErr)}))
 	}
 	m.rebuild()
 	if !m.selectRef(ns.Ref) && m.filterText != "" {
@@ -729,14 +737,20 @@ func (m *Model) handleCopyResult(msg copyResultMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// unknownCopyError is a send whose outcome is unknown.
+type unknownCopyError struct{ reason string }
+
+func (e *unknownCopyError) Error() string { return e.reason }
+
 // copyErrText explains a failed send.
 func (f *copyForm) copyErrText() string {
 	if f.sendErr == nil {
 		return ""
 	}
-	if errors.Is(f.sendErr, providers.ErrAmbiguous) {
-		return fmt.Sprintf("Outcome unknown: %s. The copy may or may not exist. Retrying is safe: operation id %s lets the provider find an earlier send instead of sending twice.",
-			cleanErr(f.sendErr), f.opID)
+	var ue *unknownCopyError
+	if errors.As(f.sendErr, &ue) {
+		return fmt.Sprintf("Outcome unknown: %s. Sending again is safe: signdeck first looks for operation %s and sends only if it does not exist.",
+			models.CleanText(ue.reason), f.opID)
 	}
 	return "Copy failed: " + cleanErr(f.sendErr)
 }

@@ -15,7 +15,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/signdeck/signdeck/audit"
+	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
 )
@@ -31,6 +31,8 @@ type Account struct {
 	// Err is a setup error (e.g. keyring unavailable), shown in the
 	// accounts view and the status line.
 	Err error
+	// Endpoint is the account's base URL, as the journal keys it.
+	Endpoint string
 }
 
 // Options configure the dashboard.
@@ -53,8 +55,13 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives diagnostics; it must not write to stdout/stderr.
 	Logger *slog.Logger
-	// Audit records every cancel/copy/login/logout outcome; nil is fine.
-	Audit *audit.Logger
+	// Service runs every action that changes something (cancel, copy);
+	// its journal records them. Without it the dashboard is read-only.
+	Service *app.Service
+	// Reconcile, when set, is called once at start in the background: the
+	// journal's unresolved operations are checked against the providers
+	// and the outcome summarised in the status line.
+	Reconcile bool
 	// CancelPollFirst and CancelPollMax bound the backoff between polls of
 	// an asynchronous cancel (defaults 2s and 30s).
 	CancelPollFirst, CancelPollMax time.Duration
@@ -63,7 +70,6 @@ type Options struct {
 }
 
 const (
-	cancelWorkers   = 4 // concurrent cancels per account
 	typeCountOver   = 5 // above this many targets the count must be typed
 	flashDuration   = 5 * time.Second
 	flashErrDur     = 10 * time.Second
@@ -137,6 +143,10 @@ type Model struct {
 	st    styles
 	after func(d time.Duration, msg tea.Msg) tea.Cmd
 	newOp func() string
+	// svc is the service layer: every action that changes something.
+	svc *app.Service
+	// msgLog keeps the last outcomes (newest last).
+	msgLog []logEntry
 
 	width, height int
 
@@ -178,8 +188,6 @@ type Model struct {
 
 	cancelPrompt *cancelPrompt
 	cancelOps    map[int]*cancelOp
-	cancelQueue  map[string][]cancelJob
-	cancelActive map[string]int
 	inFlight     map[models.Ref]bool
 	pending      map[models.Ref]*pollState
 	opSeq        int
@@ -239,8 +247,7 @@ func New(opts Options) (*Model, error) {
 		marks:        map[models.Ref]struct{}{},
 		details:      map[models.Ref]*detailEntry{},
 		cancelOps:    map[int]*cancelOp{},
-		cancelQueue:  map[string][]cancelJob{},
-		cancelActive: map[string]int{},
+		svc:          opts.Service,
 		inFlight:     map[models.Ref]bool{},
 		pending:      map[models.Ref]*pollState{},
 		sortCol:      sortCreated,
@@ -310,7 +317,7 @@ func (m *Model) Init() tea.Cmd {
 	if m.opts.RefreshInterval > 0 {
 		cmds = append(cmds, m.after(m.opts.RefreshInterval, autoRefreshMsg{}))
 	}
-	cmds = append(cmds, m.ensureSpin())
+	cmds = append(cmds, m.ensureSpin(), m.reconcileCmd())
 	return tea.Batch(cmds...)
 }
 
@@ -390,10 +397,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case cancelResultMsg:
 		return m.handleCancelResult(msg)
-	case pollTickMsg:
-		return m.handlePollTick(msg)
-	case pollResultMsg:
-		return m.handlePollResult(msg)
+	case confirmResultMsg:
+		return m.handleConfirmResult(msg)
+	case reconcileMsg:
+		return m.handleReconcile(msg)
 	case copySourceMsg:
 		return m.handleCopySource(msg)
 	case copyResultMsg:
@@ -468,13 +475,7 @@ func (m *Model) spin() string { return spinnerFrames[m.spinFrame] }
 // inflightCount is the number of cancels and copies sent or queued whose
 // answer has not come back.
 func (m *Model) inflightCount() int {
-	n := 0
-	for _, c := range m.cancelActive {
-		n += c
-	}
-	for _, q := range m.cancelQueue {
-		n += len(q)
-	}
+	n := len(m.inFlight)
 	if m.copy != nil && m.copy.sending {
 		n++
 	}
@@ -494,20 +495,6 @@ func (m *Model) setFlash(level flashLevel, text string) tea.Cmd {
 
 func (m *Model) flashf(level flashLevel, format string, args ...any) tea.Cmd {
 	return m.setFlash(level, fmt.Sprintf(format, args...))
-}
-
-// auditCmd writes an audit event off the event loop.
-func (m *Model) auditCmd(ev audit.Event) tea.Cmd {
-	if m.opts.Audit == nil {
-		return nil
-	}
-	lg := m.opts.Audit
-	ev.Via = "tui"
-	ev.Time = m.now()
-	return func() tea.Msg {
-		_ = lg.Log(ev)
-		return auditDoneMsg{}
-	}
 }
 
 // logCmd writes a diagnostic off the event loop.

@@ -58,8 +58,10 @@ type copySigner struct {
 }
 
 // recoverSkew is how much earlier than our send a recovered copy's
-// CreatedOn may be (clock differences between us and the vendor).
-const recoverSkew = 10 * time.Minute
+// CreatedOn may be (clock differences between us and the vendor). Kept
+// short: an older lookalike (an earlier copy of the same source) must not
+// pass for this attempt's copy.
+const recoverSkew = 2 * time.Minute
 
 // recoverPages and recoverMaxGets bound the search after an ambiguous send.
 const (
@@ -92,19 +94,13 @@ type copyPlan struct {
 // result says Recovered; when none is, the error wraps ErrAmbiguous and
 // says what was searched.
 //
-// A Copy given spec.OperationID is a retry after such an error: before
-// sending, it looks for the copy the earlier attempt may have made the
-// same way (the operation id records when that attempt started, which
-// bounds the search), and sends only when none is found. A found copy is
-// returned with Recovered set; several lookalikes, or a search that
-// fails, are an error and nothing is sent.
-//
-// With spec.Options.CancelOriginal the source is canceled once the copy
-// exists; the outcome is in OriginalCanceled or OriginalCancelErr.
+// Copy is a first attempt: it never looks for an earlier copy before
+// sending. spec.OperationID (made by the caller, or here when empty) only
+// labels the attempt in logs; FindCopy looks for an earlier attempt's copy.
+// spec.Options.CancelOriginal is the caller's business.
 func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.CopyResult, error) {
 	op := "copy " + spec.Source.ID
-	retry := spec.OperationID != ""
-	if !retry {
+	if spec.OperationID == "" {
 		spec.OperationID = newOperationID(c.now())
 	}
 	res := providers.CopyResult{OperationID: spec.OperationID}
@@ -118,17 +114,6 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 	plan, err := c.planCopy(&spec, &src, op)
 	if err != nil {
 		return res, err
-	}
-	if retry {
-		found, done, err := c.lookBeforeRetry(ctx, op, spec.OperationID, plan, src.Ref.ID)
-		if err != nil {
-			return res, err
-		}
-		if done {
-			res.Session, res.Recovered = found, true
-			c.cancelOriginal(ctx, spec, src.Ref.ID, &res)
-			return res, nil
-		}
 	}
 	body, err := json.Marshal(plan.body)
 	if err != nil {
@@ -169,21 +154,33 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 		}
 	}
 	res.Session = *newSession
-	c.cancelOriginal(ctx, spec, src.Ref.ID, &res)
 	return res, nil
 }
 
-// cancelOriginal cancels the source once the copy exists, when asked.
-func (c *Client) cancelOriginal(ctx context.Context, spec models.CopySpec, sourceID string, res *providers.CopyResult) {
-	if !spec.Options.CancelOriginal {
-		return
+// FindCopy looks for the copy an earlier attempt with spec.OperationID
+// made, which started at since: in the target transaction's newest
+// sessions, one created after since (less recoverSkew) with the copy's
+// title and exactly its signer emails. Several lookalikes, or a search
+// that fails, are an error: nothing may be sent.
+func (c *Client) FindCopy(ctx context.Context, spec models.CopySpec, since time.Time) (models.Session, bool, error) {
+	op := "find copy " + spec.Source.ID
+	if err := c.validateCopy(&spec); err != nil {
+		return models.Session{}, false, err
 	}
-	cr, cerr := c.Cancel(ctx, sourceID)
-	if cerr != nil {
-		res.OriginalCancelErr = cerr
-	} else {
-		res.OriginalCanceled = &cr
+	src, err := c.getSession(ctx, spec.Source.ID, op)
+	if err != nil {
+		return models.Session{}, false, err
 	}
+	plan, err := c.planCopy(&spec, &src, op)
+	if err != nil {
+		return models.Session{}, false, err
+	}
+	if since.IsZero() {
+		if t, ok := operationTime(spec.OperationID); ok {
+			since = t
+		}
+	}
+	return c.lookBeforeRetry(ctx, op, spec.OperationID, plan, src.Ref.ID, since)
 }
 
 // newOperationID returns "sd-", the start time in Unix seconds (hex), "-"
@@ -218,16 +215,16 @@ func operationTime(id string) (time.Time, bool) {
 // opID may have made. done is true when exactly one was found (returned);
 // an error means nothing may be sent: several lookalikes, or the search
 // failed.
-func (c *Client) lookBeforeRetry(ctx context.Context, op, opID string, p copyPlan, sourceID string) (models.Session, bool, error) {
+func (c *Client) lookBeforeRetry(ctx context.Context, op, opID string, p copyPlan, sourceID string, since time.Time) (models.Session, bool, error) {
 	// Not ErrAmbiguous: nothing was sent now, and retrying with the same
 	// operation id would only be refused again.
 	refuse := func(kind error, msg string) error {
-		return c.errorf(kind, op, "retry of operation "+opID+": "+msg+"; nothing was sent")
+		return c.errorf(kind, op, "operation "+opID+": "+msg+"; nothing was sent")
 	}
 	if p.tx == "" || c.username == "" {
-		return models.Session{}, false, refuse(providers.ErrInvalid, "the earlier attempt's copy cannot be looked for, as the copy has no transaction id or the account no username; check the account's sessions, then copy without --operation-id")
+		return models.Session{}, false, refuse(providers.ErrInvalid, "the earlier attempt's copy cannot be looked for, as the copy has no transaction id or the account no username; check the account's sessions, then make a new copy")
 	}
-	since, timed := operationTime(opID)
+	timed := !since.IsZero()
 	if timed {
 		since = since.Add(-recoverSkew)
 	}
@@ -258,7 +255,7 @@ func (c *Client) lookBeforeRetry(ctx context.Context, op, opID string, p copyPla
 	for i, m := range matches {
 		ids[i] = m.Ref.ID
 	}
-	return models.Session{}, false, refuse(providers.ErrConflict, searched+": several match ("+strings.Join(ids, ", ")+"); check them, then copy without --operation-id if none is the one wanted")
+	return models.Session{}, false, refuse(providers.ErrConflict, searched+": several match ("+strings.Join(ids, ", ")+"); check them, then make a new copy if none is the one wanted")
 }
 
 // validateCopy checks the spec before anything is sent.

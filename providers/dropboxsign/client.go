@@ -9,7 +9,6 @@
 package dropboxsign
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -67,8 +66,6 @@ type Config struct {
 	HTTPClient *http.Client
 	// Tune lets tests adjust backoff, retries, timeouts and the limiter.
 	Tune func(*providers.ClientConfig)
-	// CancelPollFirst and CancelPollMax pace WaitCanceled (defaults 2s, 30s).
-	CancelPollFirst, CancelPollMax time.Duration
 	// QueuedCancels seeds the client with cancels queued earlier, for
 	// instance by another signdeck process: request id -> when it was
 	// queued. Dropbox Sign shows nothing of a queued cancel (the request
@@ -80,10 +77,12 @@ type Config struct {
 	// queued, so the caller can remember it across processes.
 	OnCancelQueued func(id string, at time.Time)
 	// RecoverWait bounds how long Copy keeps searching for its operation id
-	// after an ambiguous send, and before a retry given an operation id
-	// sends, since the vendor's search index is only eventually consistent
+	// after an ambiguous send, since the vendor's search index is only eventually consistent
 	// (default 6s; a negative value searches once).
 	RecoverWait time.Duration
+	// FindWindow is how long after an attempt FindCopy keeps searching
+	// (default FindCopyWindow; negative searches once).
+	FindWindow time.Duration
 }
 
 // Client is one configured Dropbox Sign account. It is safe for concurrent use.
@@ -116,12 +115,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.CancelPollFirst <= 0 {
-		cfg.CancelPollFirst = 2 * time.Second
-	}
-	if cfg.CancelPollMax <= 0 {
-		cfg.CancelPollMax = 30 * time.Second
 	}
 	if cfg.RecoverWait == 0 {
 		cfg.RecoverWait = 6 * time.Second
@@ -173,23 +166,14 @@ func (c *Client) Account() string { return c.cfg.Account }
 // Budget reports the rate-limit budget last seen.
 func (c *Client) Budget() providers.Budget { return c.http.Budget() }
 
-// CancelPoll returns the pacing for providers.WaitCanceled.
-func (c *Client) CancelPoll() (first, max time.Duration) {
-	return c.cfg.CancelPollFirst, c.cfg.CancelPollMax
-}
-
-// WaitCanceled polls CancelStatus with the configured pacing until the
-// cancel of id is confirmed, the request reaches another final status, a
-// permanent error occurs, or ctx ends.
-func (c *Client) WaitCanceled(ctx context.Context, id string) (models.Status, error) {
-	return providers.WaitCanceled(ctx, c, id, c.cfg.CancelPollFirst, c.cfg.CancelPollMax)
-}
 
 // Capabilities says what this provider can do.
 func (c *Client) Capabilities() providers.Capabilities {
 	return providers.Capabilities{
 		Cancel:         true,
 		AsyncCancel:    true,
+		// The vendor's confirmation window for a queued cancel.
+		CancelPendingTTL: CancelPendingTTL,
 		Copy:           true,
 		Query:          true,
 		LiteList:       false,

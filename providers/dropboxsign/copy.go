@@ -60,13 +60,14 @@ func (c *Client) invalid(op string, err error) *providers.Error {
 // with the source's current PDF (files_as_file_url) in file_urls. The new
 // request's metadata carries signdeck_source and signdeck_op.
 //
-// The send is never retried blindly. When its outcome is unknown (timeout,
-// reset, 5xx, unreadable answer) Copy searches for the operation id and
-// returns the request it finds with Recovered set; if it finds none, the
-// error wraps ErrAmbiguous and the result still carries the OperationID:
-// calling Copy again with spec.OperationID set to it is safe, because a
-// Copy given an operation id first searches for it and sends only when no
-// request carries it.
+// Copy is a first attempt: it never searches before sending (the caller
+// makes a fresh spec.OperationID; one is made when it is empty). The send
+// is never retried blindly. When its outcome is unknown (timeout, reset,
+// 5xx, unreadable answer) Copy searches for the operation id and returns
+// the request it finds with Recovered set; if it finds none, the error
+// wraps ErrAmbiguous and the result still carries the OperationID. A retry
+// calls FindCopy with that id first and Copy again only when nothing
+// carries it. spec.Options.CancelOriginal is the caller's business.
 func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.CopyResult, error) {
 	op := "copy " + spec.Source.ID
 	if err := spec.Validate(c.Capabilities().Limits); err != nil {
@@ -77,38 +78,13 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 			Msg: fmt.Sprintf("belongs to account %q, not %q", spec.Source.Account, c.cfg.Account)})
 	}
 	opID := spec.OperationID
-	given := opID != ""
-	if !given {
+	if opID == "" {
 		opID = NewOperationID()
 	} else if !opIDRE.MatchString(opID) {
 		return providers.CopyResult{}, c.invalid(op, &models.FieldError{Path: "operation_id",
 			Msg: "must be 8 to 100 letters, digits, '.', '_' or '-'"})
 	}
 	res := providers.CopyResult{OperationID: opID}
-
-	if given {
-		// A retry: the earlier attempt may have created the request, and
-		// the search index may not show it yet, so keep looking for
-		// RecoverWait before concluding it does not exist.
-		s, found, err := c.searchOperation(ctx, opID)
-		if err != nil {
-			e := c.errorf(providers.KindOf(err), op, "could not check whether operation %s already created a request, so nothing was sent: %s", opID, err.Error())
-			e.Err = err
-			return res, e
-		}
-		if found && s.Metadata[MetaSource] != "" && s.Metadata[MetaSource] != spec.Source.ID {
-			e := c.errorf(providers.ErrInvalid, op, "operation %s made a copy of request %s, not of %s; nothing was sent (give the operation id of this source's copy, or none for a new copy)",
-				opID, s.Metadata[MetaSource], spec.Source.ID)
-			e.Path = "operation_id"
-			return res, e
-		}
-		if found {
-			s.Warnings = append(s.Warnings, "operation "+opID+" had already created this request; nothing was sent again")
-			res.Session, res.Recovered = s, true
-			c.cancelOriginal(ctx, spec, &res)
-			return res, nil
-		}
-	}
 
 	src, _, err := c.getRaw(ctx, op, spec.Source.ID)
 	if err != nil {
@@ -189,20 +165,64 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 	}
 	s.Warnings = append(s.Warnings, warnings...)
 	res.Session, res.Recovered = s, recovered
-	c.cancelOriginal(ctx, spec, &res)
 	return res, nil
 }
 
-func (c *Client) cancelOriginal(ctx context.Context, spec models.CopySpec, res *providers.CopyResult) {
-	if !spec.Options.CancelOriginal {
-		return
+// FindCopyWindow is how long after an attempt started FindCopy keeps
+// searching before it concludes that the attempt made no request: the
+// vendor's search index is only eventually consistent, and a request can
+// take a while to show in a metadata search.
+const FindCopyWindow = 2 * time.Minute
+
+// FindCopy looks for the request an earlier Copy attempt with
+// spec.OperationID made. The attempt started at since; the search goes on
+// (backing off, reporting progress through providers.Progress) until
+// since+FindCopyWindow has passed, so a request the index does not show
+// yet is still found. A request carrying the id but copied from another
+// source is an ErrInvalid error: nothing may be sent for that id.
+func (c *Client) FindCopy(ctx context.Context, spec models.CopySpec, since time.Time) (models.Session, bool, error) {
+	op := "find copy " + spec.Source.ID
+	opID := spec.OperationID
+	if !opIDRE.MatchString(opID) {
+		return models.Session{}, false, c.invalid(op, &models.FieldError{Path: "operation_id",
+			Msg: "must be 8 to 100 letters, digits, '.', '_' or '-'"})
 	}
-	r, err := c.Cancel(ctx, spec.Source.ID)
-	if err != nil {
-		res.OriginalCancelErr = err
-		return
+	window := c.cfg.FindWindow
+	if window == 0 {
+		window = FindCopyWindow
 	}
-	res.OriginalCanceled = &r
+	deadline := since.Add(window)
+	delay := 500 * time.Millisecond
+	for {
+		s, found, err := c.findOperation(ctx, opID)
+		if err != nil {
+			e := c.errorf(providers.KindOf(err), op, "could not check whether operation %s already created a request: %s", opID, err.Error())
+			e.Err = err
+			return models.Session{}, false, e
+		}
+		if found {
+			if src := s.Metadata[MetaSource]; src != "" && src != spec.Source.ID {
+				e := c.errorf(providers.ErrInvalid, op, "operation %s made a copy of request %s, not of %s", opID, src, spec.Source.ID)
+				e.Path = "operation_id"
+				return models.Session{}, false, e
+			}
+			s.Warnings = append(s.Warnings, "operation "+opID+" had already created this request; nothing was sent again")
+			return s, true, nil
+		}
+		remaining := deadline.Sub(c.now())
+		if remaining <= 0 || window < 0 {
+			return models.Session{}, false, nil
+		}
+		providers.ReportProgress(ctx, fmt.Sprintf("looking for operation %s in the search index (%s left)", opID, remaining.Round(time.Second)))
+		t := time.NewTimer(min(delay, remaining))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return models.Session{}, false, ctx.Err()
+		case <-t.C:
+		}
+		delay = min(delay*2, 10*time.Second)
+	}
 }
 
 // send posts a new request once and resolves an unknown outcome by
