@@ -112,7 +112,7 @@ func TestCopyWireFormat(t *testing.T) {
 	}
 
 	// The result is the new draft session, as the emulator made it.
-	if res.Recovered || res.OperationID == "" || res.OriginalCanceled != nil {
+	if res.Recovered || res.OperationID == "" {
 		t.Errorf("result %+v", res)
 	}
 	s := res.Session
@@ -317,39 +317,6 @@ func TestCopyRecoveryIgnoresLookalikes(t *testing.T) {
 	}
 }
 
-func TestCopyCancelOriginal(t *testing.T) {
-	e := newEnv(t, constellationtest.Options{Seed: 48})
-	src, spec := copySource(t, e)
-	spec.Options.CancelOriginal = true
-	res, err := e.c.Copy(e.ctx, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.OriginalCanceled == nil || res.OriginalCanceled.Status != models.StatusCanceled || res.OriginalCancelErr != nil {
-		t.Errorf("original: %+v, %v", res.OriginalCanceled, res.OriginalCancelErr)
-	}
-	if got, _ := e.srv.Session(src.ID); got.StatusCode != constellationtest.StatusCancelled {
-		t.Error("the source was not canceled")
-	}
-	reqs := e.apiRequests()
-	if reqs[len(reqs)-1].Op != "cancel" || e.srv.Count("copy") != 1 {
-		t.Error("the source was not canceled after the copy")
-	}
-
-	// A source that cannot be canceled: the copy still succeeds.
-	e2 := newEnv(t, constellationtest.Options{Seed: 48})
-	done := e2.find(withStatus(constellationtest.StatusCompleted))
-	got, _ := e2.c.Get(e2.ctx, done.ID)
-	res, err = e2.c.Copy(e2.ctx, models.CopySpec{Source: got.Ref, Signers: models.CopySignersFrom(&got),
-		Options: models.CopyOptions{CancelOriginal: true}})
-	if err != nil || res.Session.Ref.ID == "" {
-		t.Fatalf("copy: %v", err)
-	}
-	if !errors.Is(res.OriginalCancelErr, providers.ErrConflict) || res.OriginalCanceled != nil {
-		t.Errorf("original cancel: %+v, %v", res.OriginalCanceled, res.OriginalCancelErr)
-	}
-}
-
 func TestCopyNeverRetriedOn5xxBeforeHandling(t *testing.T) {
 	e := newEnv(t, constellationtest.Options{Seed: 49,
 		Faults: constellationtest.Faults{ErrorRate: 1, Ops: []string{"copy"}}})
@@ -363,7 +330,7 @@ func TestCopyNeverRetriedOn5xxBeforeHandling(t *testing.T) {
 	}
 }
 
-func TestCopyRetryWithOperationIDLooksFirst(t *testing.T) {
+func TestFindCopyFindsTheLostCopy(t *testing.T) {
 	// The first attempt makes the copy but its answer is lost, and the
 	// search that follows fails too: the error is ErrAmbiguous and carries
 	// the operation id.
@@ -371,6 +338,7 @@ func TestCopyRetryWithOperationIDLooksFirst(t *testing.T) {
 		Faults: constellationtest.Faults{ResetRate: 1, Ops: []string{"copy", "lite"}, AfterHandling: true}})
 	src, spec := copySource(t, e)
 	before := e.srv.Len()
+	start := time.Now()
 	res, err := e.c.Copy(e.ctx, spec)
 	if !errors.Is(err, providers.ErrAmbiguous) || !strings.Contains(err.Error(), "looking for it failed") {
 		t.Fatalf("first attempt: %v", err)
@@ -379,79 +347,105 @@ func TestCopyRetryWithOperationIDLooksFirst(t *testing.T) {
 		t.Fatalf("first attempt: %d copy requests, %d sessions (want %d), operation %q",
 			e.srv.Count("copy"), e.srv.Len(), before+1, res.OperationID)
 	}
-	if _, ok := operationTime(res.OperationID); !ok {
-		t.Errorf("operation id %q holds no time", res.OperationID)
-	}
-
-	// The retry with that operation id finds the copy and sends nothing.
+	// FindCopy, bounded by the attempt's time, finds it.
 	e.srv.SetFaults(constellationtest.Faults{})
 	spec.OperationID = res.OperationID
-	res2, err := e.c.Copy(e.ctx, spec)
-	if err != nil {
-		t.Fatalf("retry: %v", err)
+	found, ok, err := e.c.FindCopy(e.ctx, spec, start)
+	if err != nil || !ok {
+		t.Fatalf("find: %v %v", ok, err)
 	}
-	if e.srv.Count("copy") != 1 || e.srv.Len() != before+1 {
-		t.Fatalf("retry sent again: %d copy requests, %d sessions (want %d)", e.srv.Count("copy"), e.srv.Len(), before+1)
-	}
-	made, ok := e.srv.Session(res2.Session.Ref.ID)
-	if !res2.Recovered || res2.OperationID != res.OperationID || !ok || made.CopiedFrom != src.ID {
-		t.Errorf("retry: Recovered=%v op=%q session %+v", res2.Recovered, res2.OperationID, res2.Session.Ref)
-	}
-	if !strings.Contains(strings.Join(res2.Session.Warnings, "\n"), "nothing was sent again") {
-		t.Errorf("warnings %q", res2.Session.Warnings)
+	made, exists := e.srv.Session(found.Ref.ID)
+	if !exists || made.CopiedFrom != src.ID || e.srv.Count("copy") != 1 {
+		t.Errorf("found %+v (copied from %q), %d copy requests", found.Ref, made.CopiedFrom, e.srv.Count("copy"))
 	}
 }
 
-func TestCopyRetryWithOperationIDSendsWhenNothingWasMade(t *testing.T) {
-	// The first attempt is refused before it takes effect.
+func TestFindCopyNothingMade(t *testing.T) {
+	// The first attempt is refused before it takes effect: FindCopy finds
+	// nothing, and a new send makes the copy.
 	e := newEnv(t, constellationtest.Options{Seed: 51,
 		Faults: constellationtest.Faults{ResetRate: 1, Ops: []string{"copy"}}})
 	_, spec := copySource(t, e)
 	before := e.srv.Len()
+	start := time.Now()
 	res, err := e.c.Copy(e.ctx, spec)
 	if !errors.Is(err, providers.ErrAmbiguous) || e.srv.Len() != before {
 		t.Fatalf("first attempt: %v, %d sessions", err, e.srv.Len())
 	}
 	e.srv.SetFaults(constellationtest.Faults{})
 	spec.OperationID = res.OperationID
-	res2, err := e.c.Copy(e.ctx, spec)
-	if err != nil || res2.Recovered || e.srv.Count("copy") != 2 || e.srv.Len() != before+1 {
-		t.Fatalf("retry: %v, Recovered=%v, %d copy requests, %d sessions", err, res2.Recovered, e.srv.Count("copy"), e.srv.Len())
+	if _, ok, err := e.c.FindCopy(e.ctx, spec, start); err != nil || ok {
+		t.Fatalf("find: %v %v", ok, err)
+	}
+	if _, err := e.c.Copy(e.ctx, spec); err != nil || e.srv.Count("copy") != 2 || e.srv.Len() != before+1 {
+		t.Fatalf("resend: %v, %d copy requests, %d sessions", err, e.srv.Count("copy"), e.srv.Len())
 	}
 }
 
-func TestCopyRetryLookupIsBoundedByTheOperationTime(t *testing.T) {
+// TestCopyFirstAttemptNeverSearches is the data-loss blocker: copying a
+// copy (same title, same signers as its source) is a first attempt: it
+// sends without looking for lookalikes, so a new session is made.
+func TestCopyFirstAttemptNeverSearches(t *testing.T) {
+	e := newEnv(t, constellationtest.Options{Seed: 53})
+	_, spec := copySource(t, e)
+	res, err := e.c.Copy(e.ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.c.Get(e.ctx, res.Session.Ref.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.ResetRequests()
+	spec2 := models.CopySpec{Source: second.Ref, Signers: models.CopySignersFrom(&second), OperationID: "sdop0123456789abcdef0123456789",
+		Options: models.CopyOptions{RetainFields: true}}
+	res2, err := e.c.Copy(e.ctx, spec2)
+	if err != nil || res2.Recovered || res2.Session.Ref.ID == res.Session.Ref.ID || res2.Session.Ref.ID == second.Ref.ID {
+		t.Fatalf("copy of the copy: %+v, %v", res2.Session.Ref, err)
+	}
+	if n := e.srv.Count("copy"); n != 1 {
+		t.Errorf("%d copy requests, want 1", n)
+	}
+	// Before the send: the source and a snapshot of the transaction's
+	// newest sessions (for recovery after an unclear answer), but no
+	// session is fetched to be compared with the copy.
+	for _, r := range e.apiRequests() {
+		if r.Op == "copy" {
+			break
+		}
+		if r.Op == "get" && !strings.Contains(r.Path, second.Ref.ID) {
+			t.Errorf("the first attempt fetched %s before sending", r.Path)
+		}
+	}
+}
+
+func TestFindCopyIsBoundedByTheAttemptTime(t *testing.T) {
 	e := newEnv(t, constellationtest.Options{Seed: 52})
 	_, spec := copySource(t, e)
 	if _, err := e.c.Copy(e.ctx, spec); err != nil {
 		t.Fatal(err)
 	}
-	// An operation that started an hour after that copy was made cannot
-	// have made it: the retry sends.
-	spec.OperationID = newOperationID(time.Now().Add(time.Hour))
-	res, err := e.c.Copy(e.ctx, spec)
-	if err != nil || res.Recovered || e.srv.Count("copy") != 2 {
-		t.Fatalf("retry: %v, Recovered=%v, %d copy requests", err, res.Recovered, e.srv.Count("copy"))
+	// An attempt that started an hour after that copy was made cannot
+	// have made it.
+	spec.OperationID = "sdop0123456789abcdef0123456789"
+	if _, ok, err := e.c.FindCopy(e.ctx, spec, time.Now().Add(time.Hour)); err != nil || ok {
+		t.Fatalf("later attempt: %v %v", ok, err)
 	}
-
-	// An operation id without a time matches any lookalike: two of them
-	// are a refusal, and nothing is sent.
+	if _, err := e.c.Copy(e.ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	// Without a time any lookalike counts: two of them are a refusal.
 	spec.OperationID = "manual-operation-1"
-	_, err = e.c.Copy(e.ctx, spec)
+	_, _, err := e.c.FindCopy(e.ctx, spec, time.Time{})
 	if !errors.Is(err, providers.ErrConflict) || errors.Is(err, providers.ErrAmbiguous) ||
 		!strings.Contains(err.Error(), "several match") || !strings.Contains(err.Error(), "nothing was sent") {
-		t.Fatalf("untimed retry: %v", err)
+		t.Fatalf("untimed find: %v", err)
 	}
-
-	// A retry whose search fails sends nothing either.
-	spec.OperationID = newOperationID(time.Now())
+	// A search that fails is an error, not "not found".
 	e.srv.SetFaults(constellationtest.Faults{ErrorRate: 1, Ops: []string{"lite"}})
-	_, err = e.c.Copy(e.ctx, spec)
+	_, _, err = e.c.FindCopy(e.ctx, spec, time.Now())
 	if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), "looking for the earlier attempt's copy failed") {
-		t.Fatalf("retry with a failing search: %v", err)
-	}
-	if e.srv.Count("copy") != 2 {
-		t.Errorf("%d copy requests, want 2", e.srv.Count("copy"))
+		t.Fatalf("find with a failing search: %v", err)
 	}
 	if e.srv.Count("copy") != 2 {
 		t.Errorf("%d copy requests, want 2", e.srv.Count("copy"))

@@ -74,7 +74,7 @@ func TestCopyByFileURLs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Recovered || res.OriginalCanceled != nil || !strings.HasPrefix(res.OperationID, "sdop") || len(res.OperationID) != 30 {
+	if res.Recovered || !strings.HasPrefix(res.OperationID, "sdop") || len(res.OperationID) != 30 {
 		t.Errorf("result %+v", res)
 	}
 	if e.srv.Len() != before+1 {
@@ -286,41 +286,6 @@ func TestCopyFilesNotReadyOrUnavailable(t *testing.T) {
 	}
 }
 
-func TestCopyCancelOriginal(t *testing.T) {
-	e := newEnv(t, dropboxsigntest.Options{Seed: 15, Size: 1, CancelDelay: time.Hour})
-	ctx := context.Background()
-	id := addFileSource(e)
-	src, _ := e.c.Get(ctx, id)
-	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src),
-		Options: models.CopyOptions{CancelOriginal: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.OriginalCanceled == nil || res.OriginalCanceled.Status != models.StatusCancelPending || res.OriginalCancelErr != nil {
-		t.Errorf("original cancel: %+v %v", res.OriginalCanceled, res.OriginalCancelErr)
-	}
-	if r, _ := e.srv.Get(id); r.CancelRequestedAt.IsZero() {
-		t.Error("the emulator saw no cancel of the source")
-	}
-	// A completed source is copied, but its cancel is refused.
-	done := addFileSource(e)
-	e.srv.Modify(done, func(r *dropboxsigntest.SignatureRequest) {
-		r.IsComplete = true
-		for i := range r.Signatures {
-			r.Signatures[i].StatusCode = "signed"
-		}
-	})
-	dsrc, _ := e.c.Get(ctx, done)
-	res, err = e.c.Copy(ctx, models.CopySpec{Source: dsrc.Ref, Signers: models.CopySignersFrom(&dsrc),
-		Options: models.CopyOptions{CancelOriginal: true}})
-	if err != nil || res.Session.Ref.ID == "" {
-		t.Fatalf("copy of a completed request: %v", err)
-	}
-	if res.OriginalCanceled != nil || !errors.Is(res.OriginalCancelErr, providers.ErrInvalid) {
-		t.Errorf("want a refused cancel: %+v %v", res.OriginalCanceled, res.OriginalCancelErr)
-	}
-}
-
 // TestCopyExactlyOnce: the send's answer is lost after the emulator
 // created the request; the client finds it by operation id instead of
 // sending again.
@@ -400,9 +365,12 @@ func TestCopyAmbiguousNotFound(t *testing.T) {
 	if e.srv.Len() != before || e.srv.Count("POST", "/v3/signature_request/send") != 1 {
 		t.Fatalf("len %d (was %d), sends %d", e.srv.Len(), before, e.srv.Count("POST", "/v3/signature_request/send"))
 	}
-	// The safe retry: same operation id. It searches first, finds nothing,
-	// and sends once.
+	// The safe retry: same operation id. FindCopy searches first and finds
+	// nothing; then the copy is sent once.
 	spec.OperationID = res.OperationID
+	if _, found, err := e.c.FindCopy(ctx, spec, time.Now().Add(-FindCopyWindow)); err != nil || found {
+		t.Fatalf("find before the retry: found %v, %v", found, err)
+	}
 	res2, err := e.c.Copy(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -413,10 +381,10 @@ func TestCopyAmbiguousNotFound(t *testing.T) {
 	if e.srv.Len() != before+1 || e.srv.Count("POST", "/v3/signature_request/send") != 2 {
 		t.Errorf("after the retry: len %d (want %d), sends %d", e.srv.Len(), before+1, e.srv.Count("POST", "/v3/signature_request/send"))
 	}
-	// Retrying again with the same id finds the request and sends nothing.
-	res3, err := e.c.Copy(ctx, spec)
-	if err != nil || !res3.Recovered || res3.Session.Ref.ID != res2.Session.Ref.ID {
-		t.Errorf("second retry: %+v %v", res3, err)
+	// Looking again with the same id finds the request.
+	s3, found, err := e.c.FindCopy(ctx, spec, time.Now().Add(-FindCopyWindow))
+	if err != nil || !found || s3.Ref.ID != res2.Session.Ref.ID {
+		t.Errorf("second find: %+v %v %v", s3, found, err)
 	}
 	if e.srv.Len() != before+1 || e.srv.Count("POST", "/v3/signature_request/send") != 2 {
 		t.Errorf("the second retry sent again")
@@ -447,19 +415,19 @@ func TestCopyAmbiguousSearchFails(t *testing.T) {
 	// the request and sends nothing.
 	e.srv.SetFaults(dropboxsigntest.Faults{})
 	spec.OperationID = res.OperationID
-	res2, err := e.c.Copy(ctx, spec)
-	if err != nil || !res2.Recovered || res2.Session.Metadata[MetaOperation] != res.OperationID {
-		t.Fatalf("retry: %+v %v", res2, err)
+	s2, found, err := e.c.FindCopy(ctx, spec, time.Now().Add(-FindCopyWindow))
+	if err != nil || !found || s2.Metadata[MetaOperation] != res.OperationID {
+		t.Fatalf("find: %+v %v %v", s2, found, err)
 	}
 	if e.srv.Len() != before+1 || e.srv.Count("POST", "/v3/signature_request/send") != 1 {
 		t.Errorf("the retry sent again: len %d, sends %d", e.srv.Len(), e.srv.Count("POST", "/v3/signature_request/send"))
 	}
-	// A retry whose pre-send search fails does not send either.
+	// A search that fails is an error, not "not found".
 	e.srv.SetFaults(dropboxsigntest.Faults{HTML5xxRate: 1, Match: "GET /v3/signature_request/list"})
-	_, err = e.c.Copy(ctx, spec)
+	_, found, err = e.c.FindCopy(ctx, spec, time.Now().Add(-FindCopyWindow))
 	pe = checkErr(t, err, providers.ErrUnavailable)
-	if !strings.Contains(pe.Message, "nothing was sent") || e.srv.Count("POST", "") != 1 {
-		t.Errorf("failed pre-send search: %v (POSTs %d)", pe, e.srv.Count("POST", ""))
+	if found || !strings.Contains(pe.Message, "could not check") || e.srv.Count("POST", "") != 1 {
+		t.Errorf("failed search: %v (POSTs %d)", pe, e.srv.Count("POST", ""))
 	}
 }
 
@@ -500,30 +468,39 @@ func TestCopyRecoversDespiteSearchLag(t *testing.T) {
 	}
 }
 
-// TestCopyRetryWaitsOutSearchLag: a retry with the operation id keeps
-// searching for RecoverWait before it sends, so a request the first attempt
-// made but the lagging index did not show yet is found, not sent twice.
-func TestCopyRetryWaitsOutSearchLag(t *testing.T) {
-	e := newEnv(t, dropboxsigntest.Options{Seed: 26, Size: 5, SearchDelay: time.Second},
-		tuneConfig(func(c *Config) { c.RecoverWait = 600 * time.Millisecond }))
-	ctx := context.Background()
-	id := addFileSource(e)
-	src, _ := e.c.Get(ctx, id)
-	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Match: "POST /v3/signature_request/send", Times: 1})
-	before := e.srv.Len()
-	spec := models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)}
-	res, err := e.c.Copy(ctx, spec)
-	checkErr(t, err, providers.ErrAmbiguous) // the index did not show it within RecoverWait
-	if e.srv.Len() != before+1 {
-		t.Fatalf("the first attempt should have created the request")
-	}
-	spec.OperationID = res.OperationID
-	res2, err := e.c.Copy(ctx, spec)
-	if err != nil || !res2.Recovered || res2.Session.Metadata[MetaOperation] != res.OperationID {
-		t.Fatalf("retry: %+v %v", res2, err)
-	}
-	if n := e.srv.Count("POST", "/v3/signature_request/send"); n != 1 || e.srv.Len() != before+1 {
-		t.Errorf("the retry sent again: %d sends, %d new requests", n, e.srv.Len()-before)
+// TestFindCopyWaitsOutSearchLag: after an unclear send the index may lag
+// longer than the first attempt's own search; FindCopy keeps looking until
+// the attempt's time plus the window has passed (reporting its progress),
+// so the request the first attempt made is found, not sent twice. Without
+// the window (one search) it is missed.
+func TestFindCopyWaitsOutSearchLag(t *testing.T) {
+	for _, tc := range []struct {
+		window time.Duration
+		found  bool
+	}{{-1, false}, {5 * time.Second, true}} {
+		e := newEnv(t, dropboxsigntest.Options{Seed: 26, Size: 5, SearchDelay: time.Second},
+			tuneConfig(func(c *Config) { c.RecoverWait = -1; c.FindWindow = tc.window }))
+		ctx := context.Background()
+		id := addFileSource(e)
+		src, _ := e.c.Get(ctx, id)
+		e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Match: "POST /v3/signature_request/send", Times: 1})
+		before := e.srv.Len()
+		spec := models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src), OperationID: NewOperationID()}
+		start := time.Now()
+		_, err := e.c.Copy(ctx, spec)
+		checkErr(t, err, providers.ErrAmbiguous) // the index did not show it
+		if e.srv.Len() != before+1 {
+			t.Fatalf("the first attempt should have created the request")
+		}
+		var progress []string
+		pctx := providers.WithProgress(ctx, func(m string) { progress = append(progress, m) })
+		s, found, err := e.c.FindCopy(pctx, spec, start)
+		if err != nil || found != tc.found {
+			t.Fatalf("window %v: found %v (want %v), %v", tc.window, found, tc.found, err)
+		}
+		if tc.found && (s.Metadata[MetaOperation] != spec.OperationID || len(progress) == 0) {
+			t.Errorf("found %+v; progress %q", s.Metadata, progress)
+		}
 	}
 }
 
@@ -539,7 +516,7 @@ func TestCopyRetryRefusesAnotherSourcesOperation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.c.Copy(ctx, models.CopySpec{Source: srcB.Ref, Signers: models.CopySignersFrom(&srcB), OperationID: res.OperationID})
+	_, _, err = e.c.FindCopy(ctx, models.CopySpec{Source: srcB.Ref, Signers: models.CopySignersFrom(&srcB), OperationID: res.OperationID}, time.Now().Add(-FindCopyWindow))
 	pe := checkErr(t, err, providers.ErrInvalid)
 	if pe.Path != "operation_id" || !strings.Contains(pe.Message, "made a copy of request "+a) {
 		t.Errorf("got %v", pe)

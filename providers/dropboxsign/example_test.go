@@ -21,7 +21,6 @@ func Example() {
 	defer srv.Close()
 	c, err := dropboxsign.New(dropboxsign.Config{
 		Account: "office", BaseURL: srv.URL, APIKey: dropboxsigntest.DefaultAPIKey,
-		CancelPollFirst: 20 * time.Millisecond, CancelPollMax: 100 * time.Millisecond,
 	})
 	if err != nil {
 		panic(err)
@@ -41,7 +40,11 @@ func Example() {
 	})
 	res, _ := c.Cancel(ctx, open[0].Ref.ID)
 	fmt.Println("cancel:", res.Status)
-	st, _ := c.WaitCanceled(ctx, open[0].Ref.ID)
+	st, _ := c.CancelStatus(ctx, open[0].Ref.ID)
+	for st != models.StatusCanceled {
+		time.Sleep(10 * time.Millisecond)
+		st, _ = c.CancelStatus(ctx, open[0].Ref.ID)
+	}
 	fmt.Println("confirmed:", st)
 	// Output:
 	// key of dana.whitfield@harborlinerealty.com

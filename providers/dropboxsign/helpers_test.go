@@ -96,8 +96,6 @@ func newEnv(t *testing.T, opts dropboxsigntest.Options, tune ...func(*Config, *p
 		// A private transport: tests that reset connections must not
 		// disturb each other's pooled connections.
 		HTTPClient:      &http.Client{Transport: &http.Transport{}},
-		CancelPollFirst: 20 * time.Millisecond,
-		CancelPollMax:   100 * time.Millisecond,
 		RecoverWait:     300 * time.Millisecond,
 	}
 	// With the vendor's spec at hand, every exchange of every emulator test
