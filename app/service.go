@@ -234,10 +234,18 @@ func (s *Service) redact(text string) string {
 	return models.CleanText(providers.Redact(text, secrets...))
 }
 
-// errText is an error's text for the journal and the screen.
+// errText is an error's text for the journal and the screen. A provider
+// error loses its "account: op id:" prefix: the journal row and the
+// front ends already name the session.
 func (s *Service) errText(err error) string {
 	if err == nil {
 		return ""
+	}
+	var pe *providers.Error
+	if errors.As(err, &pe) && pe != nil && err == error(pe) {
+		short := *pe
+		short.Account, short.Op = "", ""
+		return s.redact(short.Error())
 	}
 	return s.redact(err.Error())
 }

@@ -363,6 +363,11 @@ func (m *Model) handleConfirmResult(msg confirmResultMsg) tea.Cmd {
 	case app.OutcomeOK:
 		m.setRowStatus(msg.ref, models.StatusCanceled)
 		m.recordOutcome("Cancel confirmed", ps.title, out.Outcome, "")
+		if m.fl.level == flashErr && m.fl.text != "" {
+			// A bulk summary naming failures stays; the confirmation is
+			// in the message log.
+			return nil
+		}
 		if n := len(m.pending); n > 0 {
 			return m.flashf(flashOK, "Canceled %s (confirmed; %d more awaiting confirmation)", ps.title, n)
 		}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -192,34 +191,72 @@ func TestCopySentOnceAndOperationIDReusedOnRetry(t *testing.T) {
 		t.Fatal("esc closed a form that is sending")
 	}
 	d.run(cmd)
-	if len(dbx.copies) != 1 {
-		t.Fatalf("copies = %d", len(dbx.copies))
+	if len(dbx.copies) != 1 || len(dbx.finds) != 0 {
+		t.Fatalf("copies = %d, finds = %d: a first attempt never searches", len(dbx.copies), len(dbx.finds))
+	}
+	opID := dbx.copies[0].OperationID
+	if !strings.HasPrefix(opID, "sdop") || d.m.copy.opID != opID {
+		t.Fatalf("operation id %q (form %q)", opID, d.m.copy.opID)
 	}
 	s := d.screen()
-	for _, want := range []string{"Outcome unknown", "Retrying is safe", "operation id op0123456789abcdef"} {
+	for _, want := range []string{"Outcome unknown", "Sending again is safe", opID[:8]} {
 		if !strings.Contains(s, want) {
 			t.Errorf("ambiguous error lacks %q:\n%s", want, s)
 		}
 	}
-	d.press("y") // retry
-	if len(dbx.copies) != 2 {
-		t.Fatalf("retry did not send: %d", len(dbx.copies))
-	}
-	if dbx.copies[0].OperationID != "op0123456789abcdef" || dbx.copies[1].OperationID != dbx.copies[0].OperationID {
-		t.Errorf("operation ids = %q, %q", dbx.copies[0].OperationID, dbx.copies[1].OperationID)
+	d.press("y") // retry: looks for the copy first, then sends with the same id
+	if len(dbx.finds) != 1 || dbx.finds[0] != opID || len(dbx.copies) != 2 || dbx.copies[1].OperationID != opID {
+		t.Fatalf("retry: finds %v, copies %d", dbx.finds, len(dbx.copies))
 	}
 	if d.m.copy != nil {
 		t.Fatal("form still open after success")
 	}
-	if d.flash() != "Copied Lease renewal 12 Oak St to copy-1" {
+	if d.flash() != "Copied Lease renewal 12 Oak St to copy-1 (Awaiting)" {
 		t.Errorf("flash = %q", d.flash())
 	}
 	if d.cursorID() != "copy-1" || d.row("copy-1") == nil {
 		t.Errorf("new session not selected: cursor %s", d.cursorID())
 	}
-	ev := d.auditEvents("copy")
-	if len(ev) != 2 || ev[0].Outcome != "unknown" || ev[1].Outcome != "ok" || ev[1].NewRef != "acme/copy-1" || ev[1].OperationID != "op0123456789abcdef" {
-		t.Errorf("audit = %+v", ev)
+	ops := d.ops("copy")
+	if len(ops) != 1 || ops[0].ID != opID || ops[0].Outcome != "ok" || ops[0].NewRef != "acme/copy-1" || ops[0].Attempts != 1 || ops[0].Via != "tui" {
+		t.Errorf("journal = %+v", ops)
+	}
+}
+
+// TestCopyRetryFindsTheLostCopy: the answer was lost but the copy exists;
+// the retry finds it and sends nothing.
+func TestCopyRetryFindsTheLostCopy(t *testing.T) {
+	d, dbx, _ := openCopy(t, "a1")
+	dbx.loseAnswers = 1
+	d.press("ctrl+s", "y")
+	if d.m.copy == nil || d.m.copy.opID == "" {
+		t.Fatal("the unclear send did not keep the form with its operation")
+	}
+	d.press("y")
+	if len(dbx.copies) != 1 || len(dbx.finds) != 1 || d.m.copy != nil {
+		t.Fatalf("copies %d, finds %d, form open %v", len(dbx.copies), len(dbx.finds), d.m.copy != nil)
+	}
+	if !strings.Contains(d.flash(), "found by its operation id; nothing was sent twice") {
+		t.Errorf("flash = %q", d.flash())
+	}
+}
+
+// TestCopyIdenticalRecentCopyAsksFirst: a second identical copy of the
+// same source within the hour asks before it is sent.
+func TestCopyIdenticalRecentCopyAsksFirst(t *testing.T) {
+	d, dbx, _ := openCopy(t, "a1")
+	d.press("ctrl+s", "y")
+	if len(dbx.copies) != 1 {
+		t.Fatal("first copy not sent")
+	}
+	d.moveTo("a1")
+	d.press("c", "ctrl+s", "y")
+	if len(dbx.copies) != 1 || d.m.copy == nil || !strings.Contains(d.screen(), "an identical copy of acme/a1") {
+		t.Fatalf("the duplicate was sent or not explained (copies %d):\n%s", len(dbx.copies), d.screen())
+	}
+	d.press("y") // send it all the same
+	if len(dbx.copies) != 2 {
+		t.Errorf("the confirmed duplicate was not sent: %d", len(dbx.copies))
 	}
 }
 
@@ -244,26 +281,26 @@ func TestCopyCancelOriginalAndOriginalCancelError(t *testing.T) {
 		t.Error("review does not warn about canceling the original")
 	}
 	d.press("y")
-	if !dbx.copies[0].Options.CancelOriginal {
-		t.Error("cancel_original not in the spec")
+	if !dbx.copies[0].Options.CancelOriginal || len(dbx.cancels) != 1 || dbx.cancels[0] != "a1" {
+		t.Errorf("spec %+v, cancels %v", dbx.copies[0].Options, dbx.cancels)
 	}
-	if d.flash() != "Copied Lease renewal 12 Oak St to copy-1; original canceled" {
-		t.Errorf("flash = %q", d.flash())
-	}
+	// Dropbox Sign cancels asynchronously: requested, then confirmed.
 	if st := d.row("a1").s.Status; st != models.StatusCanceled {
 		t.Errorf("original status = %s", st)
 	}
+	ops := d.ops("")
+	if len(ops) != 2 || ops[0].Action != "copy" || ops[1].Action != "cancel" || ops[1].Outcome != "ok" || ops[1].Ref != "acme/a1" {
+		t.Errorf("journal: the original is canceled only after the copy exists: %+v", ops)
+	}
 	// The copy succeeded but canceling the original failed.
-	d2, _, _ := fixtureDriver(t, nil)
+	d2, dbx2, _ := fixtureDriver(t, nil)
+	dbx2.cancelErr = map[string]error{"a3": providers.NewError(providers.ErrConflict, "cancel a3", 409, "", "conflict")}
 	d2.moveTo("a3")
-	d2.press("c", "ctrl+s")
-	_, cmd := d2.m.Update(keyMsg("y"))
-	msg := cmd().(copyResultMsg)
-	msg.err = nil
-	msg.res = providers.CopyResult{Session: sess("acme", "new9", "Listing", models.StatusAwaitingSignature, 0),
-		OriginalCancelErr: errors.New("cancel a3: conflict")}
-	d2.send(msg)
-	if !strings.Contains(d2.flash(), "Copied Listing agreement 99 Pine Ave with a very long title that needs truncating to new9; canceling the original failed: cancel a3: conflict") {
+	d2.press("c")
+	focusField(t, d2, formItem{kind: itCancelOrig})
+	d2.press("enter", "ctrl+s", "y")
+	if !strings.Contains(d2.flash(), "Copied Listing agreement 99 Pine Ave with a very long title that needs truncating to copy-1 (Awaiting); canceling the original failed:") ||
+		!strings.Contains(d2.flash(), "conflict") {
 		t.Errorf("flash = %q", d2.flash())
 	}
 }

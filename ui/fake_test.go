@@ -12,9 +12,10 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/signdeck/signdeck/audit"
+	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
+	"github.com/signdeck/signdeck/store"
 )
 
 // fakeProvider is a deterministic in-memory provider.
@@ -39,13 +40,19 @@ type fakeProvider struct {
 	getErr  map[string]error
 	gets    []string
 	cancels []string
+	// onStatus, when set, runs first in CancelStatus (without the lock).
+	onStatus func()
+	// onCancel, when set, runs inside Cancel (without the lock).
+	onCancel func()
 	// cancelErr fails Cancel for an id.
 	cancelErr map[string]error
 	// statusSeq is what CancelStatus returns, in order (last one repeats).
 	statusSeq    map[string][]models.Status
 	statusCalls  int
 	copies       []models.CopySpec
+	finds        []string // FindCopy's operation ids
 	copyErrs     []error // returned by successive Copy calls, then success
+	loseAnswers  int     // Copy calls that make the copy, then answer ErrAmbiguous
 	nextID       int
 	budget       providers.Budget
 	cancelResult models.Status // status Cancel reports (default canceled/pending by caps)
@@ -55,12 +62,14 @@ func newFake(kind models.ProviderKind, account string) *fakeProvider {
 	f := &fakeProvider{kind: kind, account: account, pageSize: 2, budget: providers.Budget{Remaining: -1}}
 	switch kind {
 	case models.Constellation1:
-		f.caps = providers.Capabilities{Cancel: true, AsyncCancel: true, Copy: true, ActionLog: true, LiteList: true,
+		// Constellation1 cancels synchronously, like the real vendor.
+		f.caps = providers.Capabilities{Cancel: true, Copy: true, ActionLog: true, LiteList: true,
 			CopyOptions: []string{"retain_fields", "transaction_id"},
 			Limits:      models.CopyLimits{MaxSigners: 10, MaxTitle: 80, RequireLastName: true}}
 		f.lite = true
 	default:
-		f.caps = providers.Capabilities{Cancel: true, Copy: true, Query: true,
+		// Dropbox Sign cancels asynchronously, like the real vendor.
+		f.caps = providers.Capabilities{Cancel: true, AsyncCancel: true, CancelPendingTTL: time.Hour, Copy: true, Query: true,
 			CopyOptions: []string{"test_mode", "cancel_original"},
 			Limits:      models.CopyLimits{MaxSigners: 20, MaxTitle: 255, MaxMessage: 5000}}
 	}
@@ -158,6 +167,11 @@ func (f *fakeProvider) Cancel(ctx context.Context, id string) (providers.CancelR
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.cancels = append(f.cancels, id)
+	if hook := f.onCancel; hook != nil {
+		f.mu.Unlock()
+		hook()
+		f.mu.Lock()
+	}
 	if err := f.cancelErr[id]; err != nil {
 		return providers.CancelResult{}, err
 	}
@@ -172,12 +186,16 @@ func (f *fakeProvider) Cancel(ctx context.Context, id string) (providers.CancelR
 }
 
 func (f *fakeProvider) CancelStatus(ctx context.Context, id string) (models.Status, error) {
+	if hook := f.onStatus; hook != nil {
+		hook()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.statusCalls++
 	seq := f.statusSeq[id]
 	if len(seq) == 0 {
-		return models.StatusCancelPending, nil
+		// Confirmed at the first poll unless a test scripts otherwise.
+		return models.StatusCanceled, nil
 	}
 	st := seq[0]
 	if len(seq) > 1 {
@@ -211,12 +229,27 @@ func (f *fakeProvider) Copy(ctx context.Context, spec models.CopySpec) (provider
 	}
 	ns.CreatedAt = testNow
 	ns.Complete = true
+	ns.Metadata = map[string]string{"signdeck_op": spec.OperationID}
 	f.sessions = append([]models.Session{ns}, f.sessions...)
-	res := providers.CopyResult{Session: ns, OperationID: spec.OperationID}
-	if spec.Options.CancelOriginal {
-		res.OriginalCanceled = &providers.CancelResult{Status: models.StatusCanceled}
+	if f.loseAnswers > 0 {
+		f.loseAnswers--
+		return providers.CopyResult{OperationID: spec.OperationID},
+			providers.NewError(providers.ErrAmbiguous, "copy "+spec.Source.ID, 0, "", "connection reset after sending")
 	}
-	return res, nil
+	return providers.CopyResult{Session: ns, OperationID: spec.OperationID}, nil
+}
+
+// FindCopy finds the copy whose metadata carries the operation id.
+func (f *fakeProvider) FindCopy(ctx context.Context, spec models.CopySpec, since time.Time) (models.Session, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.finds = append(f.finds, spec.OperationID)
+	for _, s := range f.sessions {
+		if s.Metadata["signdeck_op"] == spec.OperationID {
+			return s, true, nil
+		}
+	}
+	return models.Session{}, false, nil
 }
 
 var testNow = time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
@@ -306,7 +339,8 @@ type driver struct {
 	m      *Model
 	timers []timerMsg
 	quit   bool
-	audit  *audit.Logger
+	// journal is the service's store.
+	journal *store.DB
 	// blocking runs commands in goroutines and parks the ones that block.
 	blocking bool
 	parked   []chan tea.Msg
@@ -332,15 +366,22 @@ func newDriver(t testing.TB, opts Options) *driver {
 	if opts.Now == nil {
 		opts.Now = fixedNow
 	}
-	al := audit.NewMemory()
-	if opts.Audit == nil {
-		opts.Audit = al
+	// Confirmation polls are paced in milliseconds here.
+	if opts.CancelPollFirst == 0 {
+		opts.CancelPollFirst, opts.CancelPollMax = time.Millisecond, 5*time.Millisecond
+	}
+	if opts.CancelConfirmTimeout == 0 {
+		opts.CancelConfirmTimeout = 300 * time.Millisecond
+	}
+	svc, db := testService(t)
+	if opts.Service == nil {
+		opts.Service = svc
 	}
 	m, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	d := &driver{t: t, m: m, audit: opts.Audit}
+	d := &driver{t: t, m: m, journal: db}
 	m.after = func(dur time.Duration, msg tea.Msg) tea.Cmd {
 		return func() tea.Msg { return timerMsg{d: dur, msg: msg} }
 	}
@@ -530,12 +571,27 @@ func (d *driver) row(id string) *row {
 	return nil
 }
 
-func (d *driver) auditEvents(action string) []audit.Event {
-	var out []audit.Event
-	for _, e := range d.audit.Events() {
-		if e.Action == action {
-			out = append(out, e)
-		}
+// testService is a service over a new store in a temporary directory.
+func testService(t testing.TB) (*app.Service, *store.DB) {
+	t.Helper()
+	db, err := store.Open(store.DefaultPath(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return app.New(app.Options{Journal: db, Via: "tui"}), db
+}
+
+// ops returns the journal's operations of an action, oldest first.
+func (d *driver) ops(action string) []store.Op {
+	d.t.Helper()
+	all, err := d.journal.Ops(context.Background(), store.OpFilter{Action: action})
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	out := make([]store.Op, 0, len(all))
+	for i := len(all) - 1; i >= 0; i-- {
+		out = append(out, all[i])
 	}
 	return out
 }

@@ -200,7 +200,10 @@ func (m *Model) renderCopyForm(head string) ([]string, int) {
 			lines = append(lines, "    "+st.Err.Render(glyphErr+" "+path+": "+models.CleanText(e)))
 		}
 	}
-	lines = append(lines, head+st.Dim.Render("  op "+shortOp(f.opID)), "")
+	if f.opID != "" {
+		head += st.Dim.Render("  op " + shortOp(f.opID))
+	}
+	lines = append(lines, head, "")
 	for _, e := range f.errsFor("source") {
 		lines = append(lines, st.Err.Render(glyphErr+" "+e))
 	}
@@ -336,18 +339,31 @@ func (m *Model) renderCopyReview(head string) []string {
 	if f.cancel {
 		lines = append(lines, st.Warn.Render("The original will be canceled once the copy exists. This cannot be undone."))
 	}
-	lines = append(lines, st.Dim.Render("Operation id "+f.opID))
+	if f.opID != "" {
+		lines = append(lines, st.Dim.Render("Operation "+f.opID+" (its outcome is unknown: sending again looks for it first)"))
+	}
 	lines = append(lines, "")
 	switch {
 	case f.sending:
 		lines = append(lines, m.spin()+" sending… (locked: the copy is sent once)")
 	case f.sendErr != nil:
 		lines = append(lines, st.Err.Render(ansi.Wordwrap(f.copyErrText(), f.width-6, " ")), "",
-			"Retry? "+st.Bold.Render("[y/N]")+st.Dim.Render("  y sends again with the same operation id · any other key returns to the form"))
+			"Retry? "+st.Bold.Render("[y/N]")+st.Dim.Render("  "+retryHint(f)+" · any other key returns to the form"))
 	default:
 		lines = append(lines, "Send this copy? "+st.Bold.Render("[y/N]")+st.Dim.Render("  only y sends · any other key returns to the form"))
 	}
 	return lines
+}
+
+// retryHint says what y does after a failed send.
+func retryHint(f *copyForm) string {
+	switch {
+	case f.opID != "":
+		return "y looks for operation " + shortOp(f.opID) + " and sends only if it does not exist"
+	case f.again:
+		return "y sends another copy all the same"
+	}
+	return "y sends again"
 }
 
 func yesNo(b bool) string {

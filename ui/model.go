@@ -515,7 +515,7 @@ func (m *Model) acct(name string) *acctState {
 
 // noTokenReason says that an account cannot act without a token.
 func noTokenReason(a *acctState) string {
-	return fmt.Sprintf("%s account %s has no token", a.Kind.Label(), models.CleanText(a.Name))
+	return app.NoTokenReason(a.Name)
 }
 
 func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
 )
@@ -178,32 +180,42 @@ func TestRefreshCancelsTheOlderListing(t *testing.T) {
 }
 
 func TestRefreshUpsertsAndRemovesButKeepsConfirmingRows(t *testing.T) {
-	d, _, c1 := fixtureDriver(t, nil)
-	// Cancel p1 (async): it stays "Cancel requested" while confirming.
-	d.moveTo("p1")
+	d, dbx, _ := fixtureDriver(t, func(o *Options) { o.CancelConfirmTimeout = 10 * time.Second })
+	// Cancel a1 (Dropbox Sign, async): it stays "Cancel requested" while
+	// the service confirms it (held here).
+	gate := make(chan struct{})
+	dbx.onStatus = func() { <-gate }
+	d.moveTo("a1")
+	d.blocking = true
 	d.press("x", "y")
-	if st := d.row("p1").s.Status; st != models.StatusCancelPending {
-		t.Fatalf("p1 status = %s", st)
+	if st := d.row("a1").s.Status; st != models.StatusCancelPending {
+		t.Fatalf("a1 status = %s", st)
 	}
-	// The provider still lists p1 as awaiting, and p3 disappeared.
-	c1.sessions = c1.sessions[:2]
-	c1.sessions[1].Title = "Seller disclosure v2"
+	// The provider still lists a1 as awaiting, and a5 disappeared.
+	dbx.mu.Lock()
+	dbx.sessions = dbx.sessions[:4]
+	dbx.sessions[1].Title = "Purchase agreement v2"
+	dbx.mu.Unlock()
 	d.press("r")
-	if d.row("p3") != nil {
-		t.Error("p3 was not removed after a complete listing")
+	if d.row("a5") != nil {
+		t.Error("a5 was not removed after a complete listing")
 	}
-	if r := d.row("p2"); r == nil || r.title != "Seller disclosure v2" {
-		t.Error("p2 was not updated in place")
+	if r := d.row("a2"); r == nil || r.title != "Purchase agreement v2" {
+		t.Error("a2 was not updated in place")
 	}
-	if st := d.row("p1").s.Status; st != models.StatusCancelPending {
+	if st := d.row("a1").s.Status; st != models.StatusCancelPending {
 		t.Errorf("refresh overwrote the pending cancel: %s", st)
 	}
 	// A session being confirmed stays even when the listing omits it.
-	c1.sessions = c1.sessions[1:]
+	dbx.mu.Lock()
+	dbx.sessions = dbx.sessions[1:]
+	dbx.mu.Unlock()
 	d.press("r")
-	if d.row("p1") == nil {
+	if d.row("a1") == nil {
 		t.Error("a row whose cancel is being confirmed was removed")
 	}
+	close(gate)
+	d.settle()
 }
 
 func TestListingErrorShowsAndOtherAccountsWork(t *testing.T) {
@@ -467,12 +479,12 @@ func TestCancelSingleWithY(t *testing.T) {
 	if st := d.row("a1").s.Status; st != models.StatusCanceled {
 		t.Errorf("status = %s", st)
 	}
-	if d.flash() != "Canceled Lease renewal 12 Oak St" {
+	if d.flash() != "Canceled Lease renewal 12 Oak St (confirmed)" {
 		t.Errorf("flash = %q", d.flash())
 	}
-	ev := d.auditEvents("cancel")
-	if len(ev) != 1 || ev[0].Outcome != "ok" || ev[0].Via != "tui" || ev[0].Ref != "acme/a1" {
-		t.Errorf("audit = %+v", ev)
+	ev := d.ops("cancel")
+	if len(ev) != 1 || ev[0].Outcome != "ok" || ev[0].Via != "tui" || ev[0].Ref != "acme/a1" || ev[0].Status != "canceled" {
+		t.Errorf("journal = %+v", ev)
 	}
 }
 
@@ -515,11 +527,11 @@ func TestCancelNoTokenAndNoCapabilityReasons(t *testing.T) {
 	d.m.rebuild()
 	d.moveTo("x1")
 	d.press("x")
-	if d.flash() != "Cancel: Constellation1 account x has no token" {
+	if d.flash() != "Cancel: account x has no token: set SIGNDECK_TOKEN_X or run `signdeck auth login x`" {
 		t.Errorf("flash = %q", d.flash())
 	}
 	d.press("c")
-	if d.flash() != "Copy: Constellation1 account x has no token" {
+	if d.flash() != "Copy: account x has no token: set SIGNDECK_TOKEN_X or run `signdeck auth login x`" {
 		t.Errorf("flash = %q", d.flash())
 	}
 	if !strings.Contains(d.screen(), "c1:x – no token — press a to log in") {
@@ -564,7 +576,7 @@ func TestCancelBulkSkipsIneligibleCountsHiddenAndNamesFailures(t *testing.T) {
 	if !slices.Equal(dbx.cancels, []string{"a1", "a3"}) {
 		t.Errorf("cancels = %v (the completed one must not be sent)", dbx.cancels)
 	}
-	want := "1 canceled, 1 skipped, 1 failed: Listing agreement 99 Pine Ave with a very long title that needs truncating: conflict (HTTP 409 conflict): already signed"
+	want := "0 canceled, 1 requested, 1 skipped, 1 failed: Listing agreement 99 Pine Ave with a very long title that needs truncating: conflict (HTTP 409 conflict): already signed"
 	if d.flash() != want {
 		t.Errorf("flash = %q\nwant    %q", d.flash(), want)
 	}
@@ -576,7 +588,7 @@ func TestCancelBulkSkipsIneligibleCountsHiddenAndNamesFailures(t *testing.T) {
 		t.Error("canceled row still marked")
 	}
 	outcomes := map[string]string{}
-	for _, e := range d.auditEvents("cancel") {
+	for _, e := range d.ops("cancel") {
 		outcomes[e.Ref] = e.Outcome
 	}
 	if outcomes["acme/a1"] != "ok" || outcomes["acme/a3"] != "failed" || outcomes["acme/a2"] != "skipped" {
@@ -624,8 +636,11 @@ func TestCancelAboveFiveNeedsTypedCount(t *testing.T) {
 	if len(dbx.cancels) != 7 {
 		t.Errorf("cancels = %d, want 7", len(dbx.cancels))
 	}
-	if d.flash() != "7 canceled" {
-		t.Errorf("flash = %q", d.flash())
+	if f := d.flash(); !strings.HasPrefix(f, "Canceled Bulk 0") || !strings.HasSuffix(f, "(confirmed)") {
+		t.Errorf("flash = %q", f)
+	}
+	if ops := d.ops("cancel"); len(ops) != 7 || ops[6].Outcome != "ok" {
+		t.Errorf("journal = %d ops", len(ops))
 	}
 	// Any other key aborts.
 	d, dbx = setup()
@@ -644,6 +659,19 @@ func TestCancelAboveFiveNeedsTypedCount(t *testing.T) {
 func TestCancelConcurrencyIsBoundedPerAccount(t *testing.T) {
 	dbx := newFake(models.DropboxSign, "acme")
 	dbx.sessions = manySessions("acme", 9)
+	gate := make(chan struct{})
+	var mu sync.Mutex
+	active, most := 0, 0
+	dbx.onCancel = func() {
+		mu.Lock()
+		active++
+		most = max(most, active)
+		mu.Unlock()
+		<-gate
+		mu.Lock()
+		active--
+		mu.Unlock()
+	}
 	d := newDriver(t, Options{Accounts: []Account{{Name: "acme", Kind: models.DropboxSign, Provider: dbx}}})
 	d.run(d.m.Init())
 	for range 9 {
@@ -651,107 +679,95 @@ func TestCancelConcurrencyIsBoundedPerAccount(t *testing.T) {
 	}
 	d.press("x")
 	d.typeText("9")
-	_, cmd := d.m.Update(keyMsg("y")) // not run yet
-	if got := d.m.cancelActive["acme"]; got != cancelWorkers {
-		t.Errorf("active = %d, want %d", got, cancelWorkers)
-	}
-	if got := len(d.m.cancelQueue["acme"]); got != 9-cancelWorkers {
-		t.Errorf("queued = %d", got)
-	}
+	d.blocking = true
+	d.press("y")
 	if d.m.inflightCount() != 9 {
 		t.Errorf("in flight = %d", d.m.inflightCount())
 	}
-	d.run(cmd)
+	close(gate)
+	d.settle()
 	if len(dbx.cancels) != 9 || d.m.inflightCount() != 0 {
 		t.Errorf("cancels=%d inflight=%d", len(dbx.cancels), d.m.inflightCount())
 	}
+	if most != app.DefaultCancelWorkers {
+		t.Errorf("at most %d cancels at once, want %d", most, app.DefaultCancelWorkers)
+	}
 }
 
-func isPoll(msg tea.Msg) bool { _, ok := msg.(pollTickMsg); return ok }
-
-func TestAsyncCancelPollsUntilConfirmed(t *testing.T) {
-	d, _, c1 := fixtureDriver(t, func(o *Options) {
-		o.CancelPollFirst, o.CancelPollMax = 10*time.Millisecond, 40*time.Millisecond
-	})
-	c1.statusSeq = map[string][]models.Status{"p1": {models.StatusCancelPending, models.StatusCancelPending, models.StatusCanceled}}
-	d.moveTo("p1")
+// TestAsyncCancelConfirmedByTheService: Dropbox Sign cancels
+// asynchronously; the row reads Cancel requested while the service follows
+// the cancel to its confirmation, then Canceled, and the journal's cancel
+// ends ok.
+func TestAsyncCancelConfirmedByTheService(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	gate := make(chan struct{})
+	dbx.onStatus = func() { <-gate }
+	dbx.statusSeq = map[string][]models.Status{"a1": {models.StatusCancelPending, models.StatusCancelPending, models.StatusCanceled}}
+	d.m.opts.CancelConfirmTimeout = 10 * time.Second
+	d.moveTo("a1")
+	d.blocking = true
 	d.press("x", "y")
-	if st := d.row("p1").s.Status; st != models.StatusCancelPending {
+	if st := d.row("a1").s.Status; st != models.StatusCancelPending {
 		t.Fatalf("status = %s", st)
 	}
-	if d.flash() != "Cancel requested for Buyer rep agreement" {
+	if d.flash() != "Cancel requested for Lease renewal 12 Oak St" {
 		t.Errorf("flash = %q", d.flash())
 	}
 	if !strings.Contains(d.screen(), "◌ Cancel requested") {
 		t.Error("row does not show Cancel requested")
 	}
-	var delays []time.Duration
-	for i := 0; i < 5 && d.m.pending[models.Ref{Account: "prod", ID: "p1"}] != nil; i++ {
-		for _, tm := range d.timers {
-			if isPoll(tm.msg) {
-				delays = append(delays, tm.d)
-			}
-		}
-		d.fire(isPoll)
+	if ops := d.ops("cancel"); len(ops) != 1 || ops[0].Outcome != "pending" {
+		t.Errorf("journal while confirming = %+v", ops)
 	}
-	if !slices.Equal(delays, []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}) {
-		t.Errorf("poll delays = %v (want backoff from first to max)", delays)
-	}
-	if st := d.row("p1").s.Status; st != models.StatusCanceled {
+	close(gate)
+	d.settle()
+	if st := d.row("a1").s.Status; st != models.StatusCanceled {
 		t.Errorf("status after confirmation = %s", st)
 	}
-	if d.flash() != "Canceled Buyer rep agreement (confirmed)" {
+	if d.flash() != "Canceled Lease renewal 12 Oak St (confirmed)" {
 		t.Errorf("flash = %q", d.flash())
 	}
-	if ev := d.auditEvents("cancel_confirmed"); len(ev) != 1 || ev[0].Outcome != "ok" {
-		t.Errorf("audit = %+v", ev)
+	if dbx.statusCalls != 3 {
+		t.Errorf("status polls = %d, want 3", dbx.statusCalls)
+	}
+	if ops := d.ops("cancel"); len(ops) != 1 || ops[0].Outcome != "ok" || ops[0].Status != "canceled" {
+		t.Errorf("journal = %+v", ops)
 	}
 }
 
-func TestBulkAsyncCancelSummarisesAndCountsDown(t *testing.T) {
-	d, _, c1 := fixtureDriver(t, func(o *Options) {
-		o.CancelPollFirst, o.CancelPollMax = 10*time.Millisecond, 10*time.Millisecond
-	})
-	c1.statusSeq = map[string][]models.Status{
-		"p1": {models.StatusCanceled},
-		"p3": {models.StatusCancelPending, models.StatusCanceled},
-	}
+func TestSyncCancelIsDoneAtOnce(t *testing.T) {
+	d, _, c1 := fixtureDriver(t, nil)
 	d.moveTo("p1")
-	d.press("space")
-	d.moveTo("p3")
-	d.press("space", "x", "y")
-	if d.flash() != "Cancel requested for 2 sessions; confirming" {
-		t.Fatalf("flash = %q", d.flash())
+	d.press("x", "y")
+	if st := d.row("p1").s.Status; st != models.StatusCanceled || c1.statusCalls != 0 {
+		t.Errorf("status = %s, polls %d", st, c1.statusCalls)
 	}
-	d.fire(isPoll)
-	if got := d.flash(); got != "Canceled Buyer rep agreement (confirmed; 1 more awaiting confirmation)" {
-		t.Errorf("flash after the first confirmation = %q", got)
-	}
-	d.fire(isPoll)
-	if got := d.flash(); got != "Canceled Addendum B (confirmed)" {
-		t.Errorf("flash after the last confirmation = %q", got)
+	if d.flash() != "Canceled Buyer rep agreement" {
+		t.Errorf("flash = %q", d.flash())
 	}
 }
 
 func TestAsyncCancelGivesUpAfterTimeout(t *testing.T) {
-	d, _, c1 := fixtureDriver(t, func(o *Options) {
-		o.CancelPollFirst, o.CancelPollMax, o.CancelConfirmTimeout = 10*time.Millisecond, 20*time.Millisecond, 45*time.Millisecond
+	d, dbx, _ := fixtureDriver(t, func(o *Options) {
+		o.CancelPollFirst, o.CancelPollMax, o.CancelConfirmTimeout = 5*time.Millisecond, 10*time.Millisecond, 60*time.Millisecond
 	})
-	d.moveTo("p1")
+	dbx.statusSeq = map[string][]models.Status{"a1": {models.StatusCancelPending}}
+	d.moveTo("a1")
 	d.press("x", "y")
-	for i := 0; i < 10 && d.fire(isPoll) > 0; i++ {
+	if _, ok := d.m.pending[models.Ref{Account: "acme", ID: "a1"}]; ok {
+		t.Fatal("still following after the timeout")
 	}
-	if _, ok := d.m.pending[models.Ref{Account: "prod", ID: "p1"}]; ok {
-		t.Fatal("still polling after the timeout")
+	if dbx.statusCalls < 3 {
+		t.Errorf("status calls = %d", dbx.statusCalls)
 	}
-	if c1.statusCalls < 3 {
-		t.Errorf("status calls = %d", c1.statusCalls)
-	}
-	if st := d.row("p1").s.Status; st != models.StatusCancelPending {
+	if st := d.row("a1").s.Status; st != models.StatusCancelPending {
 		t.Errorf("status = %s, want it to stay Cancel requested", st)
 	}
 	if !strings.Contains(d.flash(), `stays "Cancel requested"`) {
 		t.Errorf("flash = %q", d.flash())
+	}
+	if ops := d.ops("cancel"); len(ops) != 1 || ops[0].Outcome != "pending" {
+		t.Errorf("journal = %+v", ops)
 	}
 }
 
@@ -1193,8 +1209,9 @@ func TestCancelFailureFlashShowsTheReasonNotTheID(t *testing.T) {
 	if d.flash() != want {
 		t.Errorf("flash = %q\nwant    %q", d.flash(), want)
 	}
-	if ev := d.auditEvents("cancel"); len(ev) != 1 || !strings.Contains(ev[0].Error, "acme: cancel a1:") {
-		t.Errorf("the audit keeps the full error: %+v", ev)
+	if ev := d.ops("cancel"); len(ev) != 1 || ev[0].Outcome != "failed" || ev[0].Ref != "acme/a1" ||
+		ev[0].Reason != "invalid input (HTTP 400 signature_request_cancel_failed): Either you are not the requester." {
+		t.Errorf("the journal keeps the reason with the ref: %+v", ev)
 	}
 }
 

