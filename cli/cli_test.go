@@ -296,7 +296,13 @@ func TestDashboardOptions(t *testing.T) {
 	h.secrets = []string{"env-secret-acme", "stored-secret-c1"}
 
 	var got ui.Options
-	h.ui = func(_ context.Context, o ui.Options) error { got = o; return nil }
+	var logoutErr error
+	h.ui = func(_ context.Context, o ui.Options) error {
+		got = o
+		// Logout (while the dashboard runs) removes the stored token.
+		logoutErr = o.Logout(context.Background(), "c1")
+		return nil
+	}
 	r := h.run("")
 	r.wantCode(t, ExitOK)
 	if r.stdout != "" || r.stderr != "" {
@@ -327,12 +333,11 @@ func TestDashboardOptions(t *testing.T) {
 	if !got.Readonly || got.RefreshInterval.Seconds() != 30 || got.Keys["quit"][0] != "Q" {
 		t.Errorf("settings not passed: readonly %v refresh %v keys %v", got.Readonly, got.RefreshInterval, got.Keys)
 	}
-	if got.Logger == nil || got.Audit == nil || got.Login == nil || got.Logout == nil {
-		t.Error("logger, audit, login or logout missing")
+	if got.Logger == nil || got.Service == nil || !got.Reconcile || got.Login == nil || got.Logout == nil {
+		t.Error("logger, service, login or logout missing")
 	}
-	// Logout removes the stored token.
-	if err := got.Logout(context.Background(), "c1"); err != nil {
-		t.Fatal(err)
+	if logoutErr != nil {
+		t.Fatal(logoutErr)
 	}
 	if _, err := h.store.Get(context.Background(), "c1"); err == nil {
 		t.Error("logout left the token")

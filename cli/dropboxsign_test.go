@@ -296,10 +296,10 @@ func TestCancelDropboxSign(t *testing.T) {
 		t.Fatalf("cancel --json: %v\n%s", err, r)
 	}
 	want := []map[string]any{
-		{"ref": open, "ok": true, "status": "cancel_pending", "error": nil, "skipped": false},
-		{"ref": done, "ok": false, "status": "completed", "error": "session already completed", "skipped": true},
+		{"ref": open, "ok": true, "status": "cancel_pending", "error": nil, "skipped": false, "outcome": "pending"},
+		{"ref": done, "ok": false, "status": "completed", "error": "session already completed", "skipped": true, "outcome": "skipped"},
 	}
-	if !jsonEqual(got, want) {
+	if !jsonEqual(withoutOpIDs(t, got), want) {
 		t.Errorf("cancel --json =\n%v\nwant\n%v", got, want)
 	}
 	if n := srv.Count("POST", "/v3/signature_request/cancel/"); n != 1 {
@@ -314,7 +314,7 @@ func TestCancelDropboxSign(t *testing.T) {
 		`"action":"cancel","account":"acme","provider":"dropboxsign","ref":"` + open + `"`,
 		`"outcome":"pending","status":"cancel_pending"`,
 		`"ref":"` + done + `"`,
-		`"outcome":"skipped","status":"completed","error":"session already completed"`,
+		`"outcome":"skipped","status":"completed","reason":"session already completed"`,
 		`"via":"cli"`,
 	} {
 		if !strings.Contains(audit, want) {
@@ -347,8 +347,8 @@ func TestCancelWaitConfirms(t *testing.T) {
 		t.Error("the emulator did not cancel it")
 	}
 	audit := strings.Join(h.auditLines(), "\n")
-	if !strings.Contains(audit, `"action":"cancel_confirmed"`) || !strings.Contains(audit, `"outcome":"ok","status":"canceled"`) {
-		t.Errorf("no confirmed cancel in the audit log\n%s", audit)
+	if !strings.Contains(audit, `"action":"cancel"`) || !strings.Contains(audit, `"outcome":"ok","status":"canceled"`) {
+		t.Errorf("no confirmed cancel in the journal\n%s", audit)
 	}
 }
 
@@ -462,8 +462,15 @@ func TestCopyDropboxSign(t *testing.T) {
 		t.Errorf("audit log\n%s", audit)
 	}
 
-	// Human form: the diff on stdout, then the new session.
+	// The same copy again within the hour is refused without --again.
+	before = srv.Len()
 	r = h.run("", "copy", ref, "--yes")
+	r.wantCode(t, ExitFailure)
+	if srv.Len() != before || !strings.Contains(r.stderr, "an identical copy of "+ref) || !strings.Contains(r.stderr, "--again") {
+		t.Errorf("identical copy\n%s", r)
+	}
+	// Human form: the diff on stdout, then the new session.
+	r = h.run("", "copy", ref, "--yes", "--again")
 	r.wantCode(t, ExitOK)
 	if !strings.Contains(r.stdout, "Copy of "+ref) || !strings.Contains(r.stdout, "Signers:") ||
 		!regexp.MustCompile(`(?m)^Copy sent: acme/\w+ `).MatchString(r.stdout) {
@@ -542,8 +549,8 @@ func TestAuthLoginVerifiesAgainstProvider(t *testing.T) {
 		t.Errorf("list with the stored token gave %d sessions", len(got))
 	}
 	audit := strings.Join(h.auditLines(), "\n")
-	if !strings.Contains(audit, `"action":"login","account":"acme","provider":"dropboxsign","outcome":"failed"`) ||
-		!strings.Contains(audit, `"action":"login","account":"acme","provider":"dropboxsign","outcome":"ok"`) {
+	if !strings.Contains(audit, `"action":"login","account":"acme","provider":"dropboxsign","ref":"","title":"","outcome":"failed"`) ||
+		!strings.Contains(audit, `"action":"login","account":"acme","provider":"dropboxsign","ref":"","title":"","outcome":"ok"`) {
 		t.Errorf("audit log\n%s", audit)
 	}
 }
@@ -553,13 +560,24 @@ func TestDashboardLoginVerifiesThenStores(t *testing.T) {
 	h, _ := newDropboxSign(t, dropboxsigntest.Options{Size: 1})
 	delete(h.env, "SIGNDECK_TOKEN_ACME")
 	h.stdinTTY, h.stdoutTT = true, true
-	var opts ui.Options
-	h.ui = func(_ context.Context, o ui.Options) error { opts = o; return nil }
+	// The dashboard's login runs while it is open (the store is open).
+	h.ui = func(_ context.Context, opts ui.Options) error {
+		dashboardLogin(t, h, opts)
+		return nil
+	}
 	h.run("").wantCode(t, ExitOK)
+	audit := strings.Join(h.auditLines(), "\n")
+	if !strings.Contains(audit, `"action":"login","account":"acme","provider":"dropboxsign","ref":"","title":"","outcome":"failed"`) ||
+		!strings.Contains(audit, `"action":"login","account":"acme","provider":"dropboxsign","ref":"","title":"","outcome":"ok"`) ||
+		!strings.Contains(audit, `"via":"tui"`) {
+		t.Errorf("journal\n%s", audit)
+	}
+}
+
+func dashboardLogin(t *testing.T, h *harness, opts ui.Options) {
 	if a := opts.Accounts[0]; a.Provider != nil || a.TokenSource != "none" {
 		t.Fatalf("account without a token = %+v", a)
 	}
-
 	ctx := context.Background()
 	if p, _, err := opts.Login(ctx, "acme", "bad-token-1234"); err == nil || p != nil {
 		t.Errorf("login with a bad token: provider %v, err %v", p, err)
@@ -649,7 +667,7 @@ func TestCopyUnknownOutcomeThenRetryWithOperationID(t *testing.T) {
 		t.Fatalf("%d new requests, %d sends", srv.Len()-before, srv.Count("POST", "/v3/signature_request/send"))
 	}
 	audit := strings.Join(h.auditLines(), "\n")
-	if !strings.Contains(audit, `"outcome":"failed"`) || !strings.Contains(audit, `"operation_id":"`+opID+`"`) {
+	if !strings.Contains(audit, `"outcome":"unknown"`) || !strings.Contains(audit, `"operation_id":"`+opID+`"`) {
 		t.Errorf("audit log\n%s", audit)
 	}
 
@@ -690,9 +708,9 @@ func TestCancelPendingCarriesAcrossRuns(t *testing.T) {
 	id := strings.TrimPrefix(ref, "acme/")
 
 	h.run("", "cancel", ref, "--yes").wantCode(t, ExitOK)
-	path := filepath.Join(h.env["XDG_STATE_HOME"], "signdeck", pendingFileName)
+	path := filepath.Join(h.env["XDG_STATE_HOME"], "signdeck", "signdeck.db")
 	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
-		t.Fatalf("pending-cancels file: %v %v", st, err)
+		t.Fatalf("store: %v %v", st, err)
 	}
 
 	// A later run: list and show know of the pending cancel.
@@ -735,9 +753,9 @@ func TestCancelPendingCarriesAcrossRuns(t *testing.T) {
 		t.Errorf("%d cancel requests, want 1", n)
 	}
 	audit := strings.Join(h.auditLines(), "\n")
-	if !strings.Contains(audit, `"action":"cancel_confirmed","account":"acme","provider":"dropboxsign","ref":"`+ref+`"`) ||
+	if !regexp.MustCompile(`"action":"cancel","account":"acme","provider":"dropboxsign","ref":"`+regexp.QuoteMeta(ref)+`","title":"[^"]*","outcome":"ok","status":"canceled"`).MatchString(audit) ||
 		strings.Contains(audit, `"outcome":"failed"`) {
-		t.Errorf("audit log\n%s", audit)
+		t.Errorf("journal\n%s", audit)
 	}
 
 	// Now gone (410): skipped as already canceled, exit 0.

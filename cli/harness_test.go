@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"bytes"
 	"context"
 	"io"
@@ -79,6 +80,7 @@ func (h *harness) app(stdin io.Reader, stdout, stderr io.Writer) *app {
 	a.readSecret = func(int) ([]byte, error) { return []byte(h.secret), nil }
 	a.pollFirstD, a.pollMaxD = 50*time.Millisecond, 200*time.Millisecond
 	a.dbxRecoverWait = 200 * time.Millisecond
+	a.dbxFindWindow = 300 * time.Millisecond
 	a.tuneHTTP = func(cc *providers.ClientConfig) {
 		cc.BackoffBase, cc.BackoffMax = 5*time.Millisecond, 20*time.Millisecond
 	}
@@ -134,14 +136,41 @@ func (h *harness) checkNoSecrets(texts ...string) {
 	})
 }
 
-// auditLines returns the audit log's lines.
+// auditLines returns the journal as `signdeck audit --json` prints it,
+// one compact JSON object per operation, oldest first.
 func (h *harness) auditLines() []string {
 	h.t.Helper()
-	b, err := os.ReadFile(filepath.Join(h.env["XDG_STATE_HOME"], "signdeck", "audit.log"))
-	if err != nil {
-		return nil
+	return h.auditLinesFilter()
+}
+
+func (h *harness) auditLinesFilter(flags ...string) []string {
+	h.t.Helper()
+	r := h.run("", append([]string{"audit", "--json"}, flags...)...)
+	if r.code != ExitOK {
+		h.t.Fatalf("audit: %s", r)
 	}
-	return strings.Split(strings.TrimSpace(string(b)), "\n")
+	var ops []auditJSON
+	if err := json.Unmarshal([]byte(r.stdout), &ops); err != nil {
+		h.t.Fatalf("audit --json: %v\n%s", err, r.stdout)
+	}
+	var out []string
+	for i := len(ops) - 1; i >= 0; i-- {
+		b, _ := json.Marshal(ops[i])
+		out = append(out, string(b))
+	}
+	return out
+}
+
+// withoutOpIDs drops the operation ids (random) from JSON objects.
+func withoutOpIDs(t *testing.T, in []map[string]any) []map[string]any {
+	t.Helper()
+	for _, m := range in {
+		if id, _ := m["operation_id"].(string); !strings.HasPrefix(id, "sdop") {
+			t.Errorf("operation_id %v", m["operation_id"])
+		}
+		delete(m, "operation_id")
+	}
+	return in
 }
 
 func (r result) String() string {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"flag"
+	core "github.com/signdeck/signdeck/app"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,8 +69,8 @@ func TestJSONShapes(t *testing.T) {
 	b.Reset()
 	reason := "session already completed"
 	writeJSON(&b, []cancelJSON{
-		{Ref: "acme/fa5c8a0b", OK: true, Status: "cancel_pending"},
-		{Ref: "acme/0b7e11", OK: false, Status: "completed", Error: &reason, Skipped: true},
+		{Ref: "acme/fa5c8a0b", OK: true, Status: "cancel_pending", Outcome: "pending", OperationID: "sdop0123456789abcdef0123456789"},
+		{Ref: "acme/0b7e11", OK: false, Status: "completed", Error: &reason, Skipped: true, Outcome: "skipped", OperationID: "sdopfedcba9876543210fedcba9876"},
 	})
 	golden(t, "cancel.json", b.Bytes())
 
@@ -106,7 +107,7 @@ func TestSignerOrders(t *testing.T) {
 		{"one signer", sig(1), 2, []int{1, 2}},
 	}
 	for _, tt := range tests {
-		if got := signerOrders(tt.src, tt.n); !slices.Equal(got, tt.want) {
+		if got := core.SignerOrders(tt.src, tt.n); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}

@@ -571,15 +571,25 @@ func (d *driver) row(id string) *row {
 	return nil
 }
 
-// testService is a service over a new store in a temporary directory.
+// testStores keeps one store per test: tests that make many drivers
+// (every terminal size) share it.
+var testStores sync.Map // testing.TB -> *store.DB
+
+// testService is a service over the test's store, in a temporary
+// directory.
 func testService(t testing.TB) (*app.Service, *store.DB) {
 	t.Helper()
-	db, err := store.Open(store.DefaultPath(t.TempDir()))
-	if err != nil {
-		t.Fatal(err)
+	db, ok := testStores.Load(t)
+	if !ok {
+		d, err := store.Open(store.DefaultPath(t.TempDir()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { testStores.Delete(t); d.Close() })
+		testStores.Store(t, d)
+		db = d
 	}
-	t.Cleanup(func() { db.Close() })
-	return app.New(app.Options{Journal: db, Via: "tui"}), db
+	return app.New(app.Options{Journal: db.(*store.DB), Via: "tui"}), db.(*store.DB)
 }
 
 // ops returns the journal's operations of an action, oldest first.
