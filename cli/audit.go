@@ -110,4 +110,3 @@ func (a *app) audit(ctx context.Context, since time.Duration, unresolved, asJSON
 	}
 	return tw.Flush()
 }
-

@@ -23,7 +23,7 @@ type Capabilities struct {
 	// stay invisible at the provider: within it a session signdeck queued a
 	// cancel for is shown as cancel pending and not sent again.
 	CancelPendingTTL time.Duration
-	Copy        bool // sessions can be copied with edited signers
+	Copy             bool // sessions can be copied with edited signers
 	// ActionLog: Get fills Session.ActionLog.
 	ActionLog bool
 	// LiteList: List returns summaries (Session.Complete false); call Get

@@ -51,8 +51,8 @@ type fakeProvider struct {
 	statusCalls  int
 	copies       []models.CopySpec
 	finds        []string // FindCopy's operation ids
-	copyErrs     []error // returned by successive Copy calls, then success
-	loseAnswers  int     // Copy calls that make the copy, then answer ErrAmbiguous
+	copyErrs     []error  // returned by successive Copy calls, then success
+	loseAnswers  int      // Copy calls that make the copy, then answer ErrAmbiguous
 	nextID       int
 	budget       providers.Budget
 	cancelResult models.Status // status Cancel reports (default canceled/pending by caps)

@@ -166,19 +166,18 @@ func (c *Client) Account() string { return c.cfg.Account }
 // Budget reports the rate-limit budget last seen.
 func (c *Client) Budget() providers.Budget { return c.http.Budget() }
 
-
 // Capabilities says what this provider can do.
 func (c *Client) Capabilities() providers.Capabilities {
 	return providers.Capabilities{
-		Cancel:         true,
-		AsyncCancel:    true,
+		Cancel:      true,
+		AsyncCancel: true,
 		// The vendor's confirmation window for a queued cancel.
 		CancelPendingTTL: CancelPendingTTL,
-		Copy:           true,
-		Query:          true,
-		LiteList:       false,
-		CopyOptions:    []string{"test_mode", "cancel_original"},
-		TestModeForced: c.cfg.TestMode,
+		Copy:             true,
+		Query:            true,
+		LiteList:         false,
+		CopyOptions:      []string{"test_mode", "cancel_original"},
+		TestModeForced:   c.cfg.TestMode,
 		Limits: models.CopyLimits{
 			MaxTitle:   MaxTitle,
 			MaxSubject: MaxSubject,

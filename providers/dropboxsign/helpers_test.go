@@ -95,8 +95,8 @@ func newEnv(t *testing.T, opts dropboxsigntest.Options, tune ...func(*Config, *p
 		Logger:  newTestLogger(logs),
 		// A private transport: tests that reset connections must not
 		// disturb each other's pooled connections.
-		HTTPClient:      &http.Client{Transport: &http.Transport{}},
-		RecoverWait:     300 * time.Millisecond,
+		HTTPClient:  &http.Client{Transport: &http.Transport{}},
+		RecoverWait: 300 * time.Millisecond,
 	}
 	// With the vendor's spec at hand, every exchange of every emulator test
 	// is validated against it (leniently: see validator.lenient); the
