@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
 	"github.com/signdeck/signdeck/store"
 )
 
@@ -186,6 +187,8 @@ func (s *Service) Copy(ctx context.Context, req CopyRequest) CopyOutcome {
 		title = *spec.Title
 	}
 	intent, _ := json.Marshal(copyIntent{Spec: spec, SignerEmails: signerEmails(spec.Signers), SourceTitle: req.Source.Title})
+	// The journal never holds a secret, not even inside a title.
+	intent = []byte(s.redact(string(intent)))
 	op := store.Op{ID: spec.OperationID, Action: ActionCopy, Account: a.Name, Provider: string(a.Kind),
 		Endpoint: a.Endpoint, Ref: spec.Source.String(), Title: title, Intent: intent}
 	s.inflightWG.Add(1)
@@ -292,7 +295,7 @@ func (s *Service) RetryCopy(ctx context.Context, a Account, opID string) CopyOut
 		return out
 	}
 	sctx, cancel := s.sendContext(ctx)
-	found, ok, err := a.Provider.FindCopy(sctx, in.Spec, op.CreatedAt)
+	found, ok, err := a.Provider.FindCopy(sctx, in.Spec, s.findQuery(ctx, op))
 	cancel()
 	if err != nil {
 		out.Outcome, out.Err = OutcomeUnknown, err
@@ -315,6 +318,22 @@ func (s *Service) RetryCopy(ctx context.Context, a Account, opID string) CopyOut
 		return out
 	}
 	return s.send(ctx, a, opID, in.Spec)
+}
+
+// findQuery bounds the search for op's copy: its time, and the sessions
+// other copies of the same source made (never this operation's).
+func (s *Service) findQuery(ctx context.Context, op store.Op) providers.FindQuery {
+	q := providers.FindQuery{Since: op.CreatedAt}
+	ops, err := s.j.Ops(ctx, store.OpFilter{Action: ActionCopy, Account: op.Account, Ref: op.Ref})
+	if err != nil {
+		return q
+	}
+	for _, o := range ops {
+		if o.ID != op.ID && o.NewRef != "" {
+			q.Exclude = append(q.Exclude, sessionID(o.NewRef))
+		}
+	}
+	return q
 }
 
 // copyOwner returns the id of another copy operation that already

@@ -189,7 +189,7 @@ func (s *Service) reconcileCopy(ctx context.Context, a Account, op store.Op, rep
 		rep.NeedYou = append(rep.NeedYou, NeedYou{Op: op, Reason: "the journal holds no copy details for this operation"})
 		return
 	}
-	found, ok, err := a.Provider.FindCopy(ctx, in.Spec, op.CreatedAt)
+	found, ok, err := a.Provider.FindCopy(ctx, in.Spec, s.findQuery(ctx, op))
 	switch {
 	case err != nil:
 		rep.NeedYou = append(rep.NeedYou, NeedYou{Op: op, Retry: false,

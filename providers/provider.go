@@ -125,13 +125,23 @@ type Provider interface {
 	// the source once the copy exists.
 	Copy(ctx context.Context, spec models.CopySpec) (CopyResult, error)
 	// FindCopy looks for the session an earlier Copy attempt with
-	// spec.OperationID made; the attempt started at since, which bounds the
-	// search. found is false when none exists (as far as the provider can
-	// tell); an error means nothing may be concluded (several lookalikes,
-	// a failed search) and nothing may be sent.
-	FindCopy(ctx context.Context, spec models.CopySpec, since time.Time) (s models.Session, found bool, err error)
+	// spec.OperationID made; q.Since (when the attempt started) bounds the
+	// search and q.Exclude names sessions known to be other copies. found
+	// is false when none exists (as far as the provider can tell); an
+	// error means nothing may be concluded (several lookalikes, a failed
+	// search) and nothing may be sent.
+	FindCopy(ctx context.Context, spec models.CopySpec, q FindQuery) (s models.Session, found bool, err error)
 	// Budget reports the rate-limit budget last seen.
 	Budget() Budget
+}
+
+// FindQuery bounds FindCopy.
+type FindQuery struct {
+	// Since is when the attempt started (zero: unknown).
+	Since time.Time
+	// Exclude lists session ids known not to be this attempt's copy (the
+	// copies other operations made).
+	Exclude []string
 }
 
 // Budget is a snapshot of an account's rate-limit state.

@@ -240,7 +240,7 @@ func (f *fakeProvider) Copy(ctx context.Context, spec models.CopySpec) (provider
 }
 
 // FindCopy finds the copy whose metadata carries the operation id.
-func (f *fakeProvider) FindCopy(ctx context.Context, spec models.CopySpec, since time.Time) (models.Session, bool, error) {
+func (f *fakeProvider) FindCopy(ctx context.Context, spec models.CopySpec, q providers.FindQuery) (models.Session, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.finds = append(f.finds, spec.OperationID)

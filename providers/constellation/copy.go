@@ -162,7 +162,8 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 // sessions, one created after since (less recoverSkew) with the copy's
 // title and exactly its signer emails. Several lookalikes, or a search
 // that fails, are an error: nothing may be sent.
-func (c *Client) FindCopy(ctx context.Context, spec models.CopySpec, since time.Time) (models.Session, bool, error) {
+func (c *Client) FindCopy(ctx context.Context, spec models.CopySpec, q providers.FindQuery) (models.Session, bool, error) {
+	since := q.Since
 	op := "find copy " + spec.Source.ID
 	if err := c.validateCopy(&spec); err != nil {
 		return models.Session{}, false, err
@@ -180,7 +181,11 @@ func (c *Client) FindCopy(ctx context.Context, spec models.CopySpec, since time.
 			since = t
 		}
 	}
-	return c.lookBeforeRetry(ctx, op, spec.OperationID, plan, src.Ref.ID, since)
+	exclude := make(map[string]bool, len(q.Exclude))
+	for _, id := range q.Exclude {
+		exclude[id] = true
+	}
+	return c.lookBeforeRetry(ctx, op, spec.OperationID, plan, src.Ref.ID, since, exclude)
 }
 
 // newOperationID returns "sd-", the start time in Unix seconds (hex), "-"
@@ -215,7 +220,7 @@ func operationTime(id string) (time.Time, bool) {
 // opID may have made. done is true when exactly one was found (returned);
 // an error means nothing may be sent: several lookalikes, or the search
 // failed.
-func (c *Client) lookBeforeRetry(ctx context.Context, op, opID string, p copyPlan, sourceID string, since time.Time) (models.Session, bool, error) {
+func (c *Client) lookBeforeRetry(ctx context.Context, op, opID string, p copyPlan, sourceID string, since time.Time, exclude map[string]bool) (models.Session, bool, error) {
 	// Not ErrAmbiguous: nothing was sent now, and retrying with the same
 	// operation id would only be refused again.
 	refuse := func(kind error, msg string) error {
@@ -228,7 +233,7 @@ func (c *Client) lookBeforeRetry(ctx context.Context, op, opID string, p copyPla
 	if timed {
 		since = since.Add(-recoverSkew)
 	}
-	matches, searched, err := c.findCopy(ctx, p, sourceID, nil, since)
+	matches, searched, err := c.findCopy(ctx, p, sourceID, exclude, since)
 	if err != nil {
 		e := refuse(providers.KindOf(err), "looking for the earlier attempt's copy failed ("+c.hc.Redact(describe(err))+"); try again later")
 		var pe *providers.Error

@@ -350,7 +350,7 @@ func TestFindCopyFindsTheLostCopy(t *testing.T) {
 	// FindCopy, bounded by the attempt's time, finds it.
 	e.srv.SetFaults(constellationtest.Faults{})
 	spec.OperationID = res.OperationID
-	found, ok, err := e.c.FindCopy(e.ctx, spec, start)
+	found, ok, err := e.c.FindCopy(e.ctx, spec, providers.FindQuery{Since: start})
 	if err != nil || !ok {
 		t.Fatalf("find: %v %v", ok, err)
 	}
@@ -374,7 +374,7 @@ func TestFindCopyNothingMade(t *testing.T) {
 	}
 	e.srv.SetFaults(constellationtest.Faults{})
 	spec.OperationID = res.OperationID
-	if _, ok, err := e.c.FindCopy(e.ctx, spec, start); err != nil || ok {
+	if _, ok, err := e.c.FindCopy(e.ctx, spec, providers.FindQuery{Since: start}); err != nil || ok {
 		t.Fatalf("find: %v %v", ok, err)
 	}
 	if _, err := e.c.Copy(e.ctx, spec); err != nil || e.srv.Count("copy") != 2 || e.srv.Len() != before+1 {
@@ -428,7 +428,7 @@ func TestFindCopyIsBoundedByTheAttemptTime(t *testing.T) {
 	// An attempt that started an hour after that copy was made cannot
 	// have made it.
 	spec.OperationID = "sdop0123456789abcdef0123456789"
-	if _, ok, err := e.c.FindCopy(e.ctx, spec, time.Now().Add(time.Hour)); err != nil || ok {
+	if _, ok, err := e.c.FindCopy(e.ctx, spec, providers.FindQuery{Since: time.Now().Add(time.Hour)}); err != nil || ok {
 		t.Fatalf("later attempt: %v %v", ok, err)
 	}
 	if _, err := e.c.Copy(e.ctx, spec); err != nil {
@@ -436,14 +436,14 @@ func TestFindCopyIsBoundedByTheAttemptTime(t *testing.T) {
 	}
 	// Without a time any lookalike counts: two of them are a refusal.
 	spec.OperationID = "manual-operation-1"
-	_, _, err := e.c.FindCopy(e.ctx, spec, time.Time{})
+	_, _, err := e.c.FindCopy(e.ctx, spec, providers.FindQuery{Since: time.Time{}})
 	if !errors.Is(err, providers.ErrConflict) || errors.Is(err, providers.ErrAmbiguous) ||
 		!strings.Contains(err.Error(), "several match") || !strings.Contains(err.Error(), "nothing was sent") {
 		t.Fatalf("untimed find: %v", err)
 	}
 	// A search that fails is an error, not "not found".
 	e.srv.SetFaults(constellationtest.Faults{ErrorRate: 1, Ops: []string{"lite"}})
-	_, _, err = e.c.FindCopy(e.ctx, spec, time.Now())
+	_, _, err = e.c.FindCopy(e.ctx, spec, providers.FindQuery{Since: time.Now()})
 	if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), "looking for the earlier attempt's copy failed") {
 		t.Fatalf("find with a failing search: %v", err)
 	}

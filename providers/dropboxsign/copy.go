@@ -180,7 +180,8 @@ const FindCopyWindow = 2 * time.Minute
 // since+FindCopyWindow has passed, so a request the index does not show
 // yet is still found. A request carrying the id but copied from another
 // source is an ErrInvalid error: nothing may be sent for that id.
-func (c *Client) FindCopy(ctx context.Context, spec models.CopySpec, since time.Time) (models.Session, bool, error) {
+func (c *Client) FindCopy(ctx context.Context, spec models.CopySpec, q providers.FindQuery) (models.Session, bool, error) {
+	since := q.Since
 	op := "find copy " + spec.Source.ID
 	opID := spec.OperationID
 	if !opIDRE.MatchString(opID) {

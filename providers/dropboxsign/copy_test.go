@@ -368,7 +368,7 @@ func TestCopyAmbiguousNotFound(t *testing.T) {
 	// The safe retry: same operation id. FindCopy searches first and finds
 	// nothing; then the copy is sent once.
 	spec.OperationID = res.OperationID
-	if _, found, err := e.c.FindCopy(ctx, spec, time.Now().Add(-FindCopyWindow)); err != nil || found {
+	if _, found, err := e.c.FindCopy(ctx, spec, providers.FindQuery{Since: time.Now().Add(-FindCopyWindow)}); err != nil || found {
 		t.Fatalf("find before the retry: found %v, %v", found, err)
 	}
 	res2, err := e.c.Copy(ctx, spec)
@@ -382,7 +382,7 @@ func TestCopyAmbiguousNotFound(t *testing.T) {
 		t.Errorf("after the retry: len %d (want %d), sends %d", e.srv.Len(), before+1, e.srv.Count("POST", "/v3/signature_request/send"))
 	}
 	// Looking again with the same id finds the request.
-	s3, found, err := e.c.FindCopy(ctx, spec, time.Now().Add(-FindCopyWindow))
+	s3, found, err := e.c.FindCopy(ctx, spec, providers.FindQuery{Since: time.Now().Add(-FindCopyWindow)})
 	if err != nil || !found || s3.Ref.ID != res2.Session.Ref.ID {
 		t.Errorf("second find: %+v %v %v", s3, found, err)
 	}
@@ -415,7 +415,7 @@ func TestCopyAmbiguousSearchFails(t *testing.T) {
 	// the request and sends nothing.
 	e.srv.SetFaults(dropboxsigntest.Faults{})
 	spec.OperationID = res.OperationID
-	s2, found, err := e.c.FindCopy(ctx, spec, time.Now().Add(-FindCopyWindow))
+	s2, found, err := e.c.FindCopy(ctx, spec, providers.FindQuery{Since: time.Now().Add(-FindCopyWindow)})
 	if err != nil || !found || s2.Metadata[MetaOperation] != res.OperationID {
 		t.Fatalf("find: %+v %v %v", s2, found, err)
 	}
@@ -424,7 +424,7 @@ func TestCopyAmbiguousSearchFails(t *testing.T) {
 	}
 	// A search that fails is an error, not "not found".
 	e.srv.SetFaults(dropboxsigntest.Faults{HTML5xxRate: 1, Match: "GET /v3/signature_request/list"})
-	_, found, err = e.c.FindCopy(ctx, spec, time.Now().Add(-FindCopyWindow))
+	_, found, err = e.c.FindCopy(ctx, spec, providers.FindQuery{Since: time.Now().Add(-FindCopyWindow)})
 	pe = checkErr(t, err, providers.ErrUnavailable)
 	if found || !strings.Contains(pe.Message, "could not check") || e.srv.Count("POST", "") != 1 {
 		t.Errorf("failed search: %v (POSTs %d)", pe, e.srv.Count("POST", ""))
@@ -494,7 +494,7 @@ func TestFindCopyWaitsOutSearchLag(t *testing.T) {
 		}
 		var progress []string
 		pctx := providers.WithProgress(ctx, func(m string) { progress = append(progress, m) })
-		s, found, err := e.c.FindCopy(pctx, spec, start)
+		s, found, err := e.c.FindCopy(pctx, spec, providers.FindQuery{Since: start})
 		if err != nil || found != tc.found {
 			t.Fatalf("window %v: found %v (want %v), %v", tc.window, found, tc.found, err)
 		}
@@ -516,7 +516,7 @@ func TestCopyRetryRefusesAnotherSourcesOperation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = e.c.FindCopy(ctx, models.CopySpec{Source: srcB.Ref, Signers: models.CopySignersFrom(&srcB), OperationID: res.OperationID}, time.Now().Add(-FindCopyWindow))
+	_, _, err = e.c.FindCopy(ctx, models.CopySpec{Source: srcB.Ref, Signers: models.CopySignersFrom(&srcB), OperationID: res.OperationID}, providers.FindQuery{Since: time.Now().Add(-FindCopyWindow)})
 	pe := checkErr(t, err, providers.ErrInvalid)
 	if pe.Path != "operation_id" || !strings.Contains(pe.Message, "made a copy of request "+a) {
 		t.Errorf("got %v", pe)
