@@ -347,7 +347,9 @@ func TestCopyOutcomes(t *testing.T) {
 				// answer misses the new request.
 				e = dbxEnv(t, dropboxsigntest.Options{Seed: 7, Size: 20, SearchDelay: 300 * time.Millisecond})
 				route := "POST /v3/signature_request/send"
-				lose = func() { e.dbx.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Match: route, Times: 1}) }
+				lose = func() {
+					e.dbx.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Match: route, Times: 1})
+				}
 				refuse = func() { e.dbx.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Match: route, Times: 1}) }
 				sends = func() int {
 					return e.dbx.Count("POST", "/v3/signature_request/send") + e.dbx.Count("POST", "/v3/signature_request/send_with_template")
@@ -406,7 +408,7 @@ func TestCopyOutcomes(t *testing.T) {
 			if r.Outcome != app.OutcomeOK || r.Recovered || sends() != before+1 {
 				t.Errorf("retry: %+v, sends %d → %d", r, before, sends())
 			}
-			if op := e.op(u2.OpID); op.Outcome != "ok" || op.Attempts != 1 {
+			if op := e.op(u2.OpID); op.Outcome != "ok" || op.Attempts != 2 {
 				t.Errorf("journal after the retry: %+v", op)
 			}
 			// The retry again: already done, nothing sent.

@@ -357,7 +357,7 @@ func (s *Service) Cancel(ctx context.Context, it CancelItem) CancelOutcome {
 		o.Outcome, o.Reason, o.Err = OutcomeFailed, s.errText(err), err
 		return o
 	}
-	sctx, cancel := s.sendContext(ctx)
+	sctx, cancel := s.dispatchContext(ctx, op.ID)
 	res, err := a.Provider.Cancel(sctx, it.Target.Ref.ID)
 	cancel()
 	o.Outcome = classify(err)

@@ -211,7 +211,7 @@ func (s *Service) Copy(ctx context.Context, req CopyRequest) CopyOutcome {
 // send sends the copy once and records its outcome.
 func (s *Service) send(ctx context.Context, a Account, opID string, spec models.CopySpec) CopyOutcome {
 	out := CopyOutcome{OpID: opID}
-	sctx, cancel := s.sendContext(ctx)
+	sctx, cancel := s.dispatchContext(ctx, opID)
 	res, err := a.Provider.Copy(sctx, spec)
 	cancel()
 	out.Outcome = classify(err)
@@ -311,10 +311,6 @@ func (s *Service) RetryCopy(ctx context.Context, a Account, opID string) CopyOut
 		out.Outcome, out.Session, out.Recovered = OutcomeOK, found, true
 		out.Reason = "found by its operation id; nothing was sent again"
 		s.outcome(ctx, opID, store.Outcome{Outcome: OutcomeOK, Status: string(found.Status), NewRef: found.Ref.String(), Reason: out.Reason})
-		return out
-	}
-	if err := s.j.BumpAttempt(context.WithoutCancel(ctx), opID); err != nil {
-		out.Outcome, out.Reason = OutcomeFailed, "the journal could not record the retry, so nothing was sent: "+s.errText(err)
 		return out
 	}
 	return s.send(ctx, a, opID, in.Spec)

@@ -86,6 +86,12 @@ func (s *Service) Reconcile(ctx context.Context, accts []Account) Report {
 			continue
 		}
 		rep.Checked++
+		if op.Outcome == store.OutcomeNone && op.Attempts == 0 && (op.Action == ActionCancel || op.Action == ActionCopy) {
+			// The intent was recorded but no request ever went out.
+			s.resolve(ctx, op, store.Outcome{Outcome: OutcomeNotSent,
+				Reason: "interrupted before the request was sent; nothing reached the provider"}, &rep)
+			continue
+		}
 		switch op.Action {
 		case ActionCancel:
 			s.reconcileCancel(ctx, a, op, &rep)

@@ -211,6 +211,22 @@ func (s *Service) sendContext(ctx context.Context) (context.Context, context.Can
 	return sctx, cancel
 }
 
+// dispatchContext is sendContext for operation id: every write attempt is
+// recorded in the journal (Attempts) right before it goes out, so an
+// intent with no attempt was certainly never sent.
+func (s *Service) dispatchContext(ctx context.Context, id string) (context.Context, context.CancelFunc) {
+	sctx, cancel := s.sendContext(ctx)
+	return providers.WithDispatch(sctx, func() error {
+		if s.j == nil {
+			return errors.New("no operations journal is open")
+		}
+		if err := s.j.BumpAttempt(context.WithoutCancel(sctx), id); err != nil {
+			return fmt.Errorf("the journal could not record the attempt: %w", err)
+		}
+		return nil
+	}), cancel
+}
+
 type progressCarrier struct{}
 
 // WithProgress returns a context whose actions report progress (a search

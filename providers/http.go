@@ -237,6 +237,15 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 			}
 			return nil, err
 		}
+		if !idempotentRead(req.Method) {
+			// The caller records that a write goes out now (the journal):
+			// a crash before this point certainly sent nothing.
+			if err := Dispatch(ctx); err != nil {
+				e := c.NewError(ErrUnavailable, req.Op, 0, "", "not sent: "+err.Error())
+				e.Err = err
+				return nil, e
+			}
+		}
 		start := c.cfg.Now()
 		resp, err := c.once(ctx, req, u.String())
 		dur := time.Since(start)

@@ -156,6 +156,28 @@ type Budget struct {
 // Known reports whether any rate-limit header has been seen.
 func (b Budget) Known() bool { return b.Limit > 0 || b.Remaining >= 0 }
 
+type dispatchKey struct{}
+
+// WithDispatch returns a context whose write requests (anything but GET
+// and HEAD) call fn right before each attempt is sent, after any
+// rate-limit wait; an error from fn stops the request unsent. The service
+// layer records the dispatch in its journal, so an operation interrupted
+// before it is known never to have been sent.
+func WithDispatch(ctx context.Context, fn func() error) context.Context {
+	return context.WithValue(ctx, dispatchKey{}, fn)
+}
+
+// Dispatch calls ctx's dispatch function, if any.
+func Dispatch(ctx context.Context) error {
+	if fn, ok := ctx.Value(dispatchKey{}).(func() error); ok && fn != nil {
+		return fn()
+	}
+	return nil
+}
+
+// idempotentRead reports whether a method only reads.
+func idempotentRead(method string) bool { return method == "GET" || method == "HEAD" }
+
 type progressKey struct{}
 
 // WithProgress returns a context whose long-running provider calls (a

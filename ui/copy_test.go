@@ -218,7 +218,7 @@ func TestCopySentOnceAndOperationIDReusedOnRetry(t *testing.T) {
 		t.Errorf("new session not selected: cursor %s", d.cursorID())
 	}
 	ops := d.ops("copy")
-	if len(ops) != 1 || ops[0].ID != opID || ops[0].Outcome != "ok" || ops[0].NewRef != "acme/copy-1" || ops[0].Attempts != 1 || ops[0].Via != "tui" {
+	if len(ops) != 1 || ops[0].ID != opID || ops[0].Outcome != "ok" || ops[0].NewRef != "acme/copy-1" || ops[0].Attempts != 2 || ops[0].Via != "tui" {
 		t.Errorf("journal = %+v", ops)
 	}
 }

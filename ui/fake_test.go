@@ -164,6 +164,10 @@ func (f *fakeProvider) Get(ctx context.Context, id string) (models.Session, erro
 }
 
 func (f *fakeProvider) Cancel(ctx context.Context, id string) (providers.CancelResult, error) {
+	// Like the real clients: the write is recorded as dispatched first.
+	if err := providers.Dispatch(ctx); err != nil {
+		return providers.CancelResult{}, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.cancels = append(f.cancels, id)
@@ -205,6 +209,9 @@ func (f *fakeProvider) CancelStatus(ctx context.Context, id string) (models.Stat
 }
 
 func (f *fakeProvider) Copy(ctx context.Context, spec models.CopySpec) (providers.CopyResult, error) {
+	if err := providers.Dispatch(ctx); err != nil {
+		return providers.CopyResult{}, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.copies = append(f.copies, spec)
