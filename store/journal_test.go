@@ -180,6 +180,9 @@ func TestPendingCancels(t *testing.T) {
 			}
 		}
 	}
+	// s1 twice: the later one recorded first, so that the answer depends
+	// on the times, not on the order of the rows.
+	add("8", "cancel", "a", "E", "a/s1", 20, OutcomePending)
 	add("1", "cancel", "a", "E", "a/s1", 0, OutcomePending)
 	add("2", "cancel", "a", "E", "a/s2/with/slash", 10, OutcomePending)
 	add("3", "cancel", "a", "E", "a/s3", 10, OutcomeOK)          // resolved
@@ -187,7 +190,6 @@ func TestPendingCancels(t *testing.T) {
 	add("5", "cancel", "b", "E", "b/s5", 10, OutcomePending)     // other account
 	add("6", "copy", "a", "E", "a/s6", 10, OutcomePending)       // not a cancel
 	add("7", "cancel", "a", "E", "a/s7", 10, OutcomeNone)        // no outcome yet
-	add("8", "cancel", "a", "E", "a/s1", 20, OutcomePending)     // s1 again, later
 	add("9", "cancel", "a", "E", "a/s9", 5, OutcomePending)
 	// s9's pending is superseded by a later outcome: no longer pending.
 	if err := db.RecordOutcome(ctx, "9", Outcome{Outcome: OutcomeOK, Status: "canceled"}); err != nil {

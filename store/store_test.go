@@ -158,9 +158,13 @@ func TestOpenRefusesSymlinkedWAL(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "x"), path+"-wal"); err != nil {
 		t.Fatal(err)
 	}
-	if db, err := Open(path); err == nil {
+	db, err := Open(path)
+	if err == nil {
 		db.Close()
 		t.Fatal("Open accepted a symlinked -wal file")
+	}
+	if !strings.Contains(err.Error(), path+"-wal is a symlink") {
+		t.Fatalf("error %q should say that %s-wal is a symlink", err, path)
 	}
 	if _, err := os.Lstat(filepath.Join(dir, "x")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a file was written through the -wal symlink: %v", err)
