@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -234,5 +235,52 @@ func TestRecordIntentIsDurable(t *testing.T) {
 	op, err := b.Get(ctx, "x")
 	if err != nil || op.Ref != "acme/1" {
 		t.Fatalf("second handle: %+v, %v", op, err)
+	}
+}
+
+func TestPruneOps(t *testing.T) {
+	ctx := context.Background()
+	db := openT(t, filepath.Join(t.TempDir(), "j.db"))
+	t0 := time.Unix(1_800_000_000, 0)
+	for i, o := range []string{OutcomeOK, OutcomeFailed, OutcomeSkipped, OutcomeNotSent, OutcomeNone, OutcomeUnknown, OutcomePending} {
+		for _, age := range []time.Duration{48 * time.Hour, time.Hour} {
+			id := fmt.Sprintf("%d-%s", i, age)
+			if err := db.RecordIntent(ctx, Op{ID: id, Action: "cancel", CreatedAt: t0.Add(-age), Outcome: o}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	n, err := db.PruneOps(ctx, t0.Add(-24*time.Hour))
+	if err != nil || n != 4 {
+		t.Fatalf("PruneOps = %d, %v; want 4", n, err)
+	}
+	ops, _ := db.Ops(ctx, OpFilter{})
+	if len(ops) != 10 {
+		t.Fatalf("%d operations left, want 10", len(ops))
+	}
+	for _, op := range ops {
+		if op.CreatedAt.Before(t0.Add(-24*time.Hour)) && !Unresolved(op.Outcome) {
+			t.Fatalf("resolved old op %s kept", op.ID)
+		}
+	}
+	var events int
+	if err := db.sql.QueryRow(`SELECT count(*) FROM op_events`).Scan(&events); err != nil || events != 10 {
+		t.Fatalf("%d events left, %v; want 10 (the pruned ops' history goes with them)", events, err)
+	}
+}
+
+// Writers of one handle queue without failing while another waits, and a
+// cancelled context stops a writer that is waiting.
+func TestWriteWaitRespectsContext(t *testing.T) {
+	db := openT(t, filepath.Join(t.TempDir(), "j.db"))
+	db.wmu <- struct{}{} // as if a write were under way
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := db.RecordIntent(ctx, Op{ID: "x", Action: "cancel"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("RecordIntent with a cancelled context while a write is under way: %v", err)
+	}
+	<-db.wmu
+	if err := db.RecordIntent(context.Background(), Op{ID: "x", Action: "cancel"}); err != nil {
+		t.Fatal(err)
 	}
 }
