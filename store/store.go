@@ -61,6 +61,9 @@ var ErrNewerSchema = errors.New("database schema is newer than this signdeck")
 type DB struct {
 	sql  *sql.DB
 	path string
+	// wmu lets this handle's writers queue in Go rather than poll
+	// SQLite's busy handler; other processes still wait through it.
+	wmu chan struct{}
 }
 
 // DefaultPath is the database's path under the state directory
@@ -105,7 +108,7 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signdeck store %s: %w", path, err)
 	}
-	db := &DB{path: abs}
+	db := &DB{path: abs, wmu: make(chan struct{}, 1)}
 	if err := db.prepareFiles(); err != nil {
 		return nil, err
 	}
@@ -131,6 +134,11 @@ func Open(path string) (*DB, error) {
 		return nil, db.errf("%w", err)
 	}
 	db.sql = sdb
+	// Enough connections for the readers of a busy dashboard; idle ones
+	// (each with its page cache) are closed after a while.
+	sdb.SetMaxOpenConns(8)
+	sdb.SetMaxIdleConns(2)
+	sdb.SetConnMaxIdleTime(time.Minute)
 	ctx := context.Background()
 	if err := db.migrate(ctx); err != nil {
 		_ = sdb.Close()
