@@ -358,10 +358,36 @@ func (db *DB) PendingCancels(ctx context.Context, account, endpoint string, sinc
 	return out, nil
 }
 
+// PruneOps deletes the resolved operations (and their history) recorded
+// before cutoff, and returns how many. Unresolved ones are kept whatever
+// their age.
+func (db *DB) PruneOps(ctx context.Context, cutoff time.Time) (int, error) {
+	var n int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM ops WHERE created_at < ?
+			AND outcome NOT IN ('', 'unknown', 'pending')`, nanos(cutoff))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, db.errf("prune the journal: %w", err)
+	}
+	return int(n), nil
+}
+
 // write runs fn in a write transaction (BEGIN IMMEDIATE: the write lock is
 // taken up front, waiting up to BusyTimeout for another process) and
 // commits it; with synchronous=FULL the commit is on disk when it returns.
 func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	select {
+	case db.wmu <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-db.wmu }()
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -180,6 +181,9 @@ func TestPendingCancels(t *testing.T) {
 			}
 		}
 	}
+	// s1 twice: the later one recorded first, so that the answer depends
+	// on the times, not on the order of the rows.
+	add("8", "cancel", "a", "E", "a/s1", 20, OutcomePending)
 	add("1", "cancel", "a", "E", "a/s1", 0, OutcomePending)
 	add("2", "cancel", "a", "E", "a/s2/with/slash", 10, OutcomePending)
 	add("3", "cancel", "a", "E", "a/s3", 10, OutcomeOK)          // resolved
@@ -187,7 +191,6 @@ func TestPendingCancels(t *testing.T) {
 	add("5", "cancel", "b", "E", "b/s5", 10, OutcomePending)     // other account
 	add("6", "copy", "a", "E", "a/s6", 10, OutcomePending)       // not a cancel
 	add("7", "cancel", "a", "E", "a/s7", 10, OutcomeNone)        // no outcome yet
-	add("8", "cancel", "a", "E", "a/s1", 20, OutcomePending)     // s1 again, later
 	add("9", "cancel", "a", "E", "a/s9", 5, OutcomePending)
 	// s9's pending is superseded by a later outcome: no longer pending.
 	if err := db.RecordOutcome(ctx, "9", Outcome{Outcome: OutcomeOK, Status: "canceled"}); err != nil {
@@ -232,5 +235,52 @@ func TestRecordIntentIsDurable(t *testing.T) {
 	op, err := b.Get(ctx, "x")
 	if err != nil || op.Ref != "acme/1" {
 		t.Fatalf("second handle: %+v, %v", op, err)
+	}
+}
+
+func TestPruneOps(t *testing.T) {
+	ctx := context.Background()
+	db := openT(t, filepath.Join(t.TempDir(), "j.db"))
+	t0 := time.Unix(1_800_000_000, 0)
+	for i, o := range []string{OutcomeOK, OutcomeFailed, OutcomeSkipped, OutcomeNotSent, OutcomeNone, OutcomeUnknown, OutcomePending} {
+		for _, age := range []time.Duration{48 * time.Hour, time.Hour} {
+			id := fmt.Sprintf("%d-%s", i, age)
+			if err := db.RecordIntent(ctx, Op{ID: id, Action: "cancel", CreatedAt: t0.Add(-age), Outcome: o}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	n, err := db.PruneOps(ctx, t0.Add(-24*time.Hour))
+	if err != nil || n != 4 {
+		t.Fatalf("PruneOps = %d, %v; want 4", n, err)
+	}
+	ops, _ := db.Ops(ctx, OpFilter{})
+	if len(ops) != 10 {
+		t.Fatalf("%d operations left, want 10", len(ops))
+	}
+	for _, op := range ops {
+		if op.CreatedAt.Before(t0.Add(-24*time.Hour)) && !Unresolved(op.Outcome) {
+			t.Fatalf("resolved old op %s kept", op.ID)
+		}
+	}
+	var events int
+	if err := db.sql.QueryRow(`SELECT count(*) FROM op_events`).Scan(&events); err != nil || events != 10 {
+		t.Fatalf("%d events left, %v; want 10 (the pruned ops' history goes with them)", events, err)
+	}
+}
+
+// Writers of one handle queue without failing while another waits, and a
+// cancelled context stops a writer that is waiting.
+func TestWriteWaitRespectsContext(t *testing.T) {
+	db := openT(t, filepath.Join(t.TempDir(), "j.db"))
+	db.wmu <- struct{}{} // as if a write were under way
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := db.RecordIntent(ctx, Op{ID: "x", Action: "cancel"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("RecordIntent with a cancelled context while a write is under way: %v", err)
+	}
+	<-db.wmu
+	if err := db.RecordIntent(context.Background(), Op{ID: "x", Action: "cancel"}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -54,7 +54,9 @@ CREATE TABLE op_events (
 );
 CREATE INDEX op_events_op ON op_events(op_id, seq);
 `,
-	// 2: the session cache (issue 9).
+	// 2: the session cache (issue 9). sessions.data holds the whole session
+	// (codec.go); the other columns, and the signers table, repeat what
+	// queries filter and sort on. row_hash is a digest of data.
 	`
 CREATE TABLE sessions (
 	account        TEXT NOT NULL,
@@ -72,28 +74,20 @@ CREATE TABLE sessions (
 	complete       INTEGER NOT NULL DEFAULT 0,
 	detail_at      INTEGER,
 	row_hash       BLOB NOT NULL,
-	data           TEXT,
+	data           BLOB NOT NULL,
 	cached_at      INTEGER NOT NULL,
 	PRIMARY KEY (account, id)
 ) WITHOUT ROWID;
 CREATE INDEX sessions_status ON sessions(status);
 CREATE INDEX sessions_expires ON sessions(expires_at);
 CREATE TABLE signers (
-	account        TEXT NOT NULL,
-	session_id     TEXT NOT NULL,
-	position       INTEGER NOT NULL,
-	signer_id      TEXT NOT NULL DEFAULT '',
-	name           TEXT NOT NULL DEFAULT '',
-	first_name     TEXT NOT NULL DEFAULT '',
-	last_name      TEXT NOT NULL DEFAULT '',
-	email          TEXT NOT NULL DEFAULT '',
-	role           TEXT NOT NULL DEFAULT '',
-	sign_order     INTEGER NOT NULL DEFAULT 0,
-	status         TEXT NOT NULL DEFAULT '',
-	raw_status     TEXT NOT NULL DEFAULT '',
-	signed_at      INTEGER,
-	decline_reason TEXT NOT NULL DEFAULT '',
-	error          TEXT NOT NULL DEFAULT '',
+	account    TEXT NOT NULL,
+	session_id TEXT NOT NULL,
+	position   INTEGER NOT NULL,
+	name       TEXT NOT NULL DEFAULT '',
+	email      TEXT NOT NULL DEFAULT '',
+	status     TEXT NOT NULL DEFAULT '',
+	signed_at  INTEGER,
 	PRIMARY KEY (account, session_id, position),
 	FOREIGN KEY (account, session_id) REFERENCES sessions(account, id) ON DELETE CASCADE
 ) WITHOUT ROWID;

@@ -1,15 +1,11 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"strings"
 	"time"
 
@@ -18,39 +14,22 @@ import (
 
 // The session cache: every session listed, with its signers, so that the
 // dashboard can open from it. Each session is one row of the sessions
-// table (the fields listings filter and sort on as columns, the rest as
-// JSON in data) and its signers are rows of the signers table. The
-// provider's action log is not cached.
+// table and its signers are rows of the signers table (for queries by
+// email); the provider's action log is not cached. sessions.data holds
+// the whole session in the compact form of codec.go, which is what
+// LoadSessions reads.
 //
-// A row's row_hash is a digest of everything stored for it: putting a
-// session that has not changed writes nothing.
-
-// sessionData is the part of a session kept as JSON in sessions.data.
-type sessionData struct {
-	Subject       string            `json:"subject,omitempty"`
-	Message       string            `json:"message,omitempty"`
-	CC            []string          `json:"cc,omitempty"`
-	Metadata      map[string]string `json:"metadata,omitempty"`
-	TestMode      bool              `json:"test_mode,omitempty"`
-	TemplateIDs   []string          `json:"template_ids,omitempty"`
-	Warnings      []string          `json:"warnings,omitempty"`
-	NotCancelable string            `json:"not_cancelable,omitempty"`
-}
-
-func (d *sessionData) empty() bool {
-	return d.Subject == "" && d.Message == "" && len(d.CC) == 0 && len(d.Metadata) == 0 && !d.TestMode &&
-		len(d.TemplateIDs) == 0 && len(d.Warnings) == 0 && d.NotCancelable == ""
-}
-
-func dataOf(s *models.Session) sessionData {
-	return sessionData{Subject: s.Subject, Message: s.Message, CC: s.CC, Metadata: s.Metadata,
-		TestMode: s.TestMode, TemplateIDs: s.TemplateIDs, Warnings: s.Warnings, NotCancelable: s.NotCancelable}
-}
+// A row's row_hash is a digest of its data: putting a session that has
+// not changed writes nothing.
 
 // PutSessions stores ss (sessions of account) in one transaction: a new
 // session is inserted, a changed one replaced with its signers, an
 // unchanged one left alone. A session whose Ref.Account is empty is taken
 // to be account's; one of another account is an error.
+//
+// The transaction holds the database's write lock, which other processes'
+// journal writes wait for: store a listing page by page (hundreds or a few
+// thousand sessions a call), not 100,000 at once.
 func (db *DB) PutSessions(ctx context.Context, account string, ss []models.Session) error {
 	if account == "" {
 		return db.errf("store sessions: the account is empty")
@@ -65,11 +44,8 @@ func (db *DB) PutSessions(ctx context.Context, account string, ss []models.Sessi
 	}
 	at := nanos(now())
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		getHash, err := tx.PrepareContext(ctx, `SELECT row_hash FROM sessions WHERE account = ? AND id = ?`)
-		if err != nil {
-			return err
-		}
-		defer getHash.Close()
+		// The upsert changes nothing (and reports no row) when the
+		// stored row_hash is the same.
 		upsert, err := tx.PrepareContext(ctx, `INSERT INTO sessions (account, id, provider, title, status,
 			raw_status, created_at, updated_at, expires_at, sender, transaction_id, url, complete, detail_at,
 			row_hash, data, cached_at)
@@ -79,7 +55,8 @@ func (db *DB) PutSessions(ctx context.Context, account string, ss []models.Sessi
 			updated_at = excluded.updated_at, expires_at = excluded.expires_at, sender = excluded.sender,
 			transaction_id = excluded.transaction_id, url = excluded.url, complete = excluded.complete,
 			detail_at = excluded.detail_at, row_hash = excluded.row_hash, data = excluded.data,
-			cached_at = excluded.cached_at`)
+			cached_at = excluded.cached_at
+			WHERE sessions.row_hash IS NOT excluded.row_hash`)
 		if err != nil {
 			return err
 		}
@@ -89,53 +66,39 @@ func (db *DB) PutSessions(ctx context.Context, account string, ss []models.Sessi
 			return err
 		}
 		defer delSigners.Close()
-		addSigner, err := tx.PrepareContext(ctx, `INSERT INTO signers (account, session_id, position, signer_id,
-			name, first_name, last_name, email, role, sign_order, status, raw_status, signed_at, decline_reason, error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		addSigner, err := tx.PrepareContext(ctx, `INSERT INTO signers (account, session_id, position, name,
+			email, status, signed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
 		defer addSigner.Close()
-		h := sha256.New()
-		var sum [sha256.Size]byte
+		var buf []byte
 		for i := range ss {
 			s := &ss[i]
 			id := s.Ref.ID
-			var data any
-			if d := dataOf(s); !d.empty() {
-				b, err := json.Marshal(d)
-				if err != nil {
-					return fmt.Errorf("session %s: %w", id, err)
-				}
-				data = string(b)
-			}
-			digest := rowHash(h, sum[:0], s, data)
-			var old []byte
-			switch err := getHash.QueryRowContext(ctx, account, id).Scan(&old); {
-			case errors.Is(err, sql.ErrNoRows):
-			case err != nil:
-				return err
-			case bytes.Equal(old, digest):
-				continue
-			}
+			buf = encodeSession(buf[:0], s)
+			sum := sha256.Sum256(buf)
 			var detailAt any
 			if s.Complete {
 				detailAt = at
 			}
-			if _, err := upsert.ExecContext(ctx, account, id, string(s.Provider), s.Title, string(s.Status),
+			res, err := upsert.ExecContext(ctx, account, id, string(s.Provider), s.Title, string(s.Status),
 				s.RawStatus, toNanos(s.CreatedAt), toNanos(s.UpdatedAt), toNanos(s.ExpiresAt), s.Requester,
-				s.TransactionID, s.URL, s.Complete, detailAt, digest, data, at); err != nil {
+				s.TransactionID, s.URL, s.Complete, detailAt, sum[:16], buf, at)
+			if err != nil {
 				return fmt.Errorf("session %s: %w", id, err)
 			}
-			if old != nil {
-				if _, err := delSigners.ExecContext(ctx, account, id); err != nil {
-					return fmt.Errorf("session %s: %w", id, err)
-				}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				continue // unchanged
+			}
+			if _, err := delSigners.ExecContext(ctx, account, id); err != nil {
+				return fmt.Errorf("session %s: %w", id, err)
 			}
 			for pos, g := range s.Signers {
-				if _, err := addSigner.ExecContext(ctx, account, id, pos, g.ID, g.Name, g.FirstName, g.LastName,
-					g.Email, g.Role, g.Order, string(g.Status), g.RawStatus, toNanos(g.SignedAt),
-					g.DeclineReason, g.Error); err != nil {
+				if _, err := addSigner.ExecContext(ctx, account, id, pos, g.Name, g.Email, string(g.Status),
+					toNanos(g.SignedAt)); err != nil {
 					return fmt.Errorf("session %s: signer %d: %w", id, pos, err)
 				}
 			}
@@ -146,65 +109,6 @@ func (db *DB) PutSessions(ctx context.Context, account string, ss []models.Sessi
 		return db.errf("store sessions of %s: %w", account, err)
 	}
 	return nil
-}
-
-// rowHash digests everything PutSessions stores for s, into dst.
-func rowHash(h hash.Hash, dst []byte, s *models.Session, data any) []byte {
-	h.Reset()
-	var n [8]byte
-	str := func(v string) {
-		binary.LittleEndian.PutUint64(n[:], uint64(len(v)))
-		h.Write(n[:])
-		h.Write([]byte(v))
-	}
-	num := func(v int64) {
-		binary.LittleEndian.PutUint64(n[:], uint64(v))
-		h.Write(n[:])
-	}
-	tm := func(t time.Time) {
-		if t.IsZero() {
-			h.Write([]byte{0})
-			return
-		}
-		h.Write([]byte{1})
-		num(nanos(t))
-	}
-	str(string(s.Provider))
-	str(s.Title)
-	str(string(s.Status))
-	str(s.RawStatus)
-	tm(s.CreatedAt)
-	tm(s.UpdatedAt)
-	tm(s.ExpiresAt)
-	str(s.Requester)
-	str(s.TransactionID)
-	str(s.URL)
-	if s.Complete {
-		num(1)
-	} else {
-		num(0)
-	}
-	if d, ok := data.(string); ok {
-		str(d)
-	} else {
-		num(-1)
-	}
-	num(int64(len(s.Signers)))
-	for _, g := range s.Signers {
-		str(g.ID)
-		str(g.Name)
-		str(g.FirstName)
-		str(g.LastName)
-		str(g.Email)
-		str(g.Role)
-		num(int64(g.Order))
-		str(string(g.Status))
-		str(g.RawStatus)
-		tm(g.SignedAt)
-		str(g.DeclineReason)
-		str(g.Error)
-	}
-	return h.Sum(dst)[:16]
 }
 
 // DeleteSessions removes sessions (and their signers) of account from the
@@ -249,7 +153,7 @@ func (db *DB) ClearSessions(ctx context.Context) error {
 
 // LoadSessions calls fn with every cached session of account ("" = every
 // account), with its signers, ordered by account then id. The sessions come
-// from one consistent snapshot of the cache. An error from fn stops the
+// from one consistent snapshot of the cache (one SELECT). An error from fn stops the
 // load and is returned as is. Repeated strings (account, provider, status
 // texts, roles) share their memory.
 func (db *DB) LoadSessions(ctx context.Context, account string, fn func(models.Session) error) error {
@@ -263,110 +167,34 @@ func (db *DB) LoadSessions(ctx context.Context, account string, fn func(models.S
 	return nil
 }
 
-const (
-	sessionCols = `account, id, provider, title, status, raw_status, created_at, updated_at, expires_at,
-		sender, transaction_id, url, complete, data`
-	signerCols = `account, session_id, signer_id, name, first_name, last_name, email, role, sign_order,
-		status, raw_status, signed_at, decline_reason, error`
-)
-
 func (db *DB) loadSessions(ctx context.Context, account string, fn func(models.Session) error) (fnErr, err error) {
-	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	var srows, grows *sql.Rows
+	var rows *sql.Rows
 	if account == "" {
-		srows, err = tx.QueryContext(ctx, `SELECT `+sessionCols+` FROM sessions ORDER BY account, id`)
+		rows, err = db.sql.QueryContext(ctx, `SELECT account, id, data FROM sessions ORDER BY account, id`)
 	} else {
-		srows, err = tx.QueryContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE account = ? ORDER BY account, id`, account)
+		rows, err = db.sql.QueryContext(ctx, `SELECT account, id, data FROM sessions WHERE account = ? ORDER BY id`, account)
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer srows.Close()
-	if account == "" {
-		grows, err = tx.QueryContext(ctx, `SELECT `+signerCols+` FROM signers ORDER BY account, session_id, position`)
-	} else {
-		grows, err = tx.QueryContext(ctx, `SELECT `+signerCols+` FROM signers WHERE account = ? ORDER BY account, session_id, position`, account)
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer grows.Close()
-
+	defer rows.Close()
 	in := interner{}
-	var (
-		acct, prov, status, rawStatus, data sql.RawBytes
-		created, updated, expires           sql.NullInt64
-		complete                            bool
-	)
-	// The signers cursor runs one row ahead of the sessions cursor: both
-	// are in (account, id) order, so this is a merge join.
-	var (
-		g                              models.Signer
-		gAcct, gSess, gRole, gSt, gRaw sql.RawBytes
-		gSigned                        sql.NullInt64
-		gOK                            bool
-		gAcctS, gSessS                 string
-	)
-	nextSigner := func() error {
-		gOK = grows.Next()
-		if !gOK {
-			return grows.Err()
-		}
-		g = models.Signer{}
-		if err := grows.Scan(&gAcct, &gSess, &g.ID, &g.Name, &g.FirstName, &g.LastName, &g.Email, &gRole,
-			&g.Order, &gSt, &gRaw, &gSigned, &g.DeclineReason, &g.Error); err != nil {
-			return err
-		}
-		gAcctS, gSessS = in.get(gAcct), string(gSess)
-		g.Role, g.Status, g.RawStatus = in.get(gRole), models.SignerStatus(in.get(gSt)), in.get(gRaw)
-		g.SignedAt = fromNanos(gSigned)
-		return nil
-	}
-	if err := nextSigner(); err != nil {
-		return nil, err
-	}
-	for srows.Next() {
-		var s models.Session
-		if err := srows.Scan(&acct, &s.Ref.ID, &prov, &s.Title, &status, &rawStatus, &created, &updated,
-			&expires, &s.Requester, &s.TransactionID, &s.URL, &complete, &data); err != nil {
+	var acct, id string
+	var data sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&acct, &id, &data); err != nil {
 			return nil, err
 		}
-		s.Ref.Account = in.get(acct)
-		s.Provider = models.ProviderKind(in.get(prov))
-		s.Status = models.Status(in.get(status))
-		s.RawStatus = in.get(rawStatus)
-		s.CreatedAt, s.UpdatedAt, s.ExpiresAt = fromNanos(created), fromNanos(updated), fromNanos(expires)
-		s.Complete = complete
-		if len(data) > 0 {
-			var d sessionData
-			if err := json.Unmarshal(data, &d); err != nil {
-				return nil, fmt.Errorf("session %s: %w", s.Ref, err)
-			}
-			s.Subject, s.Message, s.CC, s.Metadata = d.Subject, d.Message, d.CC, d.Metadata
-			s.TestMode, s.TemplateIDs, s.Warnings, s.NotCancelable = d.TestMode, d.TemplateIDs, d.Warnings, d.NotCancelable
-		}
-		// Skip orphans (none exist with foreign keys on), then take this
-		// session's signers.
-		for gOK && (gAcctS < s.Ref.Account || gAcctS == s.Ref.Account && gSessS < s.Ref.ID) {
-			if err := nextSigner(); err != nil {
-				return nil, err
-			}
-		}
-		for gOK && gAcctS == s.Ref.Account && gSessS == s.Ref.ID {
-			s.Signers = append(s.Signers, g)
-			if err := nextSigner(); err != nil {
-				return nil, err
-			}
+		var s models.Session
+		s.Ref = models.Ref{Account: in.getString(acct), ID: id}
+		if err := decodeSession(data, &s, in); err != nil {
+			return nil, fmt.Errorf("session %s: %w", s.Ref, err)
 		}
 		if err := fn(s); err != nil {
 			return err, nil
 		}
 	}
-	return nil, srows.Err()
+	return nil, rows.Err()
 }
 
 // interner shares the memory of repeated short strings.
@@ -376,7 +204,20 @@ func (in interner) get(b []byte) string {
 	if s, ok := in[string(b)]; ok {
 		return s
 	}
-	s := string(b)
+	return in.add(string(b))
+}
+
+// getString is get for a string, typically a substring of a larger one:
+// the interned copy is a string of its own, so it does not keep the larger
+// one alive.
+func (in interner) getString(s string) string {
+	if v, ok := in[s]; ok {
+		return v
+	}
+	return in.add(strings.Clone(s))
+}
+
+func (in interner) add(s string) string {
 	if len(in) < 4096 {
 		in[s] = s
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -315,5 +316,100 @@ func TestSyncState(t *testing.T) {
 	v, at, err := db.SyncState(ctx, "a", "k")
 	if err != nil || v != "v2" || at.Before(before) || at.After(time.Now()) {
 		t.Fatalf("SyncState = %q %v %v", v, at, err)
+	}
+}
+
+// The signers table answers a query by email through its index, and the
+// sessions table by status and expiry through theirs.
+func TestSessionIndexes(t *testing.T) {
+	ctx := context.Background()
+	db := openT(t, filepath.Join(t.TempDir(), "s.db"))
+	if err := db.PutSessions(ctx, "acme", []models.Session{fullSession("acme", "abc")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutSessions(ctx, "acme", sampleSessions("acme", 20)); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	if err := db.sql.QueryRow(`SELECT session_id FROM signers WHERE lower(email) = 'ann@example.com'`).Scan(&id); err != nil || id != "abc" {
+		t.Fatalf("by email: %q, %v", id, err)
+	}
+	for q, index := range map[string]string{
+		`SELECT session_id FROM signers WHERE lower(email) = 'x'`:                                                 "signers_email",
+		`SELECT id FROM sessions WHERE status = 'canceled'`:                                                       "sessions_status",
+		`SELECT id FROM sessions WHERE expires_at < 5 ORDER BY expires_at`:                                        "sessions_expires",
+		`SELECT id FROM ops WHERE outcome IN ('', 'unknown', 'pending') ORDER BY created_at`:                      "ops_unresolved",
+		`SELECT id FROM ops WHERE account = 'a' AND ref = 'a/b'`:                                                  "ops_account_ref",
+		`SELECT id FROM ops WHERE action = 'cancel' AND account = 'a' AND endpoint = 'e' AND outcome = 'pending'`: "ops_action",
+	} {
+		rows, err := db.sql.Query("EXPLAIN QUERY PLAN " + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan string
+		for rows.Next() {
+			var a, b, c int
+			var d string
+			if err := rows.Scan(&a, &b, &c, &d); err != nil {
+				t.Fatal(err)
+			}
+			plan += d + "; "
+		}
+		rows.Close()
+		if !strings.Contains(plan, index) {
+			t.Errorf("%s: plan %q does not use %s", q, plan, index)
+		}
+	}
+}
+
+// A damaged data column is an error, never a panic or a wrong session.
+func TestDecodeDamaged(t *testing.T) {
+	s := fullSession("acme", "abc")
+	b := encodeSession(nil, &s)
+	var back models.Session
+	if err := decodeSession(b, &back, interner{}); err != nil {
+		t.Fatal(err)
+	}
+	for n := range len(b) {
+		var got models.Session
+		if err := decodeSession(b[:n], &got, interner{}); err == nil {
+			t.Fatalf("a cut of %d bytes of %d decoded without an error", n, len(b))
+		}
+	}
+	if err := decodeSession(append(b[:len(b):len(b)], 0), &back, interner{}); err == nil {
+		t.Fatal("trailing bytes decoded without an error")
+	}
+	ctx := context.Background()
+	db := openT(t, filepath.Join(t.TempDir(), "s.db"))
+	if err := db.PutSessions(ctx, "acme", []models.Session{s}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.sql.Exec(`UPDATE sessions SET data = x'01ff'`); err != nil {
+		t.Fatal(err)
+	}
+	err := db.LoadSessions(ctx, "", func(models.Session) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "acme/abc") {
+		t.Fatalf("LoadSessions of a damaged row: %v", err)
+	}
+}
+
+// Times at the edges of what the cache holds.
+func TestSessionTimes(t *testing.T) {
+	ctx := context.Background()
+	db := openT(t, filepath.Join(t.TempDir(), "s.db"))
+	epoch := time.Unix(0, 0)
+	before := time.Unix(-1, 0)
+	far := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := models.Session{Ref: models.Ref{ID: "t"}, CreatedAt: epoch, ExpiresAt: far, UpdatedAt: before}
+	if err := db.PutSessions(ctx, "a", []models.Session{s}); err != nil {
+		t.Fatal(err)
+	}
+	got := loadAll(t, db, "a")[0]
+	if !got.CreatedAt.Equal(epoch) || got.CreatedAt.IsZero() || !got.UpdatedAt.Equal(before) {
+		t.Fatalf("times: %v %v", got.CreatedAt, got.UpdatedAt)
+	}
+	// Past 2262 the time is clamped, but stays far in the future.
+	if got.ExpiresAt.Year() < 2262 {
+		t.Fatalf("far expiry came back as %v", got.ExpiresAt)
 	}
 }

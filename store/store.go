@@ -61,6 +61,9 @@ var ErrNewerSchema = errors.New("database schema is newer than this signdeck")
 type DB struct {
 	sql  *sql.DB
 	path string
+	// wmu lets this handle's writers queue in Go rather than poll
+	// SQLite's busy handler; other processes still wait through it.
+	wmu chan struct{}
 }
 
 // DefaultPath is the database's path under the state directory
@@ -105,7 +108,7 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signdeck store %s: %w", path, err)
 	}
-	db := &DB{path: abs}
+	db := &DB{path: abs, wmu: make(chan struct{}, 1)}
 	if err := db.prepareFiles(); err != nil {
 		return nil, err
 	}
@@ -116,6 +119,12 @@ func Open(path string) (*DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
+	// A 16 MiB page cache per connection (SQLite's default is 2 MB): a
+	// listing page's upserts then stay in memory until the commit.
+	q.Add("_pragma", "cache_size(-16384)")
+	// Reads through a memory map rather than a read call per page: a warm
+	// start reads the whole cache.
+	q.Add("_pragma", "mmap_size(268435456)")
 	u.RawQuery = q.Encode()
 	// "file:" + escaped path keeps '?', '#' and '%' in a directory name
 	// from being read as URI syntax.
@@ -125,6 +134,11 @@ func Open(path string) (*DB, error) {
 		return nil, db.errf("%w", err)
 	}
 	db.sql = sdb
+	// Enough connections for the readers of a busy dashboard; idle ones
+	// (each with its page cache) are closed after a while.
+	sdb.SetMaxOpenConns(8)
+	sdb.SetMaxIdleConns(2)
+	sdb.SetConnMaxIdleTime(time.Minute)
 	ctx := context.Background()
 	if err := db.migrate(ctx); err != nil {
 		_ = sdb.Close()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -157,9 +158,31 @@ func TestOpenRefusesSymlinkedWAL(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "x"), path+"-wal"); err != nil {
 		t.Fatal(err)
 	}
-	if db, err := Open(path); err == nil {
+	db, err := Open(path)
+	if err == nil {
 		db.Close()
 		t.Fatal("Open accepted a symlinked -wal file")
+	}
+	if !strings.Contains(err.Error(), path+"-wal is a symlink") {
+		t.Fatalf("error %q should say that %s-wal is a symlink", err, path)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "x")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a file was written through the -wal symlink: %v", err)
+	}
+}
+
+func TestOpenRefusesSpecialFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signdeck.db")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skip("no fifo:", err)
+	}
+	db, err := Open(path)
+	if err == nil {
+		db.Close()
+		t.Fatal("Open accepted a fifo")
+	}
+	if !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("error %q", err)
 	}
 }
 
