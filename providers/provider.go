@@ -151,6 +151,12 @@ type Budget struct {
 	Reset     time.Time // when the window resets; zero when unknown
 	// Waiting is true while calls are held back until Reset.
 	Waiting bool
+	// Tier names the rate-limit tier this budget is for (TierStandard
+	// for the account's main budget).
+	Tier string
+	// Tiers lists every tier seen so far, the standard one included, by
+	// name; set only on the account's Budget.
+	Tiers []Budget
 }
 
 // Known reports whether any rate-limit header has been seen.

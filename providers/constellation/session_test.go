@@ -340,7 +340,7 @@ func TestWriteResentOnlyOnExplicitBadToken(t *testing.T) {
 		kind    error
 	}{
 		{"bare 401", 401, `Unauthorized`, 1, providers.ErrUnauthorized},
-		{"403 page", 403, `<html><title>403 Forbidden</title></html>`, 1, providers.ErrUnauthorized},
+		{"403 page", 403, `<html><title>403 Forbidden</title></html>`, 1, providers.ErrForbidden},
 		{"401 bad token", 401, `{"Details":"Error: Bad Token Information. Please authenticate."}`, 2, providers.ErrUnauthorized},
 		{"200 bad token", 200, `{"ReturnValue":null,"Details":"Error: Bad Token Information. Please authenticate."}`, 2, providers.ErrUnauthorized},
 		{"200 invalid token", 200, `{"ReturnValue":"False","Details":["Error: Invalid token"]}`, 2, providers.ErrUnauthorized},

@@ -525,3 +525,35 @@ func TestCopyRetryRefusesAnotherSourcesOperation(t *testing.T) {
 		t.Errorf("%d sends, want 1", n)
 	}
 }
+
+// TestTestModeCopyKeepsTheStandardBudget: a test-mode copy counts against
+// the 10/min test tier and the file download against the 25/min tier; the
+// account's budget (the standard tier) is untouched by their headers.
+func TestTestModeCopyKeepsTheStandardBudget(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 13, Size: 1, RateLimit: 100, SendRateLimit: 25, TestModeRateLimit: 10})
+	ctx := context.Background()
+	id := addFileSource(e)
+	src, err := e.c.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if _, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src),
+		Options: models.CopyOptions{TestMode: &yes}}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.c.Budget()
+	if b.Limit != 100 || b.Remaining < 90 {
+		t.Errorf("account budget %d/%d after a test-mode copy, want the standard tier's ~98/100", b.Remaining, b.Limit)
+	}
+	tiers := map[string]providers.Budget{}
+	for _, tb := range b.Tiers {
+		tiers[tb.Tier] = tb
+	}
+	if tb := tiers[providers.TierTest]; tb.Limit != 10 || tb.Remaining != 9 {
+		t.Errorf("test tier %+v, want 9/10", tb)
+	}
+	if tb := tiers[providers.TierHigh]; tb.Limit != 25 || tb.Remaining != 24 {
+		t.Errorf("high tier %+v, want 24/25", tb)
+	}
+}
