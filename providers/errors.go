@@ -15,13 +15,13 @@ var (
 	// ErrForbidden: the credentials are valid but the account may not do
 	// this (a paid plan is required, a role lacks the permission). Asking
 	// again with the same key will not help; a new key will not either.
-	ErrForbidden = errors.New("forbidden")
-	ErrNotFound     = errors.New("not found")
-	ErrGone         = errors.New("gone")
-	ErrRateLimited  = errors.New("rate limited")
-	ErrConflict     = errors.New("conflict")
-	ErrInvalid      = errors.New("invalid input")
-	ErrUnavailable  = errors.New("service unavailable")
+	ErrForbidden   = errors.New("forbidden")
+	ErrNotFound    = errors.New("not found")
+	ErrGone        = errors.New("gone")
+	ErrRateLimited = errors.New("rate limited")
+	ErrConflict    = errors.New("conflict")
+	ErrInvalid     = errors.New("invalid input")
+	ErrUnavailable = errors.New("service unavailable")
 	// ErrProvider is a vendor error that fits none of the kinds above.
 	ErrProvider = errors.New("provider error")
 	// ErrAmbiguous: a request that changes something may or may not have
