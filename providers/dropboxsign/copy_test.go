@@ -557,3 +557,129 @@ func TestTestModeCopyKeepsTheStandardBudget(t *testing.T) {
 		t.Errorf("high tier %+v, want 24/25", tb)
 	}
 }
+
+// addCCTemplateSource adds an open request sent from a template with the
+// given CC roles, the given CC addresses and custom fields of each kind.
+func addCCTemplateSource(e *env, ccRoles, ccs []string) (string, dropboxsigntest.Template) {
+	tmpl := dropboxsigntest.Template{ID: "tmplcc000000000000000000000000000000000a", Title: "Listing", Roles: []string{"Seller"}, CCRoles: ccRoles}
+	e.srv.AddTemplate(tmpl)
+	id := e.srv.Add(dropboxsigntest.SignatureRequest{Title: "Listing - 4 Elm St", RequesterEmailAddress: ptrTo(e.srv.Owner()),
+		TemplateIDs: []string{tmpl.ID}, CCEmailAddresses: ccs,
+		CustomFields: []dropboxsigntest.CustomField{
+			{Type: "text", Name: "Price", Value: "500000"},
+			{Type: "text", Name: "Notes", Value: ""},
+			{Type: "checkbox", Name: "Rush", Value: true},
+			{Type: "text", Name: "Agent", Value: "Ann", Editor: ptrTo("Seller"), Required: true},
+		},
+		Signatures: []dropboxsigntest.Signature{{SignerEmailAddress: "sel@example.com", SignerName: ptrTo("Sel Seller"), SignerRole: ptrTo("Seller")}}})
+	return id, tmpl
+}
+
+// TestCopyTemplateCCRoles (issue 11 item 1): the template's CC roles are
+// read with GET /template/{id} and sent as ccs, which the emulator, like
+// the vendor, requires; a source without enough CC addresses is refused
+// before anything is sent.
+func TestCopyTemplateCCRoles(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 14, Size: 1})
+	ctx := context.Background()
+	id, tmpl := addCCTemplateSource(e, []string{"Broker", "Escrow"}, []string{"broker@example.com", "escrow@example.com", "extra@example.com"})
+	src, _ := e.c.Get(ctx, id)
+	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.srv.Count("GET", "/v3/template/"+tmpl.ID) != 1 {
+		t.Errorf("the template was not read: %+v", e.srv.Requests())
+	}
+	body := lastBody(t, e, "/v3/signature_request/send_with_template")
+	ccs, _ := body["ccs"].([]any)
+	if len(ccs) != 2 || ccs[0].(map[string]any)["role"] != "Broker" || ccs[0].(map[string]any)["email_address"] != "broker@example.com" ||
+		ccs[1].(map[string]any)["role"] != "Escrow" || ccs[1].(map[string]any)["email_address"] != "escrow@example.com" {
+		t.Errorf("ccs %v", body["ccs"])
+	}
+	got, _ := e.srv.Get(res.Session.Ref.ID)
+	if len(got.CCEmailAddresses) != 2 {
+		t.Errorf("new request CCs %v", got.CCEmailAddresses)
+	}
+	ws := strings.Join(res.Session.Warnings, "\n")
+	if !strings.Contains(ws, "in their order") || !strings.Contains(ws, "1 CC address(es) not carried") {
+		t.Errorf("warnings %q", res.Session.Warnings)
+	}
+
+	// Too few addresses for the roles: refused, nothing sent.
+	e2 := newEnv(t, dropboxsigntest.Options{Seed: 15, Size: 1})
+	id2, _ := addCCTemplateSource(e2, []string{"Broker", "Escrow"}, []string{"broker@example.com"})
+	src2, _ := e2.c.Get(ctx, id2)
+	_, err = e2.c.Copy(ctx, models.CopySpec{Source: src2.Ref, Signers: models.CopySignersFrom(&src2)})
+	pe := checkErr(t, err, providers.ErrInvalid)
+	if pe.Path != "ccs" || !strings.Contains(pe.Message, `"Escrow"`) {
+		t.Errorf("err %+v", pe)
+	}
+	if n := e2.srv.Count("POST", ""); n != 0 {
+		t.Errorf("%d sends despite the missing CC", n)
+	}
+}
+
+// TestCopyCustomFields (issue 11 item 2): text values, empty fields and
+// editable fields are carried; a checkbox is carried by name with a
+// warning that its state could not be; nothing is dropped silently.
+func TestCopyCustomFields(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 16, Size: 1})
+	ctx := context.Background()
+	id, _ := addCCTemplateSource(e, []string{"Broker"}, []string{"broker@example.com"})
+	src, _ := e.c.Get(ctx, id)
+	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := lastBody(t, e, "/v3/signature_request/send_with_template")
+	byName := map[string]map[string]any{}
+	for _, f := range body["custom_fields"].([]any) {
+		m := f.(map[string]any)
+		byName[m["name"].(string)] = m
+	}
+	if len(byName) != 4 || byName["Price"]["value"] != "500000" || byName["Notes"] == nil || byName["Notes"]["value"] != nil ||
+		byName["Rush"] == nil || byName["Rush"]["value"] != nil ||
+		byName["Agent"]["value"] != "Ann" || byName["Agent"]["editor"] != "Seller" || byName["Agent"]["required"] != true {
+		t.Errorf("custom_fields %v", body["custom_fields"])
+	}
+	ws := strings.Join(res.Session.Warnings, "\n")
+	if !strings.Contains(ws, `custom field "Rush" (a checkbox, checked)`) {
+		t.Errorf("no warning about the checkbox: %q", res.Session.Warnings)
+	}
+	got, _ := e.srv.Get(res.Session.Ref.ID)
+	if len(got.CustomFields) != 4 {
+		t.Errorf("new request custom fields %+v", got.CustomFields)
+	}
+}
+
+// TestCopySignedSourceByFile (issue 11 item 3): a partially signed or
+// completed source copied by file is refused with the reason, unless
+// AllowSignedSource confirms it; then the copy warns.
+func TestCopySignedSourceByFile(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 17, Size: 1})
+	ctx := context.Background()
+	id := addFileSource(e)
+	e.srv.Modify(id, func(r *dropboxsigntest.SignatureRequest) {
+		r.Signatures[0].StatusCode = "signed"
+		r.Signatures[0].SignedAt = ptrTo(time.Now().Add(-time.Hour).Unix())
+	})
+	src, _ := e.c.Get(ctx, id)
+	_, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
+	pe := checkErr(t, err, providers.ErrInvalid)
+	if pe.Path != "options.allow_signed_source" || !strings.Contains(pe.Message, "1 of 2 signers have already signed") ||
+		!strings.Contains(pe.Message, "carries those signatures") {
+		t.Errorf("err %+v", pe)
+	}
+	if n := e.srv.Count("POST", ""); n != 0 || e.srv.Count("GET", "/v3/signature_request/files_as_file_url") != 0 {
+		t.Errorf("the refused copy sent or fetched files: %+v", e.srv.Requests())
+	}
+	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src),
+		Options: models.CopyOptions{AllowSignedSource: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws := strings.Join(res.Session.Warnings, "\n"); !strings.Contains(ws, "copied on confirmation although 1 of 2 signers") {
+		t.Errorf("warnings %q", res.Session.Warnings)
+	}
+}

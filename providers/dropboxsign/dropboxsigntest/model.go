@@ -70,11 +70,12 @@ type Signature struct {
 	Error              *string `json:"error"`
 }
 
-// CustomField is a merge field value (type "text" with a string value).
+// CustomField is a merge field value: type "text" with a string value,
+// or "checkbox" with a boolean one.
 type CustomField struct {
 	Type     string  `json:"type"`
 	Name     string  `json:"name"`
-	Value    string  `json:"value"`
+	Value    any     `json:"value"`
 	Required bool    `json:"required"`
 	APIID    string  `json:"api_id"`
 	Editor   *string `json:"editor"`
@@ -106,6 +107,9 @@ type Template struct {
 	ID    string
 	Title string
 	Roles []string
+	// CCRoles are the template's CC roles: send_with_template requires a
+	// ccs entry for each, as the vendor does.
+	CCRoles []string
 }
 
 // Clone returns a deep copy.

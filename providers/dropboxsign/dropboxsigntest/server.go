@@ -829,6 +829,11 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, route string, bod
 			return errf(405, "method_not_supported", "", "Method not supported.")
 		}
 		return s.fileURL(w, r, seg[2])
+	case len(seg) == 2 && seg[0] == "template":
+		if method != http.MethodGet {
+			return errf(405, "method_not_supported", "", "Method not supported.")
+		}
+		return s.getTemplate(w, seg[1])
 	case len(seg) == 2 && seg[0] == "signature_request":
 		if method != http.MethodGet {
 			return errf(405, "method_not_supported", "", "Method not supported.")
@@ -1163,16 +1168,21 @@ type sendBody struct {
 	Message          *string                    `json:"message"`
 	Metadata         map[string]json.RawMessage `json:"metadata"`
 	CCEmailAddresses []string                   `json:"cc_email_addresses"`
-	CCs              []struct {
-		Role         string `json:"role"`
-		EmailAddress string `json:"email_address"`
-	} `json:"ccs"`
-	CustomFields []struct {
-		Name  string `json:"name"`
-		Value any    `json:"value"`
+	CCs              []ccEntry                  `json:"ccs"`
+	CustomFields     []struct {
+		Name     string `json:"name"`
+		Value    any    `json:"value"`
+		Editor   string `json:"editor"`
+		Required bool   `json:"required"`
 	} `json:"custom_fields"`
 	TestMode  any    `json:"test_mode"`
 	ExpiresAt *int64 `json:"expires_at"`
+}
+
+// ccEntry is a SubCC.
+type ccEntry struct {
+	Role         string `json:"role"`
+	EmailAddress string `json:"email_address"`
 }
 
 func validEmail(s string) bool {
@@ -1222,6 +1232,9 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, body []byte, withT
 				return errf(400, "bad_request", "signers", "A signer is required for role %q.", role)
 			}
 		}
+		if e := s.checkCCs(in.TemplateIDs, in.CCs); e != nil {
+			return e
+		}
 	} else {
 		for i, u := range in.FileURLs {
 			if strings.HasPrefix(u, s.Root+"/files/") {
@@ -1257,9 +1270,14 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, body []byte, withT
 			sr.CCEmailAddresses = append(sr.CCEmailAddresses, cc.EmailAddress)
 		}
 		for _, f := range in.CustomFields {
-			if v, ok := f.Value.(string); ok {
-				sr.CustomFields = append(sr.CustomFields, CustomField{Type: "text", Name: f.Name, Value: v, APIID: s.newID(8)})
+			cf := CustomField{Type: "text", Name: f.Name, Value: "", APIID: s.newID(8), Required: f.Required}
+			if f.Editor != "" {
+				cf.Editor = ptr(f.Editor)
 			}
+			if v, ok := f.Value.(string); ok {
+				cf.Value = v
+			}
+			sr.CustomFields = append(sr.CustomFields, cf)
 		}
 		// Signers in the template's role order.
 		for _, role := range roles {
@@ -1332,6 +1350,18 @@ func validateSend(in *sendBody, withTemplate bool) *apiErr {
 		}
 		if withTemplate && g.Role == "" {
 			return errf(400, "bad_request", p+".role", "This value should not be blank")
+		}
+	}
+	for i, f := range in.CustomFields {
+		p := fmt.Sprintf("custom_fields[%d]", i)
+		if strings.TrimSpace(f.Name) == "" {
+			return errf(400, "bad_request", p+".name", "This value should not be blank")
+		}
+		if _, ok := f.Value.(string); f.Value != nil && !ok {
+			return errf(400, "bad_request", p+".value", "This value should be of type string.")
+		}
+		if f.Required && f.Editor == "" {
+			return errf(400, "bad_request", p+".editor", "A required custom field must name an editor.")
 		}
 	}
 	for i, cc := range in.CCEmailAddresses {

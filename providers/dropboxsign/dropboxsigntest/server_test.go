@@ -287,7 +287,7 @@ func TestCancelLifecycle(t *testing.T) {
 
 func TestSendValidation(t *testing.T) {
 	s := start(t, Options{Size: -1})
-	tmpl := Template{ID: "t1", Title: "T", Roles: []string{"Buyer", "Seller"}}
+	tmpl := Template{ID: "t1", Title: "T", Roles: []string{"Buyer", "Seller"}, CCRoles: []string{"Escrow"}}
 	s.AddTemplate(tmpl)
 	meta11 := map[string]string{}
 	for i := 0; i < 11; i++ {
@@ -311,6 +311,9 @@ func TestSendValidation(t *testing.T) {
 		{"unknown template", "send_with_template", `{"template_ids":["zz"],"signers":[{"role":"Buyer","name":"A","email_address":"a@example.com"}]}`, 400, "bad_request", "template_ids[0]"},
 		{"missing role", "send_with_template", `{"template_ids":["t1"],"signers":[{"role":"Buyer","name":"A","email_address":"a@example.com"}]}`, 400, "bad_request", "signers"},
 		{"unknown role", "send_with_template", `{"template_ids":["t1"],"signers":[{"role":"buyer","name":"A","email_address":"a@example.com"},{"role":"Seller","name":"B","email_address":"b@example.com"}]}`, 400, "bad_request", "signers[0].role"},
+		{"missing cc role", "send_with_template", `{"template_ids":["t1"],"signers":[{"role":"Buyer","name":"A","email_address":"a@example.com"},{"role":"Seller","name":"B","email_address":"b@example.com"}]}`, 400, "bad_request", "ccs"},
+		{"unknown cc role", "send_with_template", `{"template_ids":["t1"],"ccs":[{"role":"escrow","email_address":"e@example.com"}],"signers":[{"role":"Buyer","name":"A","email_address":"a@example.com"},{"role":"Seller","name":"B","email_address":"b@example.com"}]}`, 400, "bad_request", "ccs[0].role"},
+		{"boolean custom field", "send_with_template", `{"template_ids":["t1"],"ccs":[{"role":"Escrow","email_address":"e@example.com"}],"custom_fields":[{"name":"Rush","value":true}],"signers":[{"role":"Buyer","name":"A","email_address":"a@example.com"},{"role":"Seller","name":"B","email_address":"b@example.com"}]}`, 400, "bad_request", "custom_fields[0].value"},
 	}
 	for _, tc := range cases {
 		a := call(t, s, "POST", "/signature_request/"+tc.path, tc.body)
