@@ -65,6 +65,9 @@ type Page struct {
 	Page, Pages int
 	// Total is the provider's total count when it says, else -1.
 	Total int
+	// Warnings are problems with the page that did not stop the listing
+	// (a listed row without an id, dropped), for the caller to show.
+	Warnings []string
 }
 
 // AccountInfo is what Verify learns about the account behind a token.
