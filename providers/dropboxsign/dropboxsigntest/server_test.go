@@ -565,3 +565,57 @@ func TestHelpers(t *testing.T) {
 		t.Error("a bad address did not fail")
 	}
 }
+
+// TestIncrementalQueries (issue 9 item 2): the queries an incremental
+// refresh uses work, `created:` ranges and the open listing, and a new
+// send stays out of them for SearchDelay (the search index lag) while a
+// plain list shows it at once.
+func TestIncrementalQueries(t *testing.T) {
+	s := start(t, Options{Size: 40, Seed: 3, SearchDelay: time.Hour, RateLimit: -1, SendRateLimit: -1, TestModeRateLimit: -1})
+	count := func(q string) int {
+		t.Helper()
+		a := call(t, s, "GET", "/signature_request/list?page_size=100&query="+url.QueryEscape(q), "")
+		if a.status != 200 {
+			t.Fatalf("%s: %d %s", q, a.status, a.body)
+		}
+		return len(a.json(t)["signature_requests"].([]any))
+	}
+	open, all := 0, 0
+	var newest time.Time
+	for _, id := range s.IDs() {
+		r, _ := s.Get(id)
+		if !r.IsComplete && !r.IsDeclined && s.own(&r) {
+			open++
+		}
+		if s.own(&r) {
+			all++
+			if c := time.Unix(r.CreatedAt, 0); c.After(newest) {
+				newest = c
+			}
+		}
+	}
+	if got := count("complete:false AND declined:false"); got != open {
+		t.Errorf("open listing: %d, want %d", got, open)
+	}
+	day := newest.UTC().Format("2006-01-02")
+	since := count("created:[" + day + " TO *]")
+	if since == 0 || since > all {
+		t.Errorf("created since %s: %d of %d", day, since, all)
+	}
+	if got := count("created:[* TO *]"); got != all {
+		t.Errorf("created:[* TO *] %d, want %d", got, all)
+	}
+	// A new send: listed at once, found by the queries only after the lag.
+	a := call(t, s, "POST", "/signature_request/send", `{"file_urls":["https://x.example/a.pdf"],"title":"Zyzzyva",
+		"signers":[{"name":"A","email_address":"a@example.com"}]}`)
+	if a.status != 200 {
+		t.Fatalf("send: %d %s", a.status, a.body)
+	}
+	if count("title:Zyzzyva") != 0 || count("complete:false AND declined:false") != open {
+		t.Errorf("the new send is found by a search before the index lag passed")
+	}
+	plain := call(t, s, "GET", "/signature_request/list?page_size=100", "")
+	if n := len(plain.json(t)["signature_requests"].([]any)); n != all+1 {
+		t.Errorf("plain list %d, want %d with the new send", n, all+1)
+	}
+}
