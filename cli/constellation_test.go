@@ -232,7 +232,7 @@ func TestCopyConstellationUnknownOutcomeThenRetry(t *testing.T) {
 	h, srv := newConstellation(t, constellationtest.Options{})
 	ref := pick1(t, listJSON(t, h), models.StatusAwaitingSignature)
 	before := srv.Len()
-	srv.SetFaults(constellationtest.Faults{ResetRate: 1, AfterHandling: true, Ops: []string{"copy", "lite"}})
+	srv.SetFaults(constellationtest.Faults{ResetRate: 1, AfterEffect: true, Ops: []string{"copy", "lite"}})
 	r := h.run("", "copy", ref, "--yes", "--signer", "Ana Lima <ana.lima@example.com>")
 	r.wantCode(t, ExitFailure)
 	m := operationIDRE.FindStringSubmatch(r.stderr)

@@ -630,7 +630,7 @@ func TestCopyAmbiguousSendIsRecovered(t *testing.T) {
 	ref := pick(t, srv, listJSON(t, h), models.StatusAwaitingSignature)
 	before := srv.Len()
 	// The send takes effect but its answer is lost.
-	srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Times: 1, Match: "POST /v3/signature_request/send"})
+	srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Limit: 1, Ops: []string{"POST /v3/signature_request/send"}})
 	r := h.run("", "copy", ref, "--yes")
 	r.wantCode(t, ExitOK)
 	if !strings.Contains(r.stdout, "Copy confirmed by its operation id (the provider's answer was lost; nothing was sent twice): acme/") {
@@ -655,7 +655,7 @@ func TestCopyUnknownOutcomeThenRetryWithOperationID(t *testing.T) {
 	before := srv.Len()
 	// The connection drops before the send takes effect: nothing is made,
 	// but signdeck cannot know that.
-	srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Times: 1, Match: "POST /v3/signature_request/send"})
+	srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Limit: 1, Ops: []string{"POST /v3/signature_request/send"}})
 	r := h.run("", "copy", ref, "--yes")
 	r.wantCode(t, ExitFailure)
 	m := operationIDRE.FindStringSubmatch(r.stderr)

@@ -184,7 +184,7 @@ func TestListBuckets(t *testing.T) {
 	}
 	for bucket, want := range codes {
 		t.Run(bucket, func(t *testing.T) {
-			e.srv.ResetRequests()
+			e.srv.ClearRequests()
 			var wantIDs []string
 			var all []constellationtest.Session
 			for _, s := range e.srv.Sessions() {
@@ -224,7 +224,7 @@ func TestListBuckets(t *testing.T) {
 			}
 		})
 	}
-	e.srv.ResetRequests()
+	e.srv.ClearRequests()
 	_, err := collect(t, e, providers.ListQuery{Bucket: "trash"})
 	if !errors.Is(err, providers.ErrInvalid) || len(e.srv.Requests()) != 0 {
 		t.Errorf("an unknown bucket: %v after %d requests; want ErrInvalid before any", err, len(e.srv.Requests()))

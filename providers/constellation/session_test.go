@@ -194,10 +194,10 @@ func TestCancelNeverRetried(t *testing.T) {
 	}{
 		{"503 before", constellationtest.Faults{ErrorRate: 1}, false},
 		{"reset before", constellationtest.Faults{ResetRate: 1}, false},
-		{"503 after", constellationtest.Faults{ErrorRate: 1, AfterHandling: true}, true},
-		{"reset after", constellationtest.Faults{ResetRate: 1, AfterHandling: true}, true},
-		{"truncated after", constellationtest.Faults{TruncateRate: 1, AfterHandling: true}, true},
-		{"malformed after", constellationtest.Faults{MalformedRate: 1, AfterHandling: true}, true},
+		{"503 after", constellationtest.Faults{ErrorRate: 1, AfterEffect: true}, true},
+		{"reset after", constellationtest.Faults{ResetRate: 1, AfterEffect: true}, true},
+		{"truncated after", constellationtest.Faults{TruncateRate: 1, AfterEffect: true}, true},
+		{"malformed after", constellationtest.Faults{MalformedRate: 1, AfterEffect: true}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.faults.Ops = []string{"cancel"}

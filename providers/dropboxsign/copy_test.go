@@ -295,7 +295,7 @@ func TestCopyExactlyOnce(t *testing.T) {
 		f    dropboxsigntest.Faults
 	}{
 		{"connection reset after the create", dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true}},
-		{"truncated answer", dropboxsigntest.Faults{TruncatedRate: 1}},
+		{"truncated answer", dropboxsigntest.Faults{TruncateRate: 1}},
 		{"malformed answer", dropboxsigntest.Faults{MalformedRate: 1}},
 		{"HTML 502 after the create", dropboxsigntest.Faults{HTML5xxRate: 1, AfterEffect: true}},
 		{"500 after the create", dropboxsigntest.Faults{ErrorRate: 1, AfterEffect: true}},
@@ -311,7 +311,7 @@ func TestCopyExactlyOnce(t *testing.T) {
 				}
 				src, _ := e.c.Get(ctx, id)
 				f := tc.f
-				f.Match, f.Times = "POST /v3/signature_request/"+route, 1
+				f.Ops, f.Limit = []string{"POST /v3/signature_request/" + route}, 1
 				e.srv.SetFaults(f)
 				before := e.srv.Len()
 				res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
@@ -348,7 +348,7 @@ func TestCopyAmbiguousNotFound(t *testing.T) {
 	id := addFileSource(e)
 	src, _ := e.c.Get(ctx, id)
 	// The connection drops before the emulator acts: nothing was created.
-	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Match: "POST /v3/signature_request/send", Times: 1})
+	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Ops: []string{"POST /v3/signature_request/send"}, Limit: 1})
 	before := e.srv.Len()
 	spec := models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)}
 	res, err := e.c.Copy(ctx, spec)
@@ -398,7 +398,7 @@ func TestCopyAmbiguousSearchFails(t *testing.T) {
 	src, _ := e.c.Get(ctx, id)
 	// The source GET and the file URL go through; then the send creates
 	// the request but answers 502, and every search fails too.
-	e.srv.SetFaults(dropboxsigntest.Faults{HTML5xxRate: 1, AfterEffect: true, Match: "/v3/signature_request/", Skip: 2})
+	e.srv.SetFaults(dropboxsigntest.Faults{HTML5xxRate: 1, AfterEffect: true, Ops: []string{"/v3/signature_request/"}, Skip: 2})
 	before := e.srv.Len()
 	spec := models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)}
 	res, err := e.c.Copy(ctx, spec)
@@ -423,7 +423,7 @@ func TestCopyAmbiguousSearchFails(t *testing.T) {
 		t.Errorf("the retry sent again: len %d, sends %d", e.srv.Len(), e.srv.Count("POST", "/v3/signature_request/send"))
 	}
 	// A search that fails is an error, not "not found".
-	e.srv.SetFaults(dropboxsigntest.Faults{HTML5xxRate: 1, Match: "GET /v3/signature_request/list"})
+	e.srv.SetFaults(dropboxsigntest.Faults{HTML5xxRate: 1, Ops: []string{"GET /v3/signature_request/list"}})
 	_, found, err = e.c.FindCopy(ctx, spec, providers.FindQuery{Since: time.Now().Add(-FindCopyWindow)})
 	pe = checkErr(t, err, providers.ErrUnavailable)
 	if found || !strings.Contains(pe.Message, "could not check") || e.srv.Count("POST", "") != 1 {
@@ -435,7 +435,7 @@ func TestCopyInterrupted(t *testing.T) {
 	e := newEnv(t, dropboxsigntest.Options{Seed: 19, Size: 5})
 	id := addFileSource(e)
 	src, _ := e.c.Get(context.Background(), id)
-	e.srv.SetFaults(dropboxsigntest.Faults{Latency: time.Second, Match: "POST /v3/signature_request/send"})
+	e.srv.SetFaults(dropboxsigntest.Faults{Latency: time.Second, Ops: []string{"POST /v3/signature_request/send"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
@@ -453,7 +453,7 @@ func TestCopyRecoversDespiteSearchLag(t *testing.T) {
 	ctx := context.Background()
 	id := addFileSource(e)
 	src, _ := e.c.Get(ctx, id)
-	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Match: "POST /v3/signature_request/send", Times: 1})
+	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Ops: []string{"POST /v3/signature_request/send"}, Limit: 1})
 	start := time.Now()
 	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
 	if err != nil || !res.Recovered {
@@ -483,7 +483,7 @@ func TestFindCopyWaitsOutSearchLag(t *testing.T) {
 		ctx := context.Background()
 		id := addFileSource(e)
 		src, _ := e.c.Get(ctx, id)
-		e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Match: "POST /v3/signature_request/send", Times: 1})
+		e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Ops: []string{"POST /v3/signature_request/send"}, Limit: 1})
 		before := e.srv.Len()
 		spec := models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src), OperationID: NewOperationID()}
 		start := time.Now()

@@ -456,7 +456,7 @@ func TestFaultInjection(t *testing.T) {
 		b, err := io.ReadAll(resp.Body)
 		return resp, b, err
 	}
-	s.SetFaults(Faults{ResetRate: 1, Times: 1})
+	s.SetFaults(Faults{ResetRate: 1, Limit: 1})
 	if _, _, err := get("/account"); err == nil {
 		t.Error("reset: no transport error")
 	}
@@ -476,15 +476,15 @@ func TestFaultInjection(t *testing.T) {
 	if resp, body, _ := get("/account"); resp.StatusCode != 200 || json.Valid(body) {
 		t.Errorf("malformed: %d valid=%v", resp.StatusCode, json.Valid(body))
 	}
-	s.SetFaults(Faults{TruncatedRate: 1})
+	s.SetFaults(Faults{TruncateRate: 1})
 	if _, body, _ := get("/account"); json.Valid(body) || len(body) == 0 {
 		t.Errorf("truncated: %q", body)
 	}
-	s.SetFaults(Faults{ErrorRate: 1, Match: "/signature_request/list"})
+	s.SetFaults(Faults{ErrorRate: 1, Ops: []string{"/signature_request/list"}})
 	if resp, _, _ := get("/account"); resp.StatusCode != 200 {
 		t.Error("Match did not limit the fault")
 	}
-	s.SetFaults(Faults{ErrorRate: 1, Skip: 1, Times: 1})
+	s.SetFaults(Faults{ErrorRate: 1, Skip: 1, Limit: 1})
 	codes := []int{}
 	for i := 0; i < 3; i++ {
 		resp, _, _ := get("/account")
@@ -617,5 +617,39 @@ func TestIncrementalQueries(t *testing.T) {
 	plain := call(t, s, "GET", "/signature_request/list?page_size=100", "")
 	if n := len(plain.json(t)["signature_requests"].([]any)); n != all+1 {
 		t.Errorf("plain list %d, want %d with the new send", n, all+1)
+	}
+}
+
+// TestClockOption: runtime events follow Options.Clock, so a test sees a
+// queued cancel complete by moving the clock, without waiting.
+func TestClockOption(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := start(t, Options{Size: 5, Seed: 4, CancelDelay: time.Hour, Clock: clock, RateLimit: -1})
+	var id string
+	for _, x := range s.IDs() {
+		if r, _ := s.Get(x); !r.IsComplete && !r.IsDeclined && r.RequesterEmailAddress != nil && *r.RequesterEmailAddress == s.Owner() {
+			id = x
+			break
+		}
+	}
+	if id == "" {
+		t.Skip("seed 4 has no open request of the owner")
+	}
+	if a := call(t, s, "POST", "/signature_request/cancel/"+id, ""); a.status != 200 {
+		t.Fatalf("cancel: %d %s", a.status, a.body)
+	}
+	if a := call(t, s, "GET", "/signature_request/"+id, ""); a.status != 200 {
+		t.Fatalf("before the delay: %d", a.status)
+	}
+	mu.Lock()
+	now = now.Add(time.Hour + time.Second)
+	mu.Unlock()
+	if a := call(t, s, "GET", "/signature_request/"+id, ""); a.status != 410 {
+		t.Errorf("after the clock passed the cancel delay: %d, want 410", a.status)
+	}
+	if r := s.Requests(); r[0].Op != "cancel" || r[1].Op != "get" {
+		t.Errorf("ops %q %q", r[0].Op, r[1].Op)
 	}
 }
