@@ -35,7 +35,8 @@ type Capabilities struct {
 	// "expired", "archived", "deleted").
 	Buckets []string
 	// CopyOptions names the provider options a copy form should offer:
-	// "test_mode", "cancel_original", "retain_fields", "transaction_id".
+	// "test_mode", "cancel_original", "retain_fields", "transaction_id",
+	// "allow_signed_source".
 	CopyOptions []string
 	// Limits constrain a CopySpec.
 	Limits models.CopyLimits

@@ -187,7 +187,7 @@ func (c *Client) Capabilities() providers.Capabilities {
 		Copy:             true,
 		Query:            true,
 		LiteList:         false,
-		CopyOptions:      []string{"test_mode", "cancel_original"},
+		CopyOptions:      []string{"test_mode", "cancel_original", "allow_signed_source"},
 		TestModeForced:   c.cfg.TestMode,
 		Limits: models.CopyLimits{
 			MaxTitle:   MaxTitle,
