@@ -46,7 +46,7 @@ func TestNewValidates(t *testing.T) {
 	}
 	caps := c.Capabilities()
 	if !caps.Cancel || !caps.AsyncCancel || !caps.Copy || !caps.Query || caps.LiteList ||
-		strings.Join(caps.CopyOptions, ",") != "test_mode,cancel_original" ||
+		strings.Join(caps.CopyOptions, ",") != "test_mode,cancel_original,allow_signed_source" ||
 		caps.Limits.MaxTitle != 255 || caps.Limits.MaxSubject != 255 || caps.Limits.MaxMessage != 5000 {
 		t.Errorf("capabilities %+v", caps)
 	}
