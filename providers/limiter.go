@@ -26,6 +26,35 @@ const (
 	TierTest = "test"
 )
 
+// Priority orders the calls of an account competing for its budget.
+type Priority int
+
+const (
+	// PriorityPeople is a person's action: a cancel, a copy, a reminder,
+	// a confirmation poll, a listing someone asked for. The default.
+	PriorityPeople Priority = iota
+	// PriorityBackground is background sync: it uses at most the
+	// limiter's background share of each tier and yields to people's calls.
+	PriorityBackground
+)
+
+type priorityKey struct{}
+
+// WithPriority marks the calls made with ctx.
+func WithPriority(ctx context.Context, p Priority) context.Context {
+	return context.WithValue(ctx, priorityKey{}, p)
+}
+
+// PriorityOf returns the priority ctx carries (PriorityPeople when none).
+func PriorityOf(ctx context.Context) Priority {
+	p, _ := ctx.Value(priorityKey{}).(Priority)
+	return p
+}
+
+// DefaultBackgroundShare is the share of each tier's rate background
+// calls may use.
+const DefaultBackgroundShare = 0.5
+
 // RateInfo is what a response said about the rate limit.
 type RateInfo struct {
 	Limit     int       // requests per window; 0 when not said
@@ -46,12 +75,21 @@ type Limiter struct {
 	burst     int
 	tiers     map[string]*tier
 	now       func() time.Time
+	// share is the fraction of a tier's rate background calls may use.
+	share float64
 }
 
 // tier is one budget.
 type tier struct {
-	lim     *rate.Limiter
-	limit   int
+	lim *rate.Limiter
+	// bg paces background calls at share of lim's rate; people waiting
+	// counts people's calls waiting on this tier, which background calls
+	// yield to; bgHeld counts background calls held back.
+	bg            *rate.Limiter
+	peopleWaiting int
+	bgHeld        int
+	wake          chan struct{} // closed when peopleWaiting drops to 0
+	limit         int
 	remain  int
 	reset   time.Time
 	blocked time.Time
@@ -70,8 +108,31 @@ func NewLimiter(perWindow int, window time.Duration, burst int) *Limiter {
 		burst = 1
 	}
 	return &Limiter{window: window, perWindow: perWindow, burst: burst,
-		tiers: map[string]*tier{}, now: time.Now}
+		tiers: map[string]*tier{}, now: time.Now, share: DefaultBackgroundShare}
 }
+
+// SetBackgroundShare sets the fraction (0 to 1) of each tier's rate that
+// background calls may use; 0 holds them while people's calls wait and
+// paces them at the smallest rate otherwise.
+func (l *Limiter) SetBackgroundShare(share float64) {
+	if l == nil {
+		return
+	}
+	share = max(0, min(1, share))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.share = share
+	for _, t := range l.tiers {
+		t.bg.SetLimit(l.bgLimit(t.lim.Limit()))
+		t.bg.SetBurst(l.bgBurst())
+	}
+}
+
+func (l *Limiter) bgLimit(full rate.Limit) rate.Limit {
+	return max(full*rate.Limit(l.share), rate.Every(l.window))
+}
+
+func (l *Limiter) bgBurst() int { return max(1, int(float64(l.burst)*l.share)) }
 
 func tierName(name string) string {
 	if name == "" {
@@ -85,7 +146,8 @@ func (l *Limiter) tierLocked(name string) *tier {
 	name = tierName(name)
 	t := l.tiers[name]
 	if t == nil {
-		t = &tier{lim: rate.NewLimiter(rate.Every(l.window/time.Duration(l.perWindow)), l.burst), remain: -1}
+		full := rate.Every(l.window / time.Duration(l.perWindow))
+		t = &tier{lim: rate.NewLimiter(full, l.burst), bg: rate.NewLimiter(l.bgLimit(full), l.bgBurst()), remain: -1}
 		l.tiers[name] = t
 	}
 	return t
@@ -94,10 +156,31 @@ func (l *Limiter) tierLocked(name string) *tier {
 // Wait blocks until a standard-tier call may be made or ctx ends.
 func (l *Limiter) Wait(ctx context.Context) error { return l.WaitTier(ctx, TierStandard) }
 
-// WaitTier blocks until a call of the tier may be made or ctx ends.
+// WaitTier blocks until a call of the tier may be made or ctx ends. A
+// background call (WithPriority) also waits for its share of the tier's
+// rate and while people's calls wait on the tier.
 func (l *Limiter) WaitTier(ctx context.Context, name string) error {
 	if l == nil {
 		return nil
+	}
+	if PriorityOf(ctx) == PriorityBackground {
+		if err := l.waitBackground(ctx, name); err != nil {
+			return err
+		}
+	} else {
+		l.mu.Lock()
+		t := l.tierLocked(name)
+		t.peopleWaiting++
+		l.mu.Unlock()
+		defer func() {
+			l.mu.Lock()
+			t.peopleWaiting--
+			if t.peopleWaiting == 0 && t.wake != nil {
+				close(t.wake)
+				t.wake = nil
+			}
+			l.mu.Unlock()
+		}()
 	}
 	for {
 		l.mu.Lock()
@@ -119,6 +202,38 @@ func (l *Limiter) WaitTier(ctx context.Context, name string) error {
 	}
 }
 
+// waitBackground holds a background call while people's calls wait on
+// the tier, then takes a token of the background share.
+func (l *Limiter) waitBackground(ctx context.Context, name string) error {
+	l.mu.Lock()
+	t := l.tierLocked(name)
+	t.bgHeld++
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		t.bgHeld--
+		l.mu.Unlock()
+	}()
+	for {
+		l.mu.Lock()
+		if t.peopleWaiting == 0 {
+			bg := t.bg
+			l.mu.Unlock()
+			return bg.Wait(ctx)
+		}
+		if t.wake == nil {
+			t.wake = make(chan struct{})
+		}
+		wake := t.wake
+		l.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		}
+	}
+}
+
 // Observe feeds the standard tier what a response said.
 func (l *Limiter) Observe(info RateInfo) { l.ObserveTier(TierStandard, info) }
 
@@ -133,6 +248,7 @@ func (l *Limiter) ObserveTier(name string, info RateInfo) {
 	if info.Limit > 0 && info.Limit != t.limit {
 		t.limit = info.Limit
 		t.lim.SetLimit(rate.Every(l.window / time.Duration(info.Limit)))
+		t.bg.SetLimit(l.bgLimit(t.lim.Limit()))
 	}
 	if info.Remaining >= 0 {
 		t.remain = info.Remaining
@@ -193,7 +309,8 @@ func (l *Limiter) Budget() Budget {
 	defer l.mu.Unlock()
 	now := l.now()
 	snap := func(name string, t *tier) Budget {
-		return Budget{Tier: name, Limit: t.limit, Remaining: t.remain, Reset: t.reset, Waiting: t.blocked.After(now)}
+		return Budget{Tier: name, Limit: t.limit, Remaining: t.remain, Reset: t.reset, Waiting: t.blocked.After(now),
+			BackgroundHeld: t.bgHeld > 0}
 	}
 	b := snap(TierStandard, l.tierLocked(TierStandard))
 	names := make([]string, 0, len(l.tiers))

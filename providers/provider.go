@@ -155,6 +155,9 @@ type Budget struct {
 	Reset     time.Time // when the window resets; zero when unknown
 	// Waiting is true while calls are held back until Reset.
 	Waiting bool
+	// BackgroundHeld is true while background calls (sync) wait for their
+	// share of the budget or for people's calls to go first.
+	BackgroundHeld bool
 	// Tier names the rate-limit tier this budget is for (TierStandard
 	// for the account's main budget).
 	Tier string
