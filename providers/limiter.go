@@ -90,9 +90,9 @@ type tier struct {
 	bgHeld        int
 	wake          chan struct{} // closed when peopleWaiting drops to 0
 	limit         int
-	remain  int
-	reset   time.Time
-	blocked time.Time
+	remain        int
+	reset         time.Time
+	blocked       time.Time
 }
 
 // NewLimiter allows perWindow requests each window in each tier, with the
