@@ -45,6 +45,11 @@ type SignatureRequest struct {
 	// SearchableAt is when a `query` search starts finding the request
 	// (Options.SearchDelay after a send); zero means at once.
 	SearchableAt time.Time `json:"-"`
+	// CanceledAt is when the cancel completed.
+	CanceledAt time.Time `json:"-"`
+	// indexed is the state `query` searches still see after a change,
+	// until the search index catches up (Options.SearchDelay).
+	indexed *indexState
 }
 
 // Signature is one signer of a request (SignatureRequestResponseSignatures).
@@ -179,3 +184,10 @@ func clonePtr[T any](p *T) *T {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// indexState is what the search index still shows of a request whose
+// completion or decline it has not seen yet.
+type indexState struct {
+	isComplete, isDeclined bool
+	until                  time.Time
+}

@@ -137,17 +137,37 @@ func (s *Server) hits(all bool, qry query, key string) []*SignatureRequest {
 		if !sr.Canceled && !sr.CancelRequestedAt.IsZero() {
 			note(sr.CancelRequestedAt.Add(s.opts.CancelDelay))
 		}
-		if sr.Canceled || (!all && !s.own(sr)) {
+		if !all && !s.own(sr) {
 			continue
 		}
-		if len(qry) > 0 {
-			if now.Before(sr.SearchableAt) {
-				note(sr.SearchableAt)
+		if len(qry) == 0 {
+			if sr.Canceled {
 				continue
 			}
-			if !qry.match(sr, s.opts.Owner) {
+			hits = append(hits, sr)
+			continue
+		}
+		// A search sees the index, which lags the changes by SearchDelay.
+		if sr.Canceled {
+			gone := sr.CanceledAt.Add(s.opts.SearchDelay)
+			if !now.Before(gone) {
 				continue
 			}
+			note(gone)
+		}
+		if now.Before(sr.SearchableAt) {
+			note(sr.SearchableAt)
+			continue
+		}
+		view := sr
+		if ix := sr.indexed; ix != nil && now.Before(ix.until) {
+			note(ix.until)
+			old := *sr
+			old.IsComplete, old.IsDeclined = ix.isComplete, ix.isDeclined
+			view = &old
+		}
+		if !qry.match(view, s.opts.Owner) {
+			continue
 		}
 		hits = append(hits, sr)
 	}

@@ -56,9 +56,11 @@ type Options struct {
 	// RateWindow is the rate-limit window (default one minute); tests
 	// shorten it.
 	RateWindow time.Duration
-	// SearchDelay keeps a newly sent request out of `query` searches for
-	// this long, as the vendor's eventually consistent search index does
-	// (default 0). Plain lists show it at once.
+	// SearchDelay is the lag of the vendor's eventually consistent search
+	// index (default 0): for this long a newly sent request is not found
+	// by `query` searches, and a request that was completed, declined
+	// (through Modify) or canceled is still found in its old state. Plain
+	// lists show the current state at once.
 	SearchDelay time.Duration
 	// Now is the generator's clock (default DefaultNow, so a seed always
 	// gives the same data). Runtime events use Clock.
@@ -354,8 +356,14 @@ func (s *Server) Modify(id string, fn func(*SignatureRequest)) bool {
 	defer s.mu.Unlock()
 	r, ok := s.byID[id]
 	if ok {
+		complete, declined := r.IsComplete, r.IsDeclined
 		fn(r)
 		s.version++
+		if (complete != r.IsComplete || declined != r.IsDeclined) && s.opts.SearchDelay > 0 {
+			if now := s.now(); r.indexed == nil || !now.Before(r.indexed.until) {
+				r.indexed = &indexState{isComplete: complete, isDeclined: declined, until: now.Add(s.opts.SearchDelay)}
+			}
+		}
 	}
 	return ok
 }
@@ -369,7 +377,9 @@ func (s *Server) CancelNow(id string) bool {
 		if r.CancelRequestedAt.IsZero() {
 			r.CancelRequestedAt = s.now()
 		}
-		r.Canceled = true
+		if !r.Canceled {
+			r.Canceled, r.CanceledAt = true, s.now()
+		}
 		s.version++
 	}
 	return ok
@@ -425,7 +435,7 @@ func (s *Server) newID(n int) string {
 // settle completes a queued cancel whose delay has passed.
 func (s *Server) settle(r *SignatureRequest) {
 	if !r.Canceled && !r.CancelRequestedAt.IsZero() && s.now().Sub(r.CancelRequestedAt) >= s.opts.CancelDelay {
-		r.Canceled = true
+		r.Canceled, r.CanceledAt = true, r.CancelRequestedAt.Add(s.opts.CancelDelay)
 	}
 }
 

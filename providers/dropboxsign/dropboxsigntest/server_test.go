@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -651,5 +653,55 @@ func TestClockOption(t *testing.T) {
 	}
 	if r := s.Requests(); r[0].Op != "cancel" || r[1].Op != "get" {
 		t.Errorf("ops %q %q", r[0].Op, r[1].Op)
+	}
+}
+
+// TestSearchIndexLagsChanges (issue 9 item 2): a request completed or
+// canceled is still found in its old state by searches (the open listing)
+// until SearchDelay has passed on the emulator's clock; a plain list
+// shows the change at once.
+func TestSearchIndexLagsChanges(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	s := start(t, Options{Size: -1, Clock: clock, SearchDelay: time.Minute, RateLimit: -1})
+	owner := s.Owner()
+	a := s.Add(SignatureRequest{Title: "A", RequesterEmailAddress: &owner, Signatures: []Signature{{SignerEmailAddress: "x@example.com"}}})
+	b := s.Add(SignatureRequest{Title: "B", RequesterEmailAddress: &owner, Signatures: []Signature{{SignerEmailAddress: "y@example.com"}}})
+	ids := func(q string) []string {
+		t.Helper()
+		path := "/signature_request/list?page_size=100"
+		if q != "" {
+			path += "&query=" + url.QueryEscape(q)
+		}
+		ans := call(t, s, "GET", path, "")
+		var out []string
+		for _, r := range ans.json(t)["signature_requests"].([]any) {
+			out = append(out, r.(map[string]any)["signature_request_id"].(string))
+		}
+		sort.Strings(out)
+		return out
+	}
+	open := "complete:false AND declined:false"
+	both := []string{a, b}
+	sort.Strings(both)
+	if got := ids(open); !slices.Equal(got, both) {
+		t.Fatalf("open before any change: %v", got)
+	}
+	s.Modify(a, func(r *SignatureRequest) { r.IsComplete = true })
+	s.CancelNow(b)
+	if got := ids(open); !slices.Equal(got, both) {
+		t.Errorf("open listing within the lag: %v, want the stale %v", got, both)
+	}
+	if got := ids(""); len(got) != 1 || got[0] != a {
+		t.Errorf("plain list: %v, want only %s (b canceled)", got, a)
+	}
+	advance(time.Minute + time.Second)
+	if got := ids(open); len(got) != 0 {
+		t.Errorf("open listing after the lag: %v, want none", got)
+	}
+	if got := ids("complete:true"); len(got) != 1 || got[0] != a {
+		t.Errorf("complete:true after the lag: %v", got)
 	}
 }
