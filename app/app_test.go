@@ -101,7 +101,13 @@ func (e *env) open() models.Session {
 	var found *models.Session
 	err := e.acct.Provider.List(context.Background(), providers.ListQuery{}, func(p providers.Page) error {
 		for _, s := range p.Sessions {
-			if found == nil && s.Status == models.StatusAwaitingSignature && s.NotCancelable == "" {
+			// Nobody signed yet: Dropbox Sign refuses to copy a signed
+			// source by file without AllowSignedSource.
+			signed := false
+			for _, g := range s.Signers {
+				signed = signed || g.Status == models.SignerSigned
+			}
+			if found == nil && s.Status == models.StatusAwaitingSignature && s.NotCancelable == "" && !signed {
 				found = &s
 			}
 		}
