@@ -101,7 +101,13 @@ func (e *env) open() models.Session {
 	var found *models.Session
 	err := e.acct.Provider.List(context.Background(), providers.ListQuery{}, func(p providers.Page) error {
 		for _, s := range p.Sessions {
-			if found == nil && s.Status == models.StatusAwaitingSignature && s.NotCancelable == "" {
+			// Nobody signed yet: Dropbox Sign refuses to copy a signed
+			// source by file without AllowSignedSource.
+			signed := false
+			for _, g := range s.Signers {
+				signed = signed || g.Status == models.SignerSigned
+			}
+			if found == nil && s.Status == models.StatusAwaitingSignature && s.NotCancelable == "" && !signed {
 				found = &s
 			}
 		}
@@ -156,10 +162,10 @@ func TestCancelOutcomes(t *testing.T) {
 			{name: "refused", outcome: app.OutcomeFailed},
 			// Applied, then the answer was a 500 or a reset (and the
 			// client's own status check failed too): unknown, never failed.
-			{name: "applied then 500", dbx: dropboxsigntest.Faults{ErrorRate: 1, AfterEffect: true, Match: "POST /v3/signature_request/cancel"},
-				c1: constellationtest.Faults{ErrorRate: 1, ErrorStatus: 500, AfterHandling: true, Ops: []string{"cancel", "get"}}, outcome: app.OutcomeUnknown},
-			{name: "applied then reset", dbx: dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Match: "POST /v3/signature_request/cancel"},
-				c1: constellationtest.Faults{ResetRate: 1, AfterHandling: true, Ops: []string{"cancel", "get"}}, outcome: app.OutcomeUnknown},
+			{name: "applied then 500", dbx: dropboxsigntest.Faults{ErrorRate: 1, AfterEffect: true, Ops: []string{"POST /v3/signature_request/cancel"}},
+				c1: constellationtest.Faults{ErrorRate: 1, ErrorStatus: 500, AfterEffect: true, Ops: []string{"cancel", "get"}}, outcome: app.OutcomeUnknown},
+			{name: "applied then reset", dbx: dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Ops: []string{"POST /v3/signature_request/cancel"}},
+				c1: constellationtest.Faults{ResetRate: 1, AfterEffect: true, Ops: []string{"cancel", "get"}}, outcome: app.OutcomeUnknown},
 		}
 		if provider == "constellation1" {
 			scenarios[0].outcome, scenarios[0].status = app.OutcomeOK, models.StatusCanceled
@@ -268,7 +274,7 @@ func TestIntentIsRecordedBeforeTheRequest(t *testing.T) {
 	e := dbxEnv(t, dropboxsigntest.Options{Seed: 5, Size: 20})
 	s := e.open()
 	p := e.plan(s)
-	e.dbx.SetFaults(dropboxsigntest.Faults{Latency: 400 * time.Millisecond, Match: "POST /v3/signature_request/cancel"})
+	e.dbx.SetFaults(dropboxsigntest.Faults{Latency: 400 * time.Millisecond, Ops: []string{"POST /v3/signature_request/cancel"}})
 	done := make(chan app.CancelOutcome)
 	go func() { done <- e.svc.RunCancels(context.Background(), p, nil)[0] }()
 	var seen store.Op
@@ -348,9 +354,9 @@ func TestCopyOutcomes(t *testing.T) {
 				e = dbxEnv(t, dropboxsigntest.Options{Seed: 7, Size: 20, SearchDelay: 300 * time.Millisecond})
 				route := "POST /v3/signature_request/send"
 				lose = func() {
-					e.dbx.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Match: route, Times: 1})
+					e.dbx.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Ops: []string{route}, Limit: 1})
 				}
-				refuse = func() { e.dbx.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Match: route, Times: 1}) }
+				refuse = func() { e.dbx.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Ops: []string{route}, Limit: 1}) }
 				sends = func() int {
 					return e.dbx.Count("POST", "/v3/signature_request/send") + e.dbx.Count("POST", "/v3/signature_request/send_with_template")
 				}
@@ -359,7 +365,7 @@ func TestCopyOutcomes(t *testing.T) {
 				e = c1Env(t, constellationtest.Options{Seed: 7, Size: 20})
 				// The answer is lost and the search after it fails too.
 				lose = func() {
-					e.c1.SetFaults(constellationtest.Faults{ResetRate: 1, AfterHandling: true, Ops: []string{"copy", "lite"}})
+					e.c1.SetFaults(constellationtest.Faults{ResetRate: 1, AfterEffect: true, Ops: []string{"copy", "lite"}})
 				}
 				refuse = func() { e.c1.SetFaults(constellationtest.Faults{ResetRate: 1, Ops: []string{"copy"}, Limit: 1}) }
 				sends = func() int { return e.c1.Count("copy") }

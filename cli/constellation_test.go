@@ -232,7 +232,7 @@ func TestCopyConstellationUnknownOutcomeThenRetry(t *testing.T) {
 	h, srv := newConstellation(t, constellationtest.Options{})
 	ref := pick1(t, listJSON(t, h), models.StatusAwaitingSignature)
 	before := srv.Len()
-	srv.SetFaults(constellationtest.Faults{ResetRate: 1, AfterHandling: true, Ops: []string{"copy", "lite"}})
+	srv.SetFaults(constellationtest.Faults{ResetRate: 1, AfterEffect: true, Ops: []string{"copy", "lite"}})
 	r := h.run("", "copy", ref, "--yes", "--signer", "Ana Lima <ana.lima@example.com>")
 	r.wantCode(t, ExitFailure)
 	m := operationIDRE.FindStringSubmatch(r.stderr)
@@ -285,5 +285,33 @@ func TestCopyConstellationOneWordName(t *testing.T) {
 	}
 	if len(body.Session.Signers) != 1 || body.Session.Signers[0]["LastName"] != "Cher" || body.Session.Signers[0]["FirstName"] != nil {
 		t.Errorf("copy body signers: %v", body.Session.Signers)
+	}
+}
+
+// TestListKeepsPartialConstellation (issue 9 item 5): one transaction
+// that fails does not hide the others: their rows print, the failure is
+// named on stderr, and the exit status is 1.
+func TestListKeepsPartialConstellation(t *testing.T) {
+	t.Parallel()
+	h, srv := newConstellation(t, constellationtest.Options{Size: 30, Transactions: []string{"TX-1", "TX-2", "TX-3"},
+		Faults: constellationtest.Faults{MalformedRate: 1, Ops: []string{"lite"}, Limit: 1}})
+	r := h.run("", "list", "--json")
+	r.wantCode(t, ExitFailure)
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, r)
+	}
+	want := 0
+	for _, s := range srv.Sessions() {
+		if s.TransactionID != "TX-1" && s.StatusCode != constellationtest.StatusDeleted &&
+			s.StatusCode != constellationtest.StatusPurged && s.StatusCode != constellationtest.StatusArchived {
+			want++
+		}
+	}
+	if want == 0 || len(got) != want {
+		t.Errorf("%d sessions printed, want the %d of TX-2 and TX-3", len(got), want)
+	}
+	if !strings.Contains(r.stderr, "signdeck: list c1:") || !strings.Contains(r.stderr, "TX-1") {
+		t.Errorf("stderr does not name the failed transaction\n%s", r)
 	}
 }

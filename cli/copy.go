@@ -54,6 +54,7 @@ source and same signers, is refused unless --again is given.`,
 	f.StringVar(&o.message, "message", "", "message to the signers (default: the source's)")
 	f.BoolVar(&o.testMode, "test-mode", false, "send as a test request (Dropbox Sign; default: the account's test_mode)")
 	f.BoolVar(&o.cancelOriginal, "cancel-original", false, "cancel the source once the copy exists")
+	f.BoolVar(&o.allowSigned, "allow-signed-source", false, "copy a source some signers already signed by its current PDF, which carries their signatures (Dropbox Sign)")
 	f.BoolVar(&o.retainFields, "retain-fields", true, "keep the placed fields (Constellation1)")
 	f.StringVar(&o.transaction, "transaction", "", "put the copy in this transaction (Constellation1; default: the source's)")
 	f.StringVar(&o.operationID, "operation-id", "", "resume a copy whose outcome was unknown (the id signdeck printed): look for it first, send only if it does not exist")
@@ -67,6 +68,7 @@ type copyOpts struct {
 	signers                  []string
 	title, subject, message  string
 	testMode, cancelOriginal bool
+	allowSigned              bool
 	retainFields             bool
 	transaction, operationID string
 	yes, json, again         bool
@@ -77,6 +79,7 @@ type copyOpts struct {
 var copyOptionFlags = []struct{ option, flag string }{
 	{"test_mode", "test-mode"},
 	{"cancel_original", "cancel-original"},
+	{"allow_signed_source", "allow-signed-source"},
 	{"retain_fields", "retain-fields"},
 	{"transaction_id", "transaction"},
 }
@@ -141,9 +144,10 @@ func (a *app) copy(ctx context.Context, arg string, o copyOpts) error {
 	spec := models.CopySpec{
 		Source: ref,
 		Options: models.CopyOptions{
-			CancelOriginal: o.cancelOriginal,
-			RetainFields:   o.retainFields,
-			TransactionID:  strings.TrimSpace(o.transaction),
+			CancelOriginal:    o.cancelOriginal,
+			AllowSignedSource: o.allowSigned,
+			RetainFields:      o.retainFields,
+			TransactionID:     strings.TrimSpace(o.transaction),
 		},
 	}
 	if len(given) > 0 {

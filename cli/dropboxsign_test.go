@@ -72,7 +72,12 @@ func pick(t *testing.T, srv *dropboxsigntest.Server, sessions []map[string]any, 
 	t.Helper()
 	for _, s := range sessions {
 		sr, _ := srv.Get(s["id"].(string))
-		if s["status"] == string(st) && sr.RequesterEmailAddress != nil && *sr.RequesterEmailAddress == srv.Owner() {
+		// A source nobody signed yet: a copy by file refuses a signed one.
+		signed := false
+		for _, g := range sr.Signatures {
+			signed = signed || g.StatusCode == "signed"
+		}
+		if s["status"] == string(st) && sr.RequesterEmailAddress != nil && *sr.RequesterEmailAddress == srv.Owner() && (!signed || st != models.StatusAwaitingSignature) {
 			return s["ref"].(string)
 		}
 	}
@@ -403,7 +408,7 @@ func TestCopyDropboxSign(t *testing.T) {
 	for _, s := range all {
 		id := s["id"].(string)
 		if sr, _ := srv.Get(id); len(sr.TemplateIDs) == 0 && s["status"] == "awaiting_signature" && len(s["signers"].([]any)) >= 2 &&
-			*sr.RequesterEmailAddress == srv.Owner() {
+			*sr.RequesterEmailAddress == srv.Owner() && signedCount(sr) == 0 {
 			src = s
 			break
 		}
@@ -630,7 +635,7 @@ func TestCopyAmbiguousSendIsRecovered(t *testing.T) {
 	ref := pick(t, srv, listJSON(t, h), models.StatusAwaitingSignature)
 	before := srv.Len()
 	// The send takes effect but its answer is lost.
-	srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Times: 1, Match: "POST /v3/signature_request/send"})
+	srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Limit: 1, Ops: []string{"POST /v3/signature_request/send"}})
 	r := h.run("", "copy", ref, "--yes")
 	r.wantCode(t, ExitOK)
 	if !strings.Contains(r.stdout, "Copy confirmed by its operation id (the provider's answer was lost; nothing was sent twice): acme/") {
@@ -655,7 +660,7 @@ func TestCopyUnknownOutcomeThenRetryWithOperationID(t *testing.T) {
 	before := srv.Len()
 	// The connection drops before the send takes effect: nothing is made,
 	// but signdeck cannot know that.
-	srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Times: 1, Match: "POST /v3/signature_request/send"})
+	srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Limit: 1, Ops: []string{"POST /v3/signature_request/send"}})
 	r := h.run("", "copy", ref, "--yes")
 	r.wantCode(t, ExitFailure)
 	m := operationIDRE.FindStringSubmatch(r.stderr)
@@ -784,3 +789,46 @@ func TestCancelPendingCarriesAcrossRuns(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// signedCount counts the signers of r who signed.
+func signedCount(r dropboxsigntest.SignatureRequest) int {
+	n := 0
+	for _, g := range r.Signatures {
+		if g.StatusCode == "signed" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestCopySignedSourceNeedsTheFlag: a partially signed source is not
+// copied by file without --allow-signed-source; the reason names the
+// problem and the flag; with the flag it is copied.
+func TestCopySignedSourceNeedsTheFlag(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
+	var ref string
+	for _, s := range listJSON(t, h) {
+		sr, _ := srv.Get(s["id"].(string))
+		if len(sr.TemplateIDs) == 0 && s["status"] == "awaiting_signature" && *sr.RequesterEmailAddress == srv.Owner() && signedCount(sr) > 0 {
+			ref = s["ref"].(string)
+			break
+		}
+	}
+	if ref == "" {
+		t.Fatal("no partially signed source in the emulator's data")
+	}
+	before := srv.Len()
+	r := h.run("", "copy", ref, "--yes")
+	if r.code == ExitOK || !strings.Contains(r.stderr, "already signed") || !strings.Contains(r.stderr, "allow_signed_source") {
+		t.Errorf("copy of a signed source without the flag:\n%s", r)
+	}
+	if srv.Len() != before {
+		t.Error("the refused copy was sent")
+	}
+	r = h.run("", "copy", ref, "--yes", "--allow-signed-source")
+	r.wantCode(t, ExitOK)
+	if srv.Len() != before+1 {
+		t.Error("the confirmed copy was not sent")
+	}
+}

@@ -100,9 +100,10 @@ func (a *app) list(ctx context.Context, accountNames, statusArgs []string, asJSO
 	failed := false
 	for i, r := range results {
 		if r.err != nil {
+			// The rows listed before the failure (or of the streams that
+			// worked) still print; the failure goes to stderr.
 			failed = true
 			fmt.Fprintf(a.stderr, "signdeck: list %s: %s\n", accts[i].Name, reason(r.err))
-			continue
 		}
 		all = append(all, r.sessions...)
 	}
@@ -163,6 +164,9 @@ func (a *app) listAccount(ctx context.Context, acct config.Account, want map[mod
 	seen := map[string]bool{}
 	for _, b := range buckets {
 		err := p.List(ctx, providers.ListQuery{Bucket: b}, func(pg providers.Page) error {
+			for _, w := range pg.Warnings {
+				fmt.Fprintf(a.stderr, "signdeck: list %s: warning: %s\n", acct.Name, clean(w))
+			}
 			for _, s := range pg.Sessions {
 				if len(want) > 0 && !want[s.Status] {
 					continue
@@ -175,7 +179,7 @@ func (a *app) listAccount(ctx context.Context, acct config.Account, want map[mod
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 	}
 	return out, nil

@@ -59,7 +59,7 @@ func TestDebugSessionLeaksNoCredential(t *testing.T) {
 	run("copy", dref, "--yes", "--signer", "Ana Lima <ana.lima@example.com>")
 	run("copy", cref, "--yes", "--signer", "Ana Lima <ana.lima@example.com>")
 	// Lost answers and failed searches put transport errors in the log.
-	dbx.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Match: "POST /v3/signature_request/send"})
+	dbx.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Ops: []string{"POST /v3/signature_request/send"}})
 	run("copy", dref, "--yes")
 	c1.SetFaults(constellationtest.Faults{ResetRate: 1, Ops: []string{"copy", "lite"}})
 	run("copy", cref, "--yes")

@@ -65,6 +65,11 @@ type CopyOptions struct {
 	// TransactionID moves the copy to another transaction (Constellation1);
 	// empty keeps the source's.
 	TransactionID string `json:"transaction_id,omitempty"`
+	// AllowSignedSource copies a source some signers have already signed
+	// (or a completed one) by its current document, which carries those
+	// signatures (Dropbox Sign's file route). Without it such a copy is
+	// refused with the reason.
+	AllowSignedSource bool `json:"allow_signed_source,omitempty"`
 }
 
 // CopySpec describes a copy of a session with an edited signer list.

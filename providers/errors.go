@@ -12,12 +12,16 @@ import (
 // Sentinel error kinds. Every *Error carries one; test with errors.Is.
 var (
 	ErrUnauthorized = errors.New("unauthorized")
-	ErrNotFound     = errors.New("not found")
-	ErrGone         = errors.New("gone")
-	ErrRateLimited  = errors.New("rate limited")
-	ErrConflict     = errors.New("conflict")
-	ErrInvalid      = errors.New("invalid input")
-	ErrUnavailable  = errors.New("service unavailable")
+	// ErrForbidden: the credentials are valid but the account may not do
+	// this (a paid plan is required, a role lacks the permission). Asking
+	// again with the same key will not help; a new key will not either.
+	ErrForbidden   = errors.New("forbidden")
+	ErrNotFound    = errors.New("not found")
+	ErrGone        = errors.New("gone")
+	ErrRateLimited = errors.New("rate limited")
+	ErrConflict    = errors.New("conflict")
+	ErrInvalid     = errors.New("invalid input")
+	ErrUnavailable = errors.New("service unavailable")
 	// ErrProvider is a vendor error that fits none of the kinds above.
 	ErrProvider = errors.New("provider error")
 	// ErrAmbiguous: a request that changes something may or may not have
@@ -26,6 +30,10 @@ var (
 	// ErrResponse: the provider's answer could not be understood
 	// (malformed, truncated, too large).
 	ErrResponse = errors.New("bad response")
+	// ErrIncomplete: a listing stopped before its end (a page repeating
+	// the previous one, the page cap, one of several streams failing).
+	// The pages already streamed are good; the error says what is missing.
+	ErrIncomplete = errors.New("listing incomplete")
 )
 
 // Error is a provider error. Name and Message are the vendor's, already
@@ -75,6 +83,9 @@ func (e *Error) Error() string {
 	if e.Path != "" {
 		b.WriteString(" [field " + e.Path + "]")
 	}
+	if e.Kind == ErrForbidden {
+		b.WriteString(" (the credentials were accepted, but the account is not allowed to do this: check its plan and role)")
+	}
 	if !e.RetryAt.IsZero() {
 		b.WriteString("; retry after " + e.RetryAt.Format(time.TimeOnly))
 	}
@@ -100,8 +111,10 @@ func NewError(kind error, op string, status int, name, msg string, secrets ...st
 // KindForStatus maps an HTTP status to an error kind.
 func KindForStatus(status int) error {
 	switch {
-	case status == 401 || status == 403:
+	case status == 401:
 		return ErrUnauthorized
+	case status == 403:
+		return ErrForbidden
 	case status == 404:
 		return ErrNotFound
 	case status == 410:
@@ -120,8 +133,8 @@ func KindForStatus(status int) error {
 
 // KindOf returns the sentinel kind err carries, ErrProvider when none.
 func KindOf(err error) error {
-	for _, k := range []error{ErrUnauthorized, ErrNotFound, ErrGone, ErrRateLimited, ErrConflict,
-		ErrInvalid, ErrUnavailable, ErrAmbiguous, ErrResponse} {
+	for _, k := range []error{ErrUnauthorized, ErrForbidden, ErrNotFound, ErrGone, ErrRateLimited, ErrConflict,
+		ErrInvalid, ErrUnavailable, ErrAmbiguous, ErrResponse, ErrIncomplete} {
 		if errors.Is(err, k) {
 			return k
 		}

@@ -86,6 +86,10 @@ type Request struct {
 	// it answers 429, so waiting for the reset and sending again is not a
 	// blind retry. Only used for non-idempotent methods.
 	Retry429 bool
+	// Tier is the rate-limit tier the call counts against ("" is
+	// TierStandard): it waits on, and its answer's headers tune, that
+	// tier's budget only.
+	Tier string
 }
 
 // Response is a complete HTTP response, body read and capped.
@@ -223,12 +227,12 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	for attempt := 1; ; attempt++ {
 		// An announced reset further away than MaxRateWait fails fast
 		// instead of hanging the caller until then.
-		if held := c.cfg.Limiter.HeldUntil(); !held.IsZero() && held.Sub(c.cfg.Now()) > c.cfg.MaxRateWait {
+		if held := c.cfg.Limiter.HeldUntilTier(req.Tier); !held.IsZero() && held.Sub(c.cfg.Now()) > c.cfg.MaxRateWait {
 			e := c.NewError(ErrRateLimited, req.Op, 0, "", "the rate-limit budget is exhausted")
 			e.RetryAt = held
 			return nil, e
 		}
-		if err := c.cfg.Limiter.Wait(ctx); err != nil {
+		if err := c.cfg.Limiter.WaitTier(ctx, req.Tier); err != nil {
 			if ctx.Err() == nil {
 				// rate.Limiter refuses at once when the next token comes
 				// after ctx's deadline ("rate: Wait(n=1) would exceed
@@ -295,7 +299,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 				info.Reset = limit
 			}
 			resp.Rate = info
-			c.cfg.Limiter.Observe(info)
+			c.cfg.Limiter.ObserveTier(req.Tier, info)
 		}
 		c.cfg.Logger.Debug("http", "provider", c.cfg.Provider, "account", c.cfg.Account,
 			"method", req.Method, "path", logPath, "status", resp.Status, "duration", dur, "attempt", attempt)
@@ -306,7 +310,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 			if reset.IsZero() || !reset.After(now) {
 				reset = now.Add(c.backoff(attempt))
 			}
-			c.cfg.Limiter.Block(reset)
+			c.cfg.Limiter.BlockTier(req.Tier, reset)
 			wait := reset.Sub(now)
 			if (idem || req.Retry429) && attempt <= c.cfg.MaxRetries && rateWaited+wait <= c.cfg.MaxRateWait {
 				rateWaited += wait

@@ -286,7 +286,7 @@ func TestErrorKinds(t *testing.T) {
 	if !errors.As(error(e), &pe) || pe.Name != "deleted" {
 		t.Fatal("errors.As failed")
 	}
-	for status, kind := range map[int]error{401: ErrUnauthorized, 403: ErrUnauthorized, 404: ErrNotFound, 409: ErrConflict,
+	for status, kind := range map[int]error{401: ErrUnauthorized, 403: ErrForbidden, 404: ErrNotFound, 409: ErrConflict,
 		422: ErrInvalid, 400: ErrInvalid, 429: ErrRateLimited, 500: ErrUnavailable, 503: ErrUnavailable, 402: ErrProvider} {
 		if KindForStatus(status) != kind {
 			t.Errorf("status %d -> %v", status, KindForStatus(status))
@@ -412,5 +412,51 @@ func TestKindOf(t *testing.T) {
 	wrapped := fmt.Errorf("outer: %w", NewError(ErrGone, "get", 410, "deleted", ""))
 	if KindOf(wrapped) != ErrGone || KindOf(errors.New("plain")) != ErrProvider || KindOf(context.Canceled) != ErrProvider {
 		t.Fatal("KindOf mismatch")
+	}
+}
+
+// TestRateTiersAreSeparate: a small tier's headers (10/min, exhausted
+// until an hour from now) hold only that tier; the standard tier's calls
+// go at once, and Budget reports the standard tier with every tier listed.
+func TestRateTiersAreSeparate(t *testing.T) {
+	reset := time.Now().Add(time.Hour).Unix()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/send" {
+			w.Header().Set("X-RateLimit-Limit", "10")
+			w.Header().Set("X-RateLimit-Remaining", "0")
+		} else {
+			w.Header().Set("X-RateLimit-Limit", "100")
+			w.Header().Set("X-RateLimit-Remaining", "97")
+		}
+		w.Header().Set("X-Ratelimit-Reset", fmt.Sprint(reset))
+		w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	c := fastClient(t, srv.URL, nil)
+	if _, err := c.Do(context.Background(), &Request{Method: "POST", Path: "send", Tier: TierTest}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := c.Do(context.Background(), &Request{Method: "GET", Path: "list"}); err != nil {
+			t.Fatalf("standard call %d after the test tier ran out: %v", i, err)
+		}
+	}
+	b := c.Budget()
+	if b.Tier != TierStandard || b.Limit != 100 || b.Remaining != 97 || b.Waiting {
+		t.Errorf("standard budget %+v, want 97/100 not waiting", b)
+	}
+	var test *Budget
+	for i := range b.Tiers {
+		if b.Tiers[i].Tier == TierTest {
+			test = &b.Tiers[i]
+		}
+	}
+	if test == nil || test.Limit != 10 || test.Remaining != 0 || !test.Waiting {
+		t.Errorf("tiers %+v: want the test tier at 0/10, waiting", b.Tiers)
+	}
+	// The held tier fails fast (its reset is past MaxRateWait) while the
+	// standard tier still works.
+	if _, err := c.Do(context.Background(), &Request{Method: "POST", Path: "send", Tier: TierTest}); !errors.Is(err, ErrRateLimited) {
+		t.Errorf("test tier after exhaustion: %v, want ErrRateLimited", err)
 	}
 }

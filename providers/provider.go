@@ -35,7 +35,8 @@ type Capabilities struct {
 	// "expired", "archived", "deleted").
 	Buckets []string
 	// CopyOptions names the provider options a copy form should offer:
-	// "test_mode", "cancel_original", "retain_fields", "transaction_id".
+	// "test_mode", "cancel_original", "retain_fields", "transaction_id",
+	// "allow_signed_source".
 	CopyOptions []string
 	// Limits constrain a CopySpec.
 	Limits models.CopyLimits
@@ -65,6 +66,9 @@ type Page struct {
 	Page, Pages int
 	// Total is the provider's total count when it says, else -1.
 	Total int
+	// Warnings are problems with the page that did not stop the listing
+	// (a listed row without an id, dropped), for the caller to show.
+	Warnings []string
 }
 
 // AccountInfo is what Verify learns about the account behind a token.
@@ -151,6 +155,15 @@ type Budget struct {
 	Reset     time.Time // when the window resets; zero when unknown
 	// Waiting is true while calls are held back until Reset.
 	Waiting bool
+	// BackgroundHeld is true while background calls (sync) wait for their
+	// share of the budget or for people's calls to go first.
+	BackgroundHeld bool
+	// Tier names the rate-limit tier this budget is for (TierStandard
+	// for the account's main budget).
+	Tier string
+	// Tiers lists every tier seen so far, the standard one included, by
+	// name; set only on the account's Budget.
+	Tiers []Budget
 }
 
 // Known reports whether any rate-limit header has been seen.

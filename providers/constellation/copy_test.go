@@ -198,7 +198,7 @@ func TestCopyRejectedBeforeSending(t *testing.T) {
 		{"other account", func(s *models.CopySpec) { s.Source.Account = "other" }, "source"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e.srv.ResetRequests()
+			e.srv.ClearRequests()
 			sp := spec
 			sp.Signers = slices.Clone(spec.Signers)
 			tc.mod(&sp)
@@ -229,7 +229,7 @@ func TestCopyRejectedBeforeSending(t *testing.T) {
 
 	// A signer id that is not the source's is caught after reading the
 	// source, still before the copy is sent.
-	e.srv.ResetRequests()
+	e.srv.ClearRequests()
 	sp = spec
 	sp.Signers = []models.CopySigner{{ID: "not-a-signer", Name: "Ann Lee", Email: "ann@example.com"}}
 	_, err = e.c.Copy(e.ctx, sp)
@@ -261,7 +261,7 @@ func TestCopyAmbiguousRecovered(t *testing.T) {
 		{TruncateRate: 1},
 		{MalformedRate: 1},
 	} {
-		f.Ops, f.AfterHandling = []string{"copy"}, true
+		f.Ops, f.AfterEffect = []string{"copy"}, true
 		e := newEnv(t, constellationtest.Options{Seed: 45, Faults: f})
 		src, spec := copySource(t, e)
 		before := e.srv.Len()
@@ -335,7 +335,7 @@ func TestFindCopyFindsTheLostCopy(t *testing.T) {
 	// search that follows fails too: the error is ErrAmbiguous and carries
 	// the operation id.
 	e := newEnv(t, constellationtest.Options{Seed: 50,
-		Faults: constellationtest.Faults{ResetRate: 1, Ops: []string{"copy", "lite"}, AfterHandling: true}})
+		Faults: constellationtest.Faults{ResetRate: 1, Ops: []string{"copy", "lite"}, AfterEffect: true}})
 	src, spec := copySource(t, e)
 	before := e.srv.Len()
 	start := time.Now()
@@ -396,7 +396,7 @@ func TestCopyFirstAttemptNeverSearches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv.ResetRequests()
+	e.srv.ClearRequests()
 	spec2 := models.CopySpec{Source: second.Ref, Signers: models.CopySignersFrom(&second), OperationID: "sdop0123456789abcdef0123456789",
 		Options: models.CopyOptions{RetainFields: true}}
 	res2, err := e.c.Copy(e.ctx, spec2)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -17,7 +18,8 @@ import (
 // maxPagesPerStream stops a listing whose answers never end (a total that
 // keeps growing, or full pages forever): 200 pages of 50 is 10,000
 // sessions in one transaction.
-const maxPagesPerStream = 200
+// A variable so tests can lower it.
+var maxPagesPerStream = 200
 
 // List streams the sessions of every watched transaction, newest first
 // within each, as lite summaries (Session.Complete false): GET
@@ -61,26 +63,45 @@ func (c *Client) List(ctx context.Context, q providers.ListQuery, fn func(provid
 	}
 	single := len(c.transactions) == 1
 	var errs []error
-	for _, tx := range c.transactions {
+	var failed []string
+	listed := 0
+	for i, tx := range c.transactions {
 		base := "v1/sessions/lite/" + url.PathEscape(c.username) + "/" + url.PathEscape(tx) + "/" + strconv.Itoa(PageSize) + "/"
 		query := url.Values{"colName": {"CreatedOn"}, "sortOrder": {"desc"}}
 		err := l.stream(ctx, "list "+tx, func(n int) string { return base + strconv.Itoa(n) + "/sortBy" }, query, "", single)
 		if err == nil {
+			listed++
 			continue
 		}
 		var fe fnError
 		if errors.As(err, &fe) {
 			return fe.err
 		}
+		failed = append(failed, tx)
 		if ctx.Err() != nil || isKind(err, providers.ErrUnauthorized, providers.ErrRateLimited, providers.ErrUnavailable,
 			context.Canceled, context.DeadlineExceeded) {
-			return join(append(errs, err))
+			failed = append(failed, c.transactions[i+1:]...)
+			return c.partial(listed, failed, join(append(errs, err)))
 		}
 		if !sameError(errs, err) {
 			errs = append(errs, err)
 		}
 	}
-	return join(errs)
+	return c.partial(listed, failed, join(errs))
+}
+
+// partial names the transactions a listing missed when others were
+// listed: an ErrIncomplete error wrapping their errors, so a caller keeps
+// the sessions it was given and shows what is missing. With nothing
+// listed, err is returned as is.
+func (c *Client) partial(listed int, failed []string, err error) error {
+	if err == nil || listed == 0 || len(failed) == 0 {
+		return err
+	}
+	e := c.errorf(providers.ErrIncomplete, "list", fmt.Sprintf("%d of %d transactions could not be listed (%s); the sessions of the others are listed. %s",
+		len(failed), listed+len(failed), strings.Join(failed, ", "), err.Error()))
+	e.Err = err
+	return e
 }
 
 // fnError marks an error returned by List's callback.
@@ -143,7 +164,7 @@ func (l *lister) stream(ctx context.Context, op string, pathFor func(int) string
 		}
 		if n >= maxPagesPerStream {
 			c.log.Warn("constellation1 listing stopped: too many pages", "account", c.account, "op", op, "pages", n)
-			return nil
+			return c.errorf(providers.ErrIncomplete, op, fmt.Sprintf("stopped after %d pages: the server announced more, beyond the page cap", n))
 		}
 		resp, err := c.call(ctx, apiCall{method: http.MethodGet, path: pathFor(n), query: query, op: op})
 		if err != nil {

@@ -184,7 +184,7 @@ func TestListBuckets(t *testing.T) {
 	}
 	for bucket, want := range codes {
 		t.Run(bucket, func(t *testing.T) {
-			e.srv.ResetRequests()
+			e.srv.ClearRequests()
 			var wantIDs []string
 			var all []constellationtest.Session
 			for _, s := range e.srv.Sessions() {
@@ -224,7 +224,7 @@ func TestListBuckets(t *testing.T) {
 			}
 		})
 	}
-	e.srv.ResetRequests()
+	e.srv.ClearRequests()
 	_, err := collect(t, e, providers.ListQuery{Bucket: "trash"})
 	if !errors.Is(err, providers.ErrInvalid) || len(e.srv.Requests()) != 0 {
 		t.Errorf("an unknown bucket: %v after %d requests; want ErrInvalid before any", err, len(e.srv.Requests()))
@@ -269,6 +269,10 @@ func TestListGoesOnPastAFailingTransaction(t *testing.T) {
 	if !errors.Is(err, providers.ErrResponse) || !strings.Contains(err.Error(), "list TX-1") {
 		t.Fatalf("got %v, want ErrResponse for TX-1", err)
 	}
+	// Partial results: the error says so and names the transaction.
+	if !errors.Is(err, providers.ErrIncomplete) || !strings.Contains(err.Error(), "1 of 2 transactions could not be listed (TX-1)") {
+		t.Errorf("got %v, want ErrIncomplete naming TX-1", err)
+	}
 	if len(pages) != 1 || len(pages[0].Sessions) == 0 || pages[0].Sessions[0].TransactionID != "TX-2" {
 		t.Errorf("TX-2 was not listed after TX-1 failed: %d pages", len(pages))
 	}
@@ -308,5 +312,21 @@ func TestListHTML5xxIsUnavailable(t *testing.T) {
 	}
 	if e.srv.Count("lite") != 3 {
 		t.Errorf("%d lite requests: want the first transaction retried (3 tries) and then a stop", e.srv.Count("lite"))
+	}
+}
+
+// TestListPageCapIsVisible: a stream that reaches the page cap ends with
+// an ErrIncomplete error, not silently.
+func TestListPageCapIsVisible(t *testing.T) {
+	old := maxPagesPerStream
+	maxPagesPerStream = 2
+	t.Cleanup(func() { maxPagesPerStream = old })
+	e := newEnv(t, constellationtest.Options{Seed: 21, Size: 200, Transactions: []string{"TX-1"}})
+	pages, err := collect(t, e, providers.ListQuery{})
+	if !errors.Is(err, providers.ErrIncomplete) || !strings.Contains(err.Error(), "stopped after 2 pages") {
+		t.Fatalf("got %v, want ErrIncomplete at the page cap", err)
+	}
+	if len(pages) != 2 {
+		t.Errorf("%d pages streamed, want 2", len(pages))
 	}
 }

@@ -194,10 +194,10 @@ func TestCancelNeverRetried(t *testing.T) {
 	}{
 		{"503 before", constellationtest.Faults{ErrorRate: 1}, false},
 		{"reset before", constellationtest.Faults{ResetRate: 1}, false},
-		{"503 after", constellationtest.Faults{ErrorRate: 1, AfterHandling: true}, true},
-		{"reset after", constellationtest.Faults{ResetRate: 1, AfterHandling: true}, true},
-		{"truncated after", constellationtest.Faults{TruncateRate: 1, AfterHandling: true}, true},
-		{"malformed after", constellationtest.Faults{MalformedRate: 1, AfterHandling: true}, true},
+		{"503 after", constellationtest.Faults{ErrorRate: 1, AfterEffect: true}, true},
+		{"reset after", constellationtest.Faults{ResetRate: 1, AfterEffect: true}, true},
+		{"truncated after", constellationtest.Faults{TruncateRate: 1, AfterEffect: true}, true},
+		{"malformed after", constellationtest.Faults{MalformedRate: 1, AfterEffect: true}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.faults.Ops = []string{"cancel"}
@@ -340,7 +340,7 @@ func TestWriteResentOnlyOnExplicitBadToken(t *testing.T) {
 		kind    error
 	}{
 		{"bare 401", 401, `Unauthorized`, 1, providers.ErrUnauthorized},
-		{"403 page", 403, `<html><title>403 Forbidden</title></html>`, 1, providers.ErrUnauthorized},
+		{"403 page", 403, `<html><title>403 Forbidden</title></html>`, 1, providers.ErrForbidden},
 		{"401 bad token", 401, `{"Details":"Error: Bad Token Information. Please authenticate."}`, 2, providers.ErrUnauthorized},
 		{"200 bad token", 200, `{"ReturnValue":null,"Details":"Error: Bad Token Information. Please authenticate."}`, 2, providers.ErrUnauthorized},
 		{"200 invalid token", 200, `{"ReturnValue":"False","Details":["Error: Invalid token"]}`, 2, providers.ErrUnauthorized},

@@ -83,7 +83,15 @@ type Config struct {
 	// FindWindow is how long after an attempt FindCopy keeps searching
 	// (default FindCopyWindow; negative searches once).
 	FindWindow time.Duration
+	// MaxListPages stops a listing after this many pages with an
+	// ErrIncomplete error, against a server whose pages never end
+	// (default DefaultMaxListPages).
+	MaxListPages int
 }
+
+// DefaultMaxListPages is the page cap of a listing: 5,000 pages of 100 is
+// half a million requests.
+const DefaultMaxListPages = 5000
 
 // Client is one configured Dropbox Sign account. It is safe for concurrent use.
 type Client struct {
@@ -115,6 +123,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxListPages <= 0 {
+		cfg.MaxListPages = DefaultMaxListPages
 	}
 	if cfg.RecoverWait == 0 {
 		cfg.RecoverWait = 6 * time.Second
@@ -176,7 +187,7 @@ func (c *Client) Capabilities() providers.Capabilities {
 		Copy:             true,
 		Query:            true,
 		LiteList:         false,
-		CopyOptions:      []string{"test_mode", "cancel_original"},
+		CopyOptions:      []string{"test_mode", "cancel_original", "allow_signed_source"},
 		TestModeForced:   c.cfg.TestMode,
 		Limits: models.CopyLimits{
 			MaxTitle:   MaxTitle,

@@ -46,7 +46,7 @@ func TestNewValidates(t *testing.T) {
 	}
 	caps := c.Capabilities()
 	if !caps.Cancel || !caps.AsyncCancel || !caps.Copy || !caps.Query || caps.LiteList ||
-		strings.Join(caps.CopyOptions, ",") != "test_mode,cancel_original" ||
+		strings.Join(caps.CopyOptions, ",") != "test_mode,cancel_original,allow_signed_source" ||
 		caps.Limits.MaxTitle != 255 || caps.Limits.MaxSubject != 255 || caps.Limits.MaxMessage != 5000 {
 		t.Errorf("capabilities %+v", caps)
 	}
@@ -464,7 +464,7 @@ func TestErrorClasses(t *testing.T) {
 		{"bad_request with path", 400, json, apiErr("bad_request", "This value should not be blank", "cc_email_addresses[0]"), providers.ErrInvalid, "bad_request", "should not be blank", "cc_email_addresses[0]"},
 		{"unauthorized", 401, json, apiErr("unauthorized", "Unauthorized user. No credentials supplied.", ""), providers.ErrUnauthorized, "unauthorized", "No credentials", ""},
 		{"payment_required", 402, json, apiErr("payment_required", "You must upgrade to make additional requests.", ""), providers.ErrProvider, "payment_required", "upgrade", ""},
-		{"forbidden", 403, json, apiErr("forbidden", "A paid API plan is required to access this endpoint.", ""), providers.ErrUnauthorized, "forbidden", "paid API plan", ""},
+		{"forbidden", 403, json, apiErr("forbidden", "A paid API plan is required to access this endpoint.", ""), providers.ErrForbidden, "forbidden", "paid API plan is required to access this endpoint. (the credentials were accepted", ""},
 		{"team_invite_failed", 403, json, apiErr("team_invite_failed", "Invitee is already on a team.", ""), providers.ErrConflict, "team_invite_failed", "already on a team", ""},
 		{"not_found", 404, json, apiErr("not_found", "Not found.", ""), providers.ErrNotFound, "not_found", "Not found.", ""},
 		{"method_not_supported", 405, json, apiErr("method_not_supported", "Method not supported.", ""), providers.ErrProvider, "method_not_supported", "Method", ""},

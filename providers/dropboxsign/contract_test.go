@@ -267,7 +267,7 @@ func TestContractClientAndEmulatorFollowTheSpec(t *testing.T) {
 		switch {
 		case s.Status == models.StatusAwaitingSignature && len(s.TemplateIDs) > 0 && openTemplate == "":
 			openTemplate = s.Ref.ID
-		case s.Status == models.StatusAwaitingSignature && len(s.TemplateIDs) == 0 && open == "":
+		case s.Status == models.StatusAwaitingSignature && len(s.TemplateIDs) == 0 && open == "" && noneSigned(s):
 			open = s.Ref.ID
 		case s.Status == models.StatusCompleted && completed == "":
 			completed = s.Ref.ID
@@ -310,6 +310,20 @@ func TestContractClientAndEmulatorFollowTheSpec(t *testing.T) {
 	tsrc, _ := c.Get(ctx, openTemplate)
 	if _, err := c.Copy(ctx, models.CopySpec{Source: tsrc.Ref, Signers: models.CopySignersFrom(&tsrc)}); err != nil {
 		t.Fatalf("copy by template: %v", err)
+	}
+	// A template with CC roles and merge fields: ccs by role and every
+	// kind of custom field, validated against the spec.
+	ccTmpl := dropboxsigntest.Template{ID: "tmplcc0000000000000000000000000000000001", Title: "Listing Agreement",
+		Roles: []string{"Seller"}, CCRoles: []string{"Broker", "Escrow"}}
+	srv.AddTemplate(ccTmpl)
+	ccID := srv.Add(dropboxsigntest.SignatureRequest{Title: "Listing - 4 Elm St", RequesterEmailAddress: ptrTo(srv.Owner()),
+		TemplateIDs: []string{ccTmpl.ID}, CCEmailAddresses: []string{"broker@example.com", "escrow@example.com"},
+		CustomFields: []dropboxsigntest.CustomField{{Type: "text", Name: "Price", Value: "500000"}, {Type: "text", Name: "Notes"},
+			{Type: "text", Name: "Agent", Value: "Ann", Editor: ptrTo("Seller"), Required: true}},
+		Signatures: []dropboxsigntest.Signature{{SignerEmailAddress: "sel@example.com", SignerName: ptrTo("Sel Seller"), SignerRole: ptrTo("Seller")}}})
+	ccsrc, _ := c.Get(ctx, ccID)
+	if _, err := c.Copy(ctx, models.CopySpec{Source: ccsrc.Ref, Signers: models.CopySignersFrom(&ccsrc)}); err != nil {
+		t.Fatalf("copy by a template with CC roles: %v", err)
 	}
 	// files_as_file_url refusals.
 	srv.Modify(open, func(r *dropboxsigntest.SignatureRequest) { r.FilesPreparing = true })
@@ -361,8 +375,18 @@ func TestContractClientAndEmulatorFollowTheSpec(t *testing.T) {
 		"signatureRequestRemind 200", "signatureRequestRemind 400",
 		"signatureRequestFilesAsFileUrl 200", "signatureRequestFilesAsFileUrl 409",
 		"signatureRequestSend 200", "signatureRequestSendWithTemplate 200",
-		"signatureRequestCancel 200", "signatureRequestCancel 400",
+		"signatureRequestCancel 200", "signatureRequestCancel 400", "templateGet 200",
 	)
+}
+
+// noneSigned reports whether no signer of s has signed.
+func noneSigned(s models.Session) bool {
+	for _, g := range s.Signers {
+		if g.Status == models.SignerSigned {
+			return false
+		}
+	}
+	return true
 }
 
 // TestContractSpecCatchesViolations proves the validator is not a no-op:

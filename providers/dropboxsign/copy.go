@@ -122,42 +122,21 @@ func (c *Client) Copy(ctx context.Context, spec models.CopySpec) (providers.Copy
 		message = *spec.Message
 	}
 
+	common := copyCommon{Title: title, Subject: subject, Message: message, Metadata: meta, TestMode: testMode}
 	var path string
 	var body []byte
+	var more []string
 	if len(src.TemplateIDs) > 0 {
-		signers, err := c.templateSigners(op, src, spec.Signers)
-		if err != nil {
-			return res, err
-		}
-		if len(src.CCEmailAddresses) > 0 {
-			warnings = append(warnings, fmt.Sprintf("%d CC address(es) not carried: send_with_template takes CCs by template role, which Dropbox Sign does not report", len(src.CCEmailAddresses)))
-		}
-		var fields []customField
-		for _, f := range src.CustomFields {
-			var v string
-			if f.Name != "" && json.Unmarshal(f.Value, &v) == nil && v != "" {
-				fields = append(fields, customField{Name: f.Name, Value: v})
-			}
-		}
 		path = "signature_request/send_with_template"
-		body, err = jsonBody(sendWithTemplateRequest{TemplateIDs: src.TemplateIDs, Signers: signers,
-			CustomFields: fields, Title: title, Subject: subject, Message: message, Metadata: meta, TestMode: testMode})
-		if err != nil {
-			return res, c.errorf(providers.ErrInvalid, op, "%s", err.Error())
-		}
+		body, more, err = c.templateBody(ctx, op, src, spec, common)
 	} else {
-		fileURL, err := c.fileURL(ctx, op, src.SignatureRequestID)
-		if err != nil {
-			return res, err
-		}
 		path = "signature_request/send"
-		body, err = jsonBody(sendRequest{FileURLs: []string{fileURL}, Signers: sendSigners(spec.Signers),
-			Title: title, Subject: subject, Message: message, Metadata: meta,
-			CCEmailAddresses: src.CCEmailAddresses, TestMode: testMode})
-		if err != nil {
-			return res, c.errorf(providers.ErrInvalid, op, "%s", err.Error())
-		}
+		body, more, err = c.fileBody(ctx, op, src, spec, common)
 	}
+	if err != nil {
+		return res, err
+	}
+	warnings = append(warnings, more...)
 
 	s, recovered, err := c.send(ctx, op, path, body, opID)
 	if err != nil {
@@ -502,4 +481,186 @@ func copyMetadata(src map[string]json.RawMessage, sourceID, opID string) (map[st
 	out[MetaSource] = sourceID
 	out[MetaOperation] = opID
 	return out, warns
+}
+
+// copyCommon is what both send routes carry over from the source and the
+// spec.
+type copyCommon struct {
+	Title, Subject, Message string
+	Metadata                map[string]any
+	TestMode                bool
+}
+
+// templateBody builds the send_with_template body of a copy: the signers
+// by role, the CCs by the templates' CC roles (read with GET
+// /template/{id}, as the vendor requires one for each), and the source's
+// custom fields as far as the spec lets them be sent. It returns the
+// warnings about what could not be carried.
+func (c *Client) templateBody(ctx context.Context, op string, src *signatureRequest, spec models.CopySpec, cm copyCommon) ([]byte, []string, error) {
+	signers, err := c.templateSigners(op, src, spec.Signers)
+	if err != nil {
+		return nil, nil, err
+	}
+	var roles []string
+	for _, id := range src.TemplateIDs {
+		t, err := c.template(ctx, op, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, r := range t.CCRoles {
+			if r.Name != "" && !contains(roles, r.Name) {
+				roles = append(roles, r.Name)
+			}
+		}
+	}
+	ccs, warnings, err := c.templateCCs(op, roles, src.CCEmailAddresses)
+	if err != nil {
+		return nil, nil, err
+	}
+	fields, more := copyCustomFields(src.CustomFields)
+	warnings = append(warnings, more...)
+	body, err := jsonBody(sendWithTemplateRequest{TemplateIDs: src.TemplateIDs, Signers: signers, CCs: ccs,
+		CustomFields: fields, Title: cm.Title, Subject: cm.Subject, Message: cm.Message, Metadata: cm.Metadata, TestMode: cm.TestMode})
+	if err != nil {
+		return nil, nil, c.errorf(providers.ErrInvalid, op, "%s", err.Error())
+	}
+	return body, warnings, nil
+}
+
+// template reads one template (GET /template/{id}).
+func (c *Client) template(ctx context.Context, op, id string) (*templateInfo, error) {
+	if err := c.checkID(op, id); err != nil {
+		return nil, err
+	}
+	var tr templateResponse
+	if _, err := c.call(ctx, c.request(http.MethodGet, "template/"+url.PathEscape(id), op), &tr); err != nil {
+		var pe *providers.Error
+		if errors.As(err, &pe) && pe.Message != "" {
+			pe.Message = "reading template " + models.CleanText(id) + " for its CC roles: " + pe.Message
+		}
+		return nil, err
+	}
+	if tr.Template == nil {
+		return nil, c.errorf(providers.ErrResponse, op, "the template response has no template object")
+	}
+	return tr.Template, nil
+}
+
+// templateCCs assigns the source's CC addresses to the templates' CC
+// roles. Dropbox Sign reports a request's CC addresses but not which role
+// each had, so they are matched in order; with more than one role the
+// copy warns that it assumed that order. A role left without an address
+// is refused before sending, as the vendor would refuse it; addresses
+// beyond the roles are not carried (warned).
+func (c *Client) templateCCs(op string, roles, addrs []string) ([]ccRole, []string, error) {
+	var warnings []string
+	if len(roles) == 0 {
+		if len(addrs) > 0 {
+			warnings = append(warnings, fmt.Sprintf("%d CC address(es) not carried: the template has no CC role to give them", len(addrs)))
+		}
+		return nil, warnings, nil
+	}
+	if len(addrs) < len(roles) {
+		return nil, nil, c.invalid(op, &models.FieldError{Path: "ccs",
+			Msg: fmt.Sprintf("the template requires a CC for each of its CC roles (%s) but the source has %d CC address(es), so Dropbox Sign would refuse the copy",
+				quoteList(roles), len(addrs))})
+	}
+	out := make([]ccRole, len(roles))
+	for i, r := range roles {
+		out[i] = ccRole{Role: r, EmailAddress: strings.TrimSpace(addrs[i])}
+	}
+	if len(roles) > 1 {
+		warnings = append(warnings, fmt.Sprintf("CC roles %s were given the source's CC addresses in their order: Dropbox Sign does not report which address had which role",
+			quoteList(roles)))
+	}
+	if extra := len(addrs) - len(roles); extra > 0 {
+		warnings = append(warnings, fmt.Sprintf("%d CC address(es) not carried: the template has only %d CC role(s)", extra, len(roles)))
+	}
+	return out, warnings, nil
+}
+
+// copyCustomFields carries the source's custom fields (merge fields) into
+// a send_with_template body as the spec's SubCustomField allows: a name,
+// a string value (omitted when empty, which the spec allows and which
+// keeps a field the template requires), and the editor and required
+// flags. A checkbox's state is a boolean, which SubCustomField (value:
+// string) cannot carry: it is sent by name and its state is warned about,
+// as is a field without a name.
+func copyCustomFields(in []fieldValue) ([]customField, []string) {
+	var out []customField
+	var warnings []string
+	for _, f := range in {
+		name := f.Name
+		if name == "" {
+			warnings = append(warnings, "a custom field without a name was not carried")
+			continue
+		}
+		cf := customField{Name: name}
+		if f.Editor != nil && *f.Editor != "" {
+			cf.Editor = *f.Editor
+			cf.Required = f.Required
+		}
+		v := bytes.TrimSpace(f.Value)
+		switch {
+		case len(v) == 0 || bytes.Equal(v, []byte("null")):
+		case v[0] == '"':
+			var sv string
+			if json.Unmarshal(v, &sv) == nil {
+				cf.Value = sv
+			}
+		case bytes.Equal(v, []byte("true")) || bytes.Equal(v, []byte("false")):
+			state := "unchecked"
+			if v[0] == 't' {
+				state = "checked"
+			}
+			warnings = append(warnings, fmt.Sprintf("custom field %q (a checkbox, %s) was sent without its state: Dropbox Sign takes only text values for custom fields; set it in the new request", models.CleanText(name), state))
+		default:
+			// A number or other scalar: send its text.
+			cf.Value = string(v)
+		}
+		out = append(out, cf)
+	}
+	return out, warnings
+}
+
+// fileBody builds the send body of a copy by the source's current PDF
+// (files_as_file_url). That PDF carries the signatures already made, so a
+// source with any signer signed (or a completed one) is refused with the
+// reason unless the spec allows it explicitly.
+func (c *Client) fileBody(ctx context.Context, op string, src *signatureRequest, spec models.CopySpec, cm copyCommon) ([]byte, []string, error) {
+	var warnings []string
+	if signed, total := signedCount(src); signed > 0 || src.IsComplete {
+		problem := fmt.Sprintf("%d of %d signers have already signed the source", signed, total)
+		if src.IsComplete {
+			problem = "the source is completed"
+		}
+		problem += ", and a copy by file sends the source's current PDF, which carries those signatures"
+		if !spec.Options.AllowSignedSource {
+			e := c.errorf(providers.ErrInvalid, op, "not copied: %s; confirm with the allow_signed_source option to copy it anyway", problem)
+			e.Path = "options.allow_signed_source"
+			return nil, nil, e
+		}
+		warnings = append(warnings, "copied on confirmation although "+problem)
+	}
+	fileURL, err := c.fileURL(ctx, op, src.SignatureRequestID)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := jsonBody(sendRequest{FileURLs: []string{fileURL}, Signers: sendSigners(spec.Signers),
+		Title: cm.Title, Subject: cm.Subject, Message: cm.Message, Metadata: cm.Metadata,
+		CCEmailAddresses: src.CCEmailAddresses, TestMode: cm.TestMode})
+	if err != nil {
+		return nil, nil, c.errorf(providers.ErrInvalid, op, "%s", err.Error())
+	}
+	return body, warnings, nil
+}
+
+// signedCount counts the source's signers who signed.
+func signedCount(src *signatureRequest) (signed, total int) {
+	for _, g := range src.Signatures {
+		if signerStatus(g.StatusCode, false) == models.SignerSigned || (g.SignedAt != nil && *g.SignedAt > 0) {
+			signed++
+		}
+	}
+	return signed, len(src.Signatures)
 }

@@ -295,7 +295,7 @@ func TestCopyExactlyOnce(t *testing.T) {
 		f    dropboxsigntest.Faults
 	}{
 		{"connection reset after the create", dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true}},
-		{"truncated answer", dropboxsigntest.Faults{TruncatedRate: 1}},
+		{"truncated answer", dropboxsigntest.Faults{TruncateRate: 1}},
 		{"malformed answer", dropboxsigntest.Faults{MalformedRate: 1}},
 		{"HTML 502 after the create", dropboxsigntest.Faults{HTML5xxRate: 1, AfterEffect: true}},
 		{"500 after the create", dropboxsigntest.Faults{ErrorRate: 1, AfterEffect: true}},
@@ -311,7 +311,7 @@ func TestCopyExactlyOnce(t *testing.T) {
 				}
 				src, _ := e.c.Get(ctx, id)
 				f := tc.f
-				f.Match, f.Times = "POST /v3/signature_request/"+route, 1
+				f.Ops, f.Limit = []string{"POST /v3/signature_request/" + route}, 1
 				e.srv.SetFaults(f)
 				before := e.srv.Len()
 				res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
@@ -348,7 +348,7 @@ func TestCopyAmbiguousNotFound(t *testing.T) {
 	id := addFileSource(e)
 	src, _ := e.c.Get(ctx, id)
 	// The connection drops before the emulator acts: nothing was created.
-	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Match: "POST /v3/signature_request/send", Times: 1})
+	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Ops: []string{"POST /v3/signature_request/send"}, Limit: 1})
 	before := e.srv.Len()
 	spec := models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)}
 	res, err := e.c.Copy(ctx, spec)
@@ -398,7 +398,7 @@ func TestCopyAmbiguousSearchFails(t *testing.T) {
 	src, _ := e.c.Get(ctx, id)
 	// The source GET and the file URL go through; then the send creates
 	// the request but answers 502, and every search fails too.
-	e.srv.SetFaults(dropboxsigntest.Faults{HTML5xxRate: 1, AfterEffect: true, Match: "/v3/signature_request/", Skip: 2})
+	e.srv.SetFaults(dropboxsigntest.Faults{HTML5xxRate: 1, AfterEffect: true, Ops: []string{"/v3/signature_request/"}, Skip: 2})
 	before := e.srv.Len()
 	spec := models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)}
 	res, err := e.c.Copy(ctx, spec)
@@ -423,7 +423,7 @@ func TestCopyAmbiguousSearchFails(t *testing.T) {
 		t.Errorf("the retry sent again: len %d, sends %d", e.srv.Len(), e.srv.Count("POST", "/v3/signature_request/send"))
 	}
 	// A search that fails is an error, not "not found".
-	e.srv.SetFaults(dropboxsigntest.Faults{HTML5xxRate: 1, Match: "GET /v3/signature_request/list"})
+	e.srv.SetFaults(dropboxsigntest.Faults{HTML5xxRate: 1, Ops: []string{"GET /v3/signature_request/list"}})
 	_, found, err = e.c.FindCopy(ctx, spec, providers.FindQuery{Since: time.Now().Add(-FindCopyWindow)})
 	pe = checkErr(t, err, providers.ErrUnavailable)
 	if found || !strings.Contains(pe.Message, "could not check") || e.srv.Count("POST", "") != 1 {
@@ -435,7 +435,7 @@ func TestCopyInterrupted(t *testing.T) {
 	e := newEnv(t, dropboxsigntest.Options{Seed: 19, Size: 5})
 	id := addFileSource(e)
 	src, _ := e.c.Get(context.Background(), id)
-	e.srv.SetFaults(dropboxsigntest.Faults{Latency: time.Second, Match: "POST /v3/signature_request/send"})
+	e.srv.SetFaults(dropboxsigntest.Faults{Latency: time.Second, Ops: []string{"POST /v3/signature_request/send"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
@@ -453,7 +453,7 @@ func TestCopyRecoversDespiteSearchLag(t *testing.T) {
 	ctx := context.Background()
 	id := addFileSource(e)
 	src, _ := e.c.Get(ctx, id)
-	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Match: "POST /v3/signature_request/send", Times: 1})
+	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Ops: []string{"POST /v3/signature_request/send"}, Limit: 1})
 	start := time.Now()
 	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
 	if err != nil || !res.Recovered {
@@ -483,7 +483,7 @@ func TestFindCopyWaitsOutSearchLag(t *testing.T) {
 		ctx := context.Background()
 		id := addFileSource(e)
 		src, _ := e.c.Get(ctx, id)
-		e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Match: "POST /v3/signature_request/send", Times: 1})
+		e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, AfterEffect: true, Ops: []string{"POST /v3/signature_request/send"}, Limit: 1})
 		before := e.srv.Len()
 		spec := models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src), OperationID: NewOperationID()}
 		start := time.Now()
@@ -523,5 +523,163 @@ func TestCopyRetryRefusesAnotherSourcesOperation(t *testing.T) {
 	}
 	if n := e.srv.Count("POST", "/v3/signature_request/send"); n != 1 {
 		t.Errorf("%d sends, want 1", n)
+	}
+}
+
+// TestTestModeCopyKeepsTheStandardBudget: a test-mode copy counts against
+// the 10/min test tier and the file download against the 25/min tier; the
+// account's budget (the standard tier) is untouched by their headers.
+func TestTestModeCopyKeepsTheStandardBudget(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 13, Size: 1, RateLimit: 100, SendRateLimit: 25, TestModeRateLimit: 10})
+	ctx := context.Background()
+	id := addFileSource(e)
+	src, err := e.c.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if _, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src),
+		Options: models.CopyOptions{TestMode: &yes}}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.c.Budget()
+	if b.Limit != 100 || b.Remaining < 90 {
+		t.Errorf("account budget %d/%d after a test-mode copy, want the standard tier's ~98/100", b.Remaining, b.Limit)
+	}
+	tiers := map[string]providers.Budget{}
+	for _, tb := range b.Tiers {
+		tiers[tb.Tier] = tb
+	}
+	if tb := tiers[providers.TierTest]; tb.Limit != 10 || tb.Remaining != 9 {
+		t.Errorf("test tier %+v, want 9/10", tb)
+	}
+	if tb := tiers[providers.TierHigh]; tb.Limit != 25 || tb.Remaining != 24 {
+		t.Errorf("high tier %+v, want 24/25", tb)
+	}
+}
+
+// addCCTemplateSource adds an open request sent from a template with the
+// given CC roles, the given CC addresses and custom fields of each kind.
+func addCCTemplateSource(e *env, ccRoles, ccs []string) (string, dropboxsigntest.Template) {
+	tmpl := dropboxsigntest.Template{ID: "tmplcc000000000000000000000000000000000a", Title: "Listing", Roles: []string{"Seller"}, CCRoles: ccRoles}
+	e.srv.AddTemplate(tmpl)
+	id := e.srv.Add(dropboxsigntest.SignatureRequest{Title: "Listing - 4 Elm St", RequesterEmailAddress: ptrTo(e.srv.Owner()),
+		TemplateIDs: []string{tmpl.ID}, CCEmailAddresses: ccs,
+		CustomFields: []dropboxsigntest.CustomField{
+			{Type: "text", Name: "Price", Value: "500000"},
+			{Type: "text", Name: "Notes", Value: ""},
+			{Type: "checkbox", Name: "Rush", Value: true},
+			{Type: "text", Name: "Agent", Value: "Ann", Editor: ptrTo("Seller"), Required: true},
+		},
+		Signatures: []dropboxsigntest.Signature{{SignerEmailAddress: "sel@example.com", SignerName: ptrTo("Sel Seller"), SignerRole: ptrTo("Seller")}}})
+	return id, tmpl
+}
+
+// TestCopyTemplateCCRoles (issue 11 item 1): the template's CC roles are
+// read with GET /template/{id} and sent as ccs, which the emulator, like
+// the vendor, requires; a source without enough CC addresses is refused
+// before anything is sent.
+func TestCopyTemplateCCRoles(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 14, Size: 1})
+	ctx := context.Background()
+	id, tmpl := addCCTemplateSource(e, []string{"Broker", "Escrow"}, []string{"broker@example.com", "escrow@example.com", "extra@example.com"})
+	src, _ := e.c.Get(ctx, id)
+	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.srv.Count("GET", "/v3/template/"+tmpl.ID) != 1 {
+		t.Errorf("the template was not read: %+v", e.srv.Requests())
+	}
+	body := lastBody(t, e, "/v3/signature_request/send_with_template")
+	ccs, _ := body["ccs"].([]any)
+	if len(ccs) != 2 || ccs[0].(map[string]any)["role"] != "Broker" || ccs[0].(map[string]any)["email_address"] != "broker@example.com" ||
+		ccs[1].(map[string]any)["role"] != "Escrow" || ccs[1].(map[string]any)["email_address"] != "escrow@example.com" {
+		t.Errorf("ccs %v", body["ccs"])
+	}
+	got, _ := e.srv.Get(res.Session.Ref.ID)
+	if len(got.CCEmailAddresses) != 2 {
+		t.Errorf("new request CCs %v", got.CCEmailAddresses)
+	}
+	ws := strings.Join(res.Session.Warnings, "\n")
+	if !strings.Contains(ws, "in their order") || !strings.Contains(ws, "1 CC address(es) not carried") {
+		t.Errorf("warnings %q", res.Session.Warnings)
+	}
+
+	// Too few addresses for the roles: refused, nothing sent.
+	e2 := newEnv(t, dropboxsigntest.Options{Seed: 15, Size: 1})
+	id2, _ := addCCTemplateSource(e2, []string{"Broker", "Escrow"}, []string{"broker@example.com"})
+	src2, _ := e2.c.Get(ctx, id2)
+	_, err = e2.c.Copy(ctx, models.CopySpec{Source: src2.Ref, Signers: models.CopySignersFrom(&src2)})
+	pe := checkErr(t, err, providers.ErrInvalid)
+	if pe.Path != "ccs" || !strings.Contains(pe.Message, `"Escrow"`) {
+		t.Errorf("err %+v", pe)
+	}
+	if n := e2.srv.Count("POST", ""); n != 0 {
+		t.Errorf("%d sends despite the missing CC", n)
+	}
+}
+
+// TestCopyCustomFields (issue 11 item 2): text values, empty fields and
+// editable fields are carried; a checkbox is carried by name with a
+// warning that its state could not be; nothing is dropped silently.
+func TestCopyCustomFields(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 16, Size: 1})
+	ctx := context.Background()
+	id, _ := addCCTemplateSource(e, []string{"Broker"}, []string{"broker@example.com"})
+	src, _ := e.c.Get(ctx, id)
+	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := lastBody(t, e, "/v3/signature_request/send_with_template")
+	byName := map[string]map[string]any{}
+	for _, f := range body["custom_fields"].([]any) {
+		m := f.(map[string]any)
+		byName[m["name"].(string)] = m
+	}
+	if len(byName) != 4 || byName["Price"]["value"] != "500000" || byName["Notes"] == nil || byName["Notes"]["value"] != nil ||
+		byName["Rush"] == nil || byName["Rush"]["value"] != nil ||
+		byName["Agent"]["value"] != "Ann" || byName["Agent"]["editor"] != "Seller" || byName["Agent"]["required"] != true {
+		t.Errorf("custom_fields %v", body["custom_fields"])
+	}
+	ws := strings.Join(res.Session.Warnings, "\n")
+	if !strings.Contains(ws, `custom field "Rush" (a checkbox, checked)`) {
+		t.Errorf("no warning about the checkbox: %q", res.Session.Warnings)
+	}
+	got, _ := e.srv.Get(res.Session.Ref.ID)
+	if len(got.CustomFields) != 4 {
+		t.Errorf("new request custom fields %+v", got.CustomFields)
+	}
+}
+
+// TestCopySignedSourceByFile (issue 11 item 3): a partially signed or
+// completed source copied by file is refused with the reason, unless
+// AllowSignedSource confirms it; then the copy warns.
+func TestCopySignedSourceByFile(t *testing.T) {
+	e := newEnv(t, dropboxsigntest.Options{Seed: 17, Size: 1})
+	ctx := context.Background()
+	id := addFileSource(e)
+	e.srv.Modify(id, func(r *dropboxsigntest.SignatureRequest) {
+		r.Signatures[0].StatusCode = "signed"
+		r.Signatures[0].SignedAt = ptrTo(time.Now().Add(-time.Hour).Unix())
+	})
+	src, _ := e.c.Get(ctx, id)
+	_, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src)})
+	pe := checkErr(t, err, providers.ErrInvalid)
+	if pe.Path != "options.allow_signed_source" || !strings.Contains(pe.Message, "1 of 2 signers have already signed") ||
+		!strings.Contains(pe.Message, "carries those signatures") {
+		t.Errorf("err %+v", pe)
+	}
+	if n := e.srv.Count("POST", ""); n != 0 || e.srv.Count("GET", "/v3/signature_request/files_as_file_url") != 0 {
+		t.Errorf("the refused copy sent or fetched files: %+v", e.srv.Requests())
+	}
+	res, err := e.c.Copy(ctx, models.CopySpec{Source: src.Ref, Signers: models.CopySignersFrom(&src),
+		Options: models.CopyOptions{AllowSignedSource: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws := strings.Join(res.Session.Warnings, "\n"); !strings.Contains(ws, "copied on confirmation although 1 of 2 signers") {
+		t.Errorf("warnings %q", res.Session.Warnings)
 	}
 }

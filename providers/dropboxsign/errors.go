@@ -27,8 +27,12 @@ func kindForName(name string) (kind error, ok bool) {
 		"signature_request_cancel_failed", "signature_request_remove_failed",
 		"signature_request_expired", "signature_request_invalid", "invalid_file", "convert_failed", "template_error":
 		return providers.ErrInvalid, true
-	case "unauthorized", "forbidden":
+	case "unauthorized":
 		return providers.ErrUnauthorized, true
+	case "forbidden":
+		// "a paid API plan is required", a team role without the right:
+		// the key works, so this is not an authentication failure.
+		return providers.ErrForbidden, true
 	case "not_found":
 		return providers.ErrNotFound, true
 	case "deleted":
@@ -61,9 +65,41 @@ func kindFor(status int, name string) error {
 	return providers.KindForStatus(status)
 }
 
+// highTier lists the path prefixes of Dropbox Sign's high-tier endpoints
+// (25/min; reference §5): sends and file downloads.
+var highTier = []string{
+	"signature_request/send", "signature_request/bulk_send_with_template",
+	"signature_request/create_embedded", "signature_request/bulk_create_embedded_with_template",
+	"signature_request/files", "template/files", "template/create_embedded_draft", "unclaimed_draft/create",
+}
+
+// tierFor names the rate-limit tier a request counts against: test-mode
+// sends have their own (10/min), the high-tier endpoints theirs, and
+// everything else the standard one (100/min).
+func tierFor(req *providers.Request) string {
+	path := strings.TrimLeft(req.Path, "/")
+	for _, p := range highTier {
+		if strings.HasPrefix(path, p) {
+			if req.Method == http.MethodPost && len(req.Body) > 0 {
+				var tm struct {
+					TestMode bool `json:"test_mode"`
+				}
+				if json.Unmarshal(req.Body, &tm) == nil && tm.TestMode {
+					return providers.TierTest
+				}
+			}
+			return providers.TierHigh
+		}
+	}
+	return providers.TierStandard
+}
+
 // call sends req and decodes a 2xx JSON body into out (when out is not
 // nil). Any other status becomes a typed *providers.Error.
 func (c *Client) call(ctx context.Context, req *providers.Request, out any) (*providers.Response, error) {
+	if req.Tier == "" {
+		req.Tier = tierFor(req)
+	}
 	resp, err := c.http.Do(ctx, req)
 	if err != nil {
 		return nil, err

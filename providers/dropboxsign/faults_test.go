@@ -28,21 +28,21 @@ func TestFaultsOnReads(t *testing.T) {
 		attempts  int // exact GETs seen by the emulator; 0: at least 2
 		nextWorks bool
 	}{
-		{"two HTML 502s then success", dropboxsigntest.Faults{HTML5xxRate: 1, Times: 2}, nil, "", 3, true},
-		{"one 500 then success", dropboxsigntest.Faults{ErrorRate: 1, Times: 1}, nil, "", 2, true},
-		{"a reset then success", dropboxsigntest.Faults{ResetRate: 1, Times: 1}, nil, "", 0, true},
+		{"two HTML 502s then success", dropboxsigntest.Faults{HTML5xxRate: 1, Limit: 2}, nil, "", 3, true},
+		{"one 500 then success", dropboxsigntest.Faults{ErrorRate: 1, Limit: 1}, nil, "", 2, true},
+		{"a reset then success", dropboxsigntest.Faults{ResetRate: 1, Limit: 1}, nil, "", 0, true},
 		{"HTML 502 every time", dropboxsigntest.Faults{HTML5xxRate: 1}, providers.ErrUnavailable, `HTML page titled "502 Bad Gateway"`, 4, false},
 		{"500 every time", dropboxsigntest.Faults{ErrorRate: 1}, providers.ErrUnavailable, "(HTTP 500 unknown): An unknown error", 4, false},
 		{"reset every time", dropboxsigntest.Faults{ResetRate: 1}, providers.ErrUnavailable, "", 0, false},
-		{"malformed 200", dropboxsigntest.Faults{MalformedRate: 1, Times: 1}, providers.ErrResponse, "could not be read (malformed at byte", 1, true},
-		{"truncated 200", dropboxsigntest.Faults{TruncatedRate: 1, Times: 1}, providers.ErrResponse, "could not be read (truncated)", 1, true},
+		{"malformed 200", dropboxsigntest.Faults{MalformedRate: 1, Limit: 1}, providers.ErrResponse, "could not be read (malformed at byte", 1, true},
+		{"truncated 200", dropboxsigntest.Faults{TruncateRate: 1, Limit: 1}, providers.ErrResponse, "could not be read (truncated)", 1, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, dropboxsigntest.Options{Seed: 20, Size: 2})
 			id := openRequest(e)
 			f := tc.f
-			f.Match = "GET /v3/signature_request/" + id
+			f.Ops = []string{"GET /v3/signature_request/" + id}
 			e.srv.SetFaults(f)
 			s, err := e.c.Get(ctx, id)
 			gets := e.srv.Count("GET", "/v3/signature_request/"+id)
@@ -90,7 +90,7 @@ func TestFaultsOnWritesAreNeverRetried(t *testing.T) {
 				tuneClient(func(cc *providers.ClientConfig) { cc.Timeout = 150 * time.Millisecond }))
 			id := openRequest(e)
 			f := tc.f
-			f.Match = "POST /v3/signature_request/cancel/"
+			f.Ops = []string{"POST /v3/signature_request/cancel/"}
 			e.srv.SetFaults(f)
 			_, err := e.c.Cancel(ctx, id)
 			pe := checkErr(t, err, tc.kind)
@@ -113,7 +113,7 @@ func TestFaultsOnWritesAreNeverRetried(t *testing.T) {
 	// Remind and send behave the same: one POST each.
 	e := newEnv(t, dropboxsigntest.Options{Seed: 22, Size: 2})
 	id := openRequest(e)
-	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Match: "POST"})
+	e.srv.SetFaults(dropboxsigntest.Faults{ResetRate: 1, Ops: []string{"POST"}})
 	checkErr(t, e.c.Remind(ctx, id, "b@example.com"), providers.ErrAmbiguous)
 	if n := e.srv.Count("POST", ""); n != 1 {
 		t.Errorf("%d remind POSTs, want 1", n)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -80,12 +81,23 @@ func (c *Client) learnOwner(ctx context.Context) {
 // vendor's `query` exactly as written: the encoder turns spaces into '+',
 // and a literal '+' (as in an email address) into %2B, so write spaces
 // between terms ("complete:false AND declined:false").
+//
+// A listed request without an id is dropped with a warning in
+// Page.Warnings. A page that repeats the previous page's ids (a server
+// that ignores `page`), or reaching Config.MaxListPages, ends the listing
+// with an ErrIncomplete error after the good pages were streamed.
 func (c *Client) List(ctx context.Context, q providers.ListQuery, fn func(providers.Page) error) error {
 	if q.Bucket != "" {
 		return c.errorf(providers.ErrInvalid, "list", "Dropbox Sign has no list view %q", q.Bucket)
 	}
 	c.learnOwner(ctx)
+	var prevIDs []string
+	listed := 0
 	for page := 1; ; page++ {
+		if page > c.cfg.MaxListPages {
+			return c.errorf(providers.ErrIncomplete, "list",
+				"stopped after %d pages (%d requests): the server announced more, beyond the page cap", c.cfg.MaxListPages, listed)
+		}
 		v := url.Values{"page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(PageSize)}}
 		if t := strings.TrimSpace(q.Text); t != "" {
 			v.Set("query", t)
@@ -112,10 +124,30 @@ func (c *Client) List(ctx context.Context, q providers.ListQuery, fn func(provid
 		if lr.ListInfo.NumResults != nil {
 			p.Total = *lr.ListInfo.NumResults
 		}
-		p.Sessions = make([]models.Session, 0, len(lr.SignatureRequests))
+		ids := make([]string, 0, len(lr.SignatureRequests))
 		for i := range lr.SignatureRequests {
+			ids = append(ids, lr.SignatureRequests[i].SignatureRequestID)
+		}
+		if page > 1 && len(ids) > 0 && slices.Equal(ids, prevIDs) {
+			return c.errorf(providers.ErrIncomplete, req.Op,
+				"stopped: page %d repeats page %d (the server announced %d pages); %d requests were listed", page, page-1, lr.ListInfo.NumPages, listed)
+		}
+		prevIDs = ids
+		p.Sessions = make([]models.Session, 0, len(lr.SignatureRequests))
+		dropped := 0
+		for i := range lr.SignatureRequests {
+			if strings.TrimSpace(lr.SignatureRequests[i].SignatureRequestID) == "" {
+				dropped++
+				continue
+			}
 			p.Sessions = append(p.Sessions, c.toSession(&lr.SignatureRequests[i], nil))
 		}
+		if dropped > 0 {
+			w := fmt.Sprintf("list page %d: %d listed request(s) without an id dropped", page, dropped)
+			c.log.Warn("dropboxsign list: requests without an id dropped", "account", c.cfg.Account, "page", page, "dropped", dropped)
+			p.Warnings = append(p.Warnings, w)
+		}
+		listed += len(p.Sessions)
 		if err := fn(p); err != nil {
 			return err
 		}

@@ -134,9 +134,36 @@ type templateSigner struct {
 	EmailAddress string `json:"email_address"`
 }
 
+// customField is a SubCustomField.
 type customField struct {
-	Name  string `json:"name"`
-	Value string `json:"value,omitempty"`
+	Name     string `json:"name"`
+	Value    string `json:"value,omitempty"`
+	Editor   string `json:"editor,omitempty"`
+	Required bool   `json:"required,omitempty"`
+}
+
+// ccRole is a SubCC: a CC address for one of the template's CC roles.
+type ccRole struct {
+	Role         string `json:"role"`
+	EmailAddress string `json:"email_address"`
+}
+
+// templateInfo is the part of a TemplateResponse a copy needs.
+type templateInfo struct {
+	TemplateID  string `json:"template_id"`
+	Title       string `json:"title"`
+	SignerRoles []struct {
+		Name  string `json:"name"`
+		Order *int   `json:"order"`
+	} `json:"signer_roles"`
+	CCRoles []struct {
+		Name string `json:"name"`
+	} `json:"cc_roles"`
+}
+
+type templateResponse struct {
+	Template *templateInfo `json:"template"`
+	Warnings []warning     `json:"warnings"`
 }
 
 type sendRequest struct {
@@ -153,6 +180,7 @@ type sendRequest struct {
 type sendWithTemplateRequest struct {
 	TemplateIDs  []string         `json:"template_ids"`
 	Signers      []templateSigner `json:"signers"`
+	CCs          []ccRole         `json:"ccs,omitempty"`
 	CustomFields []customField    `json:"custom_fields,omitempty"`
 	Title        string           `json:"title,omitempty"`
 	Subject      string           `json:"subject,omitempty"`

@@ -41,6 +41,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/signdeck/signdeck/providers/emulatortest"
 )
 
 // Defaults.
@@ -88,34 +90,15 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Faults make the server misbehave. Rates are fractions (0..1) of the
-// requests the faults apply to; a rate of 1 is deterministic.
-type Faults struct {
-	// ErrorRate answers with an HTML error page (ErrorStatus, default 503).
-	ErrorRate   float64
-	ErrorStatus int
-	// MalformedRate answers HTTP 200 with a body that is not valid JSON.
-	MalformedRate float64
-	// TruncateRate cuts the body halfway while Content-Length announces
-	// all of it, then closes the connection.
-	TruncateRate float64
-	// ResetRate drops the connection without an answer.
-	ResetRate float64
-	// Latency delays every answer the faults apply to.
-	Latency time.Duration
-	// ExpiredTokens makes the next N tokens issued already expired.
-	ExpiredTokens int
-	// Ops limits the faults to these operations (see Request.Op); empty
-	// means every request.
-	Ops []string
-	// Limit stops injecting error, malformed, truncate and reset faults
-	// after this many (0: no limit). Latency is not counted.
-	Limit int
-	// AfterHandling applies error, malformed, truncate and reset faults
-	// after the request took effect (a lost answer); by default the
-	// request is refused before it does anything.
-	AfterHandling bool
-}
+// Faults make the server misbehave: the shared kit's Faults
+// (providers/emulatortest). Ops entries are operation names (see
+// Request.Op). ErrorRate answers an HTML error page with ErrorStatus
+// (default 503), HTML5xxRate one with 502; MalformedRate answers 200 with
+// a body that is not JSON; TruncateRate announces the whole body, sends
+// half and closes the connection; AfterEffect applies them after the
+// request took effect (a lost answer). ExpiredTokens makes the next N
+// tokens issued already expired.
+type Faults = emulatortest.Faults
 
 // Request is one request the server saw.
 type Request struct {
@@ -132,7 +115,7 @@ type Request struct {
 	Body          []byte
 	ContentLength int64
 	// Fault is the fault injected into the answer, if any: "error",
-	// "malformed", "truncate" or "reset".
+	// "html5xx", "malformed", "truncate" or "reset".
 	Fault string
 }
 
@@ -151,9 +134,8 @@ type Server struct {
 	sessions map[string]*Session // by lower-case id
 	order    []string            // ids in creation order
 	tokens   map[string]time.Time
-	requests []Request
-	faults   Faults
-	injected int
+	requests emulatortest.Log[Request]
+	inj      *emulatortest.Injector
 	rng      *mrand.Rand
 }
 
@@ -197,7 +179,7 @@ func NewServer(opts Options) (*Server, error) {
 		closed:   make(chan struct{}),
 		sessions: map[string]*Session{},
 		tokens:   map[string]time.Time{},
-		faults:   opts.Faults,
+		inj:      emulatortest.NewInjector(opts.Faults, opts.Seed),
 		rng:      mrand.New(mrand.NewPCG(uint64(opts.Seed), 0xc0ffee)),
 	}
 	for _, ss := range generate(opts.Seed, opts.Size, opts.Transactions, opts.Username, opts.Now()) {
@@ -276,41 +258,18 @@ func (s *Server) SetStatus(id string, code int) bool {
 }
 
 // Requests returns the requests seen so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	copy(out, s.requests)
-	return out
-}
+func (s *Server) Requests() []Request { return s.requests.All() }
 
 // Count returns how many requests of op were seen.
 func (s *Server) Count(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		if r.Op == op {
-			n++
-		}
-	}
-	return n
+	return s.requests.Count(func(r *Request) bool { return r.Op == op })
 }
 
-// ResetRequests forgets the requests seen.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
-}
+// ClearRequests forgets the requests seen.
+func (s *Server) ClearRequests() { s.requests.Clear() }
 
-// SetFaults replaces the faults and restarts their Limit count.
-func (s *Server) SetFaults(f Faults) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = f
-	s.injected = 0
-}
+// SetFaults replaces the faults; the Skip and Limit counts start over.
+func (s *Server) SetFaults(f Faults) { s.inj.Set(f) }
 
 // Encrypt is the emulator's EncryptString: a deterministic keyed hash of
 // the salt and the text, base64 like the vendor's Rijndael output.
@@ -366,113 +325,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	segs, op := route(r)
 	req := Request{Time: s.opts.Now(), Op: op, Method: r.Method, Path: r.URL.Path, RawPath: r.URL.EscapedPath(),
 		Query: r.URL.Query(), RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, ContentLength: r.ContentLength}
-
-	s.mu.Lock()
-	f := s.faults
-	applies := len(f.Ops) == 0 || slices.Contains(f.Ops, op)
-	fault := ""
-	if applies && (f.Limit <= 0 || s.injected < f.Limit) {
-		switch {
-		case s.roll(f.ResetRate):
-			fault = "reset"
-		case s.roll(f.ErrorRate):
-			fault = "error"
-		case s.roll(f.TruncateRate):
-			fault = "truncate"
-		case s.roll(f.MalformedRate):
-			fault = "malformed"
-		}
-		if fault != "" {
-			s.injected++
-		}
-	}
+	fault, latency, after := s.inj.Pick(op, r.Method, r.URL.Path)
 	req.Fault = fault
-
-	s.requests = append(s.requests, req)
-	s.mu.Unlock()
+	s.requests.Add(req)
 
 	s.log.Debug("constellationtest request", "op", op, "method", r.Method, "path", logPath(segs, r.URL.Path), "fault", fault)
-	if applies && f.Latency > 0 {
-		t := time.NewTimer(f.Latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		case <-s.closed:
-			t.Stop()
-			return
-		}
+	if !emulatortest.Sleep(r, latency, s.closed) {
+		return
 	}
 	var a answer
-	if fault == "" || f.AfterHandling {
+	if fault == "" || after {
 		a = s.handle(r, segs, op, body)
 	} else {
 		a = jsonAnswer(wireRequestResponse{ReturnValue: strPtr("True")})
 	}
 	switch fault {
-	case "reset":
-		reset(w)
+	case emulatortest.FaultReset:
+		emulatortest.Reset(w)
 		return
-	case "error":
-		status := f.ErrorStatus
+	case emulatortest.FaultError, emulatortest.FaultHTML5xx:
+		status := s.inj.Faults().ErrorStatus
 		if status == 0 {
 			status = http.StatusServiceUnavailable
 		}
+		if fault == emulatortest.FaultHTML5xx {
+			status = http.StatusBadGateway
+		}
 		a = htmlAnswer(status, strconv.Itoa(status)+" "+http.StatusText(status))
-	case "malformed":
+	case emulatortest.FaultMalformed:
 		a = answer{status: http.StatusOK, ctype: "application/json; charset=utf-8",
 			body: []byte(`{"ReturnValue": "True", "Sessions": [{"SigningSessionId": tru`)}
-	case "truncate":
-		truncate(w, a)
+	case emulatortest.FaultTruncate:
+		emulatortest.TruncateConn(w, a.status, a.ctype, a.body)
 		return
 	}
 	w.Header().Set("Content-Type", a.ctype)
 	w.Header().Set("Cache-Control", "private")
 	w.WriteHeader(a.status)
 	_, _ = w.Write(a.body)
-}
-
-// roll reports whether a random draw falls under rate. Call with s.mu held.
-func (s *Server) roll(rate float64) bool {
-	if rate <= 0 {
-		return false
-	}
-	if rate >= 1 {
-		return true
-	}
-	return s.rng.Float64() < rate
-}
-
-func reset(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
-	if err != nil {
-		return
-	}
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0) // RST instead of FIN
-	}
-	_ = conn.Close()
-}
-
-func truncate(w http.ResponseWriter, a answer) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, buf, err := hj.Hijack()
-	if err != nil {
-		return
-	}
-	defer conn.Close()
-	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
-		a.status, http.StatusText(a.status), a.ctype, len(a.body))
-	_, _ = buf.Write(a.body[:len(a.body)/2])
-	_ = buf.Flush()
 }
 
 // route splits the path under /rest/v1/ into unescaped segments and names
@@ -590,8 +480,7 @@ func (s *Server) getToken(r *http.Request, salt string) answer {
 		}
 	}
 	exp := now.Add(s.opts.TokenTTL)
-	if s.faults.ExpiredTokens > 0 {
-		s.faults.ExpiredTokens--
+	if s.inj.TakeExpiredToken() {
 		exp = now.Add(-time.Second)
 	}
 	s.tokens[tok] = exp

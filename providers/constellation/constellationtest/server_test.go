@@ -456,7 +456,7 @@ func TestFaults(t *testing.T) {
 	if got, _ := s.Session(sent[0]); got.StatusCode != StatusSent {
 		t.Error("a cancel refused before handling took effect")
 	}
-	s.SetFaults(Faults{ResetRate: 1, Ops: []string{"cancel"}, AfterHandling: true})
+	s.SetFaults(Faults{ResetRate: 1, Ops: []string{"cancel"}, AfterEffect: true})
 	_, _, _, _ = r.do("PUT", "v1/sessions/"+sent[0]+"/cancel?returnURL=x", r.tok, nil)
 	if got, _ := s.Session(sent[0]); got.StatusCode != StatusCancelled {
 		t.Error("a cancel whose answer was lost did not take effect")
@@ -487,9 +487,9 @@ func TestRequestsLog(t *testing.T) {
 	if reqs[1].Header.Get("Authorization") == "" || s.Count("gettoken") != 1 {
 		t.Error("header or count")
 	}
-	s.ResetRequests()
+	s.ClearRequests()
 	if len(s.Requests()) != 0 {
-		t.Error("ResetRequests")
+		t.Error("ClearRequests")
 	}
 	if status, _, _, _ := r.do("GET", "v2/whatever", "", nil); status != 404 || s.Requests()[0].Op != "unknown" {
 		t.Errorf("unknown route: %d", status)

@@ -45,6 +45,11 @@ type SignatureRequest struct {
 	// SearchableAt is when a `query` search starts finding the request
 	// (Options.SearchDelay after a send); zero means at once.
 	SearchableAt time.Time `json:"-"`
+	// CanceledAt is when the cancel completed.
+	CanceledAt time.Time `json:"-"`
+	// indexed is the state `query` searches still see after a change,
+	// until the search index catches up (Options.SearchDelay).
+	indexed *indexState
 }
 
 // Signature is one signer of a request (SignatureRequestResponseSignatures).
@@ -70,11 +75,12 @@ type Signature struct {
 	Error              *string `json:"error"`
 }
 
-// CustomField is a merge field value (type "text" with a string value).
+// CustomField is a merge field value: type "text" with a string value,
+// or "checkbox" with a boolean one.
 type CustomField struct {
 	Type     string  `json:"type"`
 	Name     string  `json:"name"`
-	Value    string  `json:"value"`
+	Value    any     `json:"value"`
 	Required bool    `json:"required"`
 	APIID    string  `json:"api_id"`
 	Editor   *string `json:"editor"`
@@ -106,6 +112,9 @@ type Template struct {
 	ID    string
 	Title string
 	Roles []string
+	// CCRoles are the template's CC roles: send_with_template requires a
+	// ccs entry for each, as the vendor does.
+	CCRoles []string
 }
 
 // Clone returns a deep copy.
@@ -175,3 +184,10 @@ func clonePtr[T any](p *T) *T {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// indexState is what the search index still shows of a request whose
+// completion or decline it has not seen yet.
+type indexState struct {
+	isComplete, isDeclined bool
+	until                  time.Time
+}

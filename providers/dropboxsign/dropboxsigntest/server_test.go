@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -287,7 +289,7 @@ func TestCancelLifecycle(t *testing.T) {
 
 func TestSendValidation(t *testing.T) {
 	s := start(t, Options{Size: -1})
-	tmpl := Template{ID: "t1", Title: "T", Roles: []string{"Buyer", "Seller"}}
+	tmpl := Template{ID: "t1", Title: "T", Roles: []string{"Buyer", "Seller"}, CCRoles: []string{"Escrow"}}
 	s.AddTemplate(tmpl)
 	meta11 := map[string]string{}
 	for i := 0; i < 11; i++ {
@@ -311,6 +313,9 @@ func TestSendValidation(t *testing.T) {
 		{"unknown template", "send_with_template", `{"template_ids":["zz"],"signers":[{"role":"Buyer","name":"A","email_address":"a@example.com"}]}`, 400, "bad_request", "template_ids[0]"},
 		{"missing role", "send_with_template", `{"template_ids":["t1"],"signers":[{"role":"Buyer","name":"A","email_address":"a@example.com"}]}`, 400, "bad_request", "signers"},
 		{"unknown role", "send_with_template", `{"template_ids":["t1"],"signers":[{"role":"buyer","name":"A","email_address":"a@example.com"},{"role":"Seller","name":"B","email_address":"b@example.com"}]}`, 400, "bad_request", "signers[0].role"},
+		{"missing cc role", "send_with_template", `{"template_ids":["t1"],"signers":[{"role":"Buyer","name":"A","email_address":"a@example.com"},{"role":"Seller","name":"B","email_address":"b@example.com"}]}`, 400, "bad_request", "ccs"},
+		{"unknown cc role", "send_with_template", `{"template_ids":["t1"],"ccs":[{"role":"escrow","email_address":"e@example.com"}],"signers":[{"role":"Buyer","name":"A","email_address":"a@example.com"},{"role":"Seller","name":"B","email_address":"b@example.com"}]}`, 400, "bad_request", "ccs[0].role"},
+		{"boolean custom field", "send_with_template", `{"template_ids":["t1"],"ccs":[{"role":"Escrow","email_address":"e@example.com"}],"custom_fields":[{"name":"Rush","value":true}],"signers":[{"role":"Buyer","name":"A","email_address":"a@example.com"},{"role":"Seller","name":"B","email_address":"b@example.com"}]}`, 400, "bad_request", "custom_fields[0].value"},
 	}
 	for _, tc := range cases {
 		a := call(t, s, "POST", "/signature_request/"+tc.path, tc.body)
@@ -453,7 +458,7 @@ func TestFaultInjection(t *testing.T) {
 		b, err := io.ReadAll(resp.Body)
 		return resp, b, err
 	}
-	s.SetFaults(Faults{ResetRate: 1, Times: 1})
+	s.SetFaults(Faults{ResetRate: 1, Limit: 1})
 	if _, _, err := get("/account"); err == nil {
 		t.Error("reset: no transport error")
 	}
@@ -473,15 +478,15 @@ func TestFaultInjection(t *testing.T) {
 	if resp, body, _ := get("/account"); resp.StatusCode != 200 || json.Valid(body) {
 		t.Errorf("malformed: %d valid=%v", resp.StatusCode, json.Valid(body))
 	}
-	s.SetFaults(Faults{TruncatedRate: 1})
+	s.SetFaults(Faults{TruncateRate: 1})
 	if _, body, _ := get("/account"); json.Valid(body) || len(body) == 0 {
 		t.Errorf("truncated: %q", body)
 	}
-	s.SetFaults(Faults{ErrorRate: 1, Match: "/signature_request/list"})
+	s.SetFaults(Faults{ErrorRate: 1, Ops: []string{"/signature_request/list"}})
 	if resp, _, _ := get("/account"); resp.StatusCode != 200 {
 		t.Error("Match did not limit the fault")
 	}
-	s.SetFaults(Faults{ErrorRate: 1, Skip: 1, Times: 1})
+	s.SetFaults(Faults{ErrorRate: 1, Skip: 1, Limit: 1})
 	codes := []int{}
 	for i := 0; i < 3; i++ {
 		resp, _, _ := get("/account")
@@ -560,5 +565,143 @@ func TestHelpers(t *testing.T) {
 	}
 	if _, err := NewServer(Options{Addr: "256.0.0.1:1"}); err == nil {
 		t.Error("a bad address did not fail")
+	}
+}
+
+// TestIncrementalQueries (issue 9 item 2): the queries an incremental
+// refresh uses work, `created:` ranges and the open listing, and a new
+// send stays out of them for SearchDelay (the search index lag) while a
+// plain list shows it at once.
+func TestIncrementalQueries(t *testing.T) {
+	s := start(t, Options{Size: 40, Seed: 3, SearchDelay: time.Hour, RateLimit: -1, SendRateLimit: -1, TestModeRateLimit: -1})
+	count := func(q string) int {
+		t.Helper()
+		a := call(t, s, "GET", "/signature_request/list?page_size=100&query="+url.QueryEscape(q), "")
+		if a.status != 200 {
+			t.Fatalf("%s: %d %s", q, a.status, a.body)
+		}
+		return len(a.json(t)["signature_requests"].([]any))
+	}
+	open, all := 0, 0
+	var newest time.Time
+	for _, id := range s.IDs() {
+		r, _ := s.Get(id)
+		if !r.IsComplete && !r.IsDeclined && s.own(&r) {
+			open++
+		}
+		if s.own(&r) {
+			all++
+			if c := time.Unix(r.CreatedAt, 0); c.After(newest) {
+				newest = c
+			}
+		}
+	}
+	if got := count("complete:false AND declined:false"); got != open {
+		t.Errorf("open listing: %d, want %d", got, open)
+	}
+	day := newest.UTC().Format("2006-01-02")
+	since := count("created:[" + day + " TO *]")
+	if since == 0 || since > all {
+		t.Errorf("created since %s: %d of %d", day, since, all)
+	}
+	if got := count("created:[* TO *]"); got != all {
+		t.Errorf("created:[* TO *] %d, want %d", got, all)
+	}
+	// A new send: listed at once, found by the queries only after the lag.
+	a := call(t, s, "POST", "/signature_request/send", `{"file_urls":["https://x.example/a.pdf"],"title":"Zyzzyva",
+		"signers":[{"name":"A","email_address":"a@example.com"}]}`)
+	if a.status != 200 {
+		t.Fatalf("send: %d %s", a.status, a.body)
+	}
+	if count("title:Zyzzyva") != 0 || count("complete:false AND declined:false") != open {
+		t.Errorf("the new send is found by a search before the index lag passed")
+	}
+	plain := call(t, s, "GET", "/signature_request/list?page_size=100", "")
+	if n := len(plain.json(t)["signature_requests"].([]any)); n != all+1 {
+		t.Errorf("plain list %d, want %d with the new send", n, all+1)
+	}
+}
+
+// TestClockOption: runtime events follow Options.Clock, so a test sees a
+// queued cancel complete by moving the clock, without waiting.
+func TestClockOption(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := start(t, Options{Size: 5, Seed: 4, CancelDelay: time.Hour, Clock: clock, RateLimit: -1})
+	var id string
+	for _, x := range s.IDs() {
+		if r, _ := s.Get(x); !r.IsComplete && !r.IsDeclined && r.RequesterEmailAddress != nil && *r.RequesterEmailAddress == s.Owner() {
+			id = x
+			break
+		}
+	}
+	if id == "" {
+		t.Skip("seed 4 has no open request of the owner")
+	}
+	if a := call(t, s, "POST", "/signature_request/cancel/"+id, ""); a.status != 200 {
+		t.Fatalf("cancel: %d %s", a.status, a.body)
+	}
+	if a := call(t, s, "GET", "/signature_request/"+id, ""); a.status != 200 {
+		t.Fatalf("before the delay: %d", a.status)
+	}
+	mu.Lock()
+	now = now.Add(time.Hour + time.Second)
+	mu.Unlock()
+	if a := call(t, s, "GET", "/signature_request/"+id, ""); a.status != 410 {
+		t.Errorf("after the clock passed the cancel delay: %d, want 410", a.status)
+	}
+	if r := s.Requests(); r[0].Op != "cancel" || r[1].Op != "get" {
+		t.Errorf("ops %q %q", r[0].Op, r[1].Op)
+	}
+}
+
+// TestSearchIndexLagsChanges (issue 9 item 2): a request completed or
+// canceled is still found in its old state by searches (the open listing)
+// until SearchDelay has passed on the emulator's clock; a plain list
+// shows the change at once.
+func TestSearchIndexLagsChanges(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	s := start(t, Options{Size: -1, Clock: clock, SearchDelay: time.Minute, RateLimit: -1})
+	owner := s.Owner()
+	a := s.Add(SignatureRequest{Title: "A", RequesterEmailAddress: &owner, Signatures: []Signature{{SignerEmailAddress: "x@example.com"}}})
+	b := s.Add(SignatureRequest{Title: "B", RequesterEmailAddress: &owner, Signatures: []Signature{{SignerEmailAddress: "y@example.com"}}})
+	ids := func(q string) []string {
+		t.Helper()
+		path := "/signature_request/list?page_size=100"
+		if q != "" {
+			path += "&query=" + url.QueryEscape(q)
+		}
+		ans := call(t, s, "GET", path, "")
+		var out []string
+		for _, r := range ans.json(t)["signature_requests"].([]any) {
+			out = append(out, r.(map[string]any)["signature_request_id"].(string))
+		}
+		sort.Strings(out)
+		return out
+	}
+	open := "complete:false AND declined:false"
+	both := []string{a, b}
+	sort.Strings(both)
+	if got := ids(open); !slices.Equal(got, both) {
+		t.Fatalf("open before any change: %v", got)
+	}
+	s.Modify(a, func(r *SignatureRequest) { r.IsComplete = true })
+	s.CancelNow(b)
+	if got := ids(open); !slices.Equal(got, both) {
+		t.Errorf("open listing within the lag: %v, want the stale %v", got, both)
+	}
+	if got := ids(""); len(got) != 1 || got[0] != a {
+		t.Errorf("plain list: %v, want only %s (b canceled)", got, a)
+	}
+	advance(time.Minute + time.Second)
+	if got := ids(open); len(got) != 0 {
+		t.Errorf("open listing after the lag: %v, want none", got)
+	}
+	if got := ids("complete:true"); len(got) != 1 || got[0] != a {
+		t.Errorf("complete:true after the lag: %v", got)
 	}
 }

@@ -1,5 +1,0 @@
-//go:build race
-
-package dropboxsigntest
-
-const raceEnabled = true

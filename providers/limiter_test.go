@@ -1,0 +1,74 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// take reports whether a call of the given priority gets a token without
+// waiting: rate.Limiter refuses at once a wait past the deadline.
+func take(l *Limiter, p Priority) bool {
+	ctx, cancel := context.WithTimeout(WithPriority(context.Background(), p), 50*time.Millisecond)
+	defer cancel()
+	return l.WaitTier(ctx, TierStandard) == nil
+}
+
+// TestBackgroundUsesItsShare: with a 10-call burst and a share of 0.3,
+// background calls get 3 calls at once and then wait, while people's
+// calls still get the rest of the budget.
+func TestBackgroundUsesItsShare(t *testing.T) {
+	l := NewLimiter(10, time.Hour, 10)
+	l.SetBackgroundShare(0.3)
+	bg := 0
+	for i := 0; i < 10 && take(l, PriorityBackground); i++ {
+		bg++
+	}
+	if bg != 3 {
+		t.Errorf("background took %d calls, want its share 3", bg)
+	}
+	people := 0
+	for i := 0; i < 10 && take(l, PriorityPeople); i++ {
+		people++
+	}
+	if people != 7 {
+		t.Errorf("people took %d calls after the background, want the other 7", people)
+	}
+}
+
+// TestBackgroundYieldsToPeople: while a person's call waits on the tier
+// (held by a 429), background calls wait too; when it is done they go.
+func TestBackgroundYieldsToPeople(t *testing.T) {
+	l := NewLimiter(1000, time.Second, 100)
+	l.BlockTier(TierStandard, time.Now().Add(time.Hour))
+	pctx, pcancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.WaitTier(pctx, TierStandard) }()
+	for {
+		l.mu.Lock()
+		n := l.tierLocked(TierStandard).peopleWaiting
+		l.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Unblock the tier: only the person's waiting holds the background.
+	l.mu.Lock()
+	l.tierLocked(TierStandard).blocked = time.Time{}
+	l.mu.Unlock()
+	bctx, bcancel := context.WithTimeout(WithPriority(context.Background(), PriorityBackground), 30*time.Millisecond)
+	defer bcancel()
+	if err := l.WaitTier(bctx, TierStandard); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("background call while a person waits: %v, want it held", err)
+	}
+	pcancel()
+	<-done
+	if !take(l, PriorityBackground) {
+		t.Error("background call still held after the person's call ended")
+	}
+	if l.Budget().BackgroundHeld {
+		t.Error("budget says background is held with nothing waiting")
+	}
+}
