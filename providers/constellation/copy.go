@@ -420,7 +420,7 @@ func (c *Client) copyAnswer(resp *providers.Response, err error, op, sourceID st
 	raw, perr := parseBody(resp.Body)
 	if perr != nil {
 		return "", nil, c.hc.NewError(providers.ErrAmbiguous, op, resp.Status, "",
-			"the answer could not be read ("+excerpt(resp.Body)+")")
+			"the answer could not be read ("+excerpt(resp.Body, c.hc.Redact)+")")
 	}
 	sessions, env := decodeSessions(raw)
 	newID := ""

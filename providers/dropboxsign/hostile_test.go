@@ -3,6 +3,7 @@ package dropboxsign
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -99,5 +100,36 @@ func TestHostileAnswers(t *testing.T) {
 				t.Errorf("error is %d characters long", n)
 			}
 		})
+	}
+}
+
+// TestKeyAtTheCutIsRedacted: the vendor quotes the key where the error's
+// message, path or body excerpt is cut. Redaction runs before the cut, so
+// no 8-character piece of the key shows.
+func TestKeyAtTheCutIsRedacted(t *testing.T) {
+	pad := func(n int) string { return strings.Repeat("x", n) }
+	var cases []struct{ name, body string }
+	for _, at := range []int{100, 190, 199, 290, 299} {
+		cases = append(cases,
+			struct{ name, body string }{fmt.Sprintf("error_msg at %d", at),
+				fmt.Sprintf(`{"error":{"error_msg":%q,"error_name":"bad_request","error_path":%q}}`, pad(at)+testKey+" tail", pad(at%200)+testKey)},
+			struct{ name, body string }{fmt.Sprintf("plain body at %d", at), pad(at%200) + testKey + " tail"})
+	}
+	for _, tc := range cases {
+		c, _ := canned(t, 400, http.Header{"Content-Type": {"text/plain"}}, tc.body)
+		_, err := c.Get(context.Background(), "abc")
+		if err == nil {
+			t.Fatalf("%s: no error", tc.name)
+		}
+		var pe *providers.Error
+		errors.As(err, &pe)
+		for _, text := range []string{err.Error(), pe.Path} {
+			for i := 0; i+8 <= len(testKey); i++ {
+				if strings.Contains(text, testKey[i:i+8]) {
+					t.Errorf("%s: a piece of the key survives: %q", tc.name, text)
+					break
+				}
+			}
+		}
 	}
 }
