@@ -2,10 +2,14 @@ package dropboxsign
 
 import (
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +131,51 @@ func TestKeyAtTheCutIsRedacted(t *testing.T) {
 			for i := 0; i+8 <= len(testKey); i++ {
 				if strings.Contains(text, testKey[i:i+8]) {
 					t.Errorf("%s: a piece of the key survives: %q", tc.name, text)
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestEchoedCredentialRedactedInEveryEncoding: a proxy echoes the
+// Authorization header it was sent, URL-encoded (both space forms, both
+// hex cases), as hex, JSON-escaped and as the bare base64: no 8-character
+// piece of the key or of its Basic form reaches the error.
+func TestEchoedCredentialRedactedInEveryEncoding(t *testing.T) {
+	encodings := map[string]func(string) string{
+		"query": url.QueryEscape,
+		"path":  url.PathEscape,
+		"lower hex": func(s string) string {
+			return regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(url.QueryEscape(s), strings.ToLower)
+		},
+		"hex":        func(s string) string { return hex.EncodeToString([]byte(s)) },
+		"json":       func(s string) string { b, _ := json.Marshal(s); return string(b) },
+		"base64 url": func(s string) string { return strings.NewReplacer("+", "-", "/", "_").Replace(s) },
+	}
+	for name, enc := range encodings {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprintf(w, "proxy refused ?h=%s", enc(r.Header.Get("Authorization")))
+		}))
+		c, err := New(Config{Account: "dbx", BaseURL: srv.URL + "/v3", APIKey: testKey,
+			Tune: func(cc *providers.ClientConfig) { cc.MaxRetries = -1 }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, gerr := c.Get(context.Background(), "abc")
+		srv.Close()
+		if gerr == nil || !strings.Contains(gerr.Error(), "proxy refused") {
+			t.Fatalf("%s: error %v: the test checks nothing", name, gerr)
+		}
+		// The pieces to look for: the key, its Basic form, and the Basic
+		// form as this encoding writes it.
+		basic := strings.TrimRight(testKeyB64, "=")
+		for _, secret := range []string{testKey, basic, strings.Trim(enc(basic), `"`)} {
+			for i := 0; i+8 <= len(secret); i++ {
+				if strings.Contains(gerr.Error(), secret[i:i+8]) {
+					t.Errorf("%s: a piece of the credential survives: %q", name, gerr)
 					break
 				}
 			}
