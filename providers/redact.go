@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -356,4 +357,66 @@ func jsonForms(s string) []string {
 	plain := strings.TrimSuffix(sb.String(), "\n")
 	plain = plain[1 : len(plain)-1]
 	return []string{goForm, plain, strings.ReplaceAll(plain, "/", `\/`), strings.ReplaceAll(goForm, "/", `\/`)}
+}
+
+// RedactFields redacts, in place, every string a record holds: v is a
+// pointer to a struct (or a map or slice), and its string fields,
+// []string elements, map[string]string values and nested structs and
+// pointers are all passed through Redact. Unexported fields are left
+// alone. It is meant for records written to disk (the journal): every
+// field, not only the ones expected to hold text from elsewhere, since a
+// title or a name may hold a key a user pasted.
+func (r *Redactor) RedactFields(v any, extra ...string) {
+	redactValue(reflect.ValueOf(v), func(s string) string { return r.Redact(s, extra...) }, 0)
+}
+
+// RedactFields is Redactor.RedactFields for a fixed list of secrets.
+func RedactFields(v any, secrets ...string) {
+	NewRedactor(secrets...).RedactFields(v)
+}
+
+func redactValue(v reflect.Value, f func(string) string, depth int) {
+	if depth > 16 || !v.IsValid() {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			e := v.Elem()
+			if v.Kind() == reflect.Interface && e.Kind() == reflect.String {
+				if v.CanSet() {
+					v.Set(reflect.ValueOf(f(e.String())).Convert(e.Type()))
+				}
+				return
+			}
+			redactValue(e, f, depth+1)
+		}
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(f(v.String()))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				redactValue(v.Field(i), f, depth+1)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			redactValue(v.Index(i), f, depth+1)
+		}
+	case reflect.Map:
+		if v.Type().Elem().Kind() == reflect.String {
+			for _, k := range v.MapKeys() {
+				v.SetMapIndex(k, reflect.ValueOf(f(v.MapIndex(k).String())).Convert(v.Type().Elem()))
+			}
+			return
+		}
+		for _, k := range v.MapKeys() {
+			e := v.MapIndex(k)
+			if e.Kind() == reflect.Pointer || e.Kind() == reflect.Map || e.Kind() == reflect.Slice {
+				redactValue(e, f, depth+1)
+			}
+		}
+	}
 }

@@ -227,3 +227,36 @@ func TestRedactMergesOverlaps(t *testing.T) {
 		t.Errorf("Len %d", rd.Len())
 	}
 }
+
+func TestRedactFields(t *testing.T) {
+	const key = "sk_live_0123456789abcdef"
+	type inner struct {
+		Note  string
+		Names []string
+	}
+	type record struct {
+		Title   string
+		Error   string
+		Count   int
+		Meta    map[string]string
+		In      inner
+		Ptr     *inner
+		Any     any
+		private string
+	}
+	rec := record{
+		Title: "Lease " + key, Error: "echo " + url.QueryEscape(key), Count: 3,
+		Meta: map[string]string{"k": base64.StdEncoding.EncodeToString([]byte(key + ":"))},
+		In:   inner{Note: key, Names: []string{"a", key}}, Ptr: &inner{Note: "x" + key},
+		Any: "any " + key, private: key,
+	}
+	rd := NewRedactor(key)
+	rd.RedactFields(&rec)
+	b, _ := json.Marshal(rec)
+	if strings.Contains(string(b), key[:8]) || strings.Contains(string(b), base64.StdEncoding.EncodeToString([]byte(key + ":"))[:8]) {
+		t.Errorf("a field keeps the key: %s", b)
+	}
+	if rec.Count != 3 || rec.private != key || !strings.HasPrefix(rec.Title, "Lease ") {
+		t.Errorf("record %+v", rec)
+	}
+}
