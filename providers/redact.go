@@ -49,13 +49,7 @@ func Redact(s string, secrets ...string) string {
 	if s == "" {
 		return s
 	}
-	var forms [][]string
-	for _, sec := range secrets {
-		if len(sec) >= minSecret {
-			forms = append(forms, formsOf(sec))
-		}
-	}
-	return redactForms(s, forms)
+	return redactWith(s, indexFor(secrets))
 }
 
 // RedactCut redacts s and then cuts it to at most n characters (runes),
@@ -91,10 +85,10 @@ func Cut(s string, n int) string {
 // every token a process has used). Its zero value is ready; it is safe for
 // concurrent use. The encoded forms of each secret are computed once.
 type Redactor struct {
-	mu    sync.RWMutex
-	seen  map[string]bool
-	forms [][]string
-	list  []string
+	mu   sync.RWMutex
+	seen map[string]bool
+	list []string
+	idx  *formIndex // nil until first needed after an Add
 }
 
 // NewRedactor returns a Redactor for the given secrets.
@@ -116,8 +110,8 @@ func (r *Redactor) Add(secrets ...string) {
 			r.seen = map[string]bool{}
 		}
 		r.seen[sec] = true
-		r.forms = append(r.forms, formsOf(sec))
 		r.list = append(r.list, sec)
+		r.idx = nil
 	}
 }
 
@@ -140,15 +134,21 @@ func (r *Redactor) Redact(s string, extra ...string) string {
 	if s == "" {
 		return s
 	}
-	r.mu.RLock()
-	forms := slices.Clone(r.forms)
-	r.mu.RUnlock()
-	for _, sec := range extra {
-		if len(sec) >= minSecret {
-			forms = append(forms, formsOf(sec))
-		}
+	if len(extra) > 0 {
+		return redactWith(s, indexFor(append(r.Secrets(), extra...)))
 	}
-	return redactForms(s, forms)
+	r.mu.RLock()
+	idx := r.idx
+	r.mu.RUnlock()
+	if idx == nil {
+		r.mu.Lock()
+		if r.idx == nil {
+			r.idx = buildIndex(r.list)
+		}
+		idx = r.idx
+		r.mu.Unlock()
+	}
+	return redactWith(s, idx)
 }
 
 // RedactCut redacts s and then cuts it to n characters.
@@ -156,26 +156,76 @@ func (r *Redactor) RedactCut(s string, n int, extra ...string) string {
 	return Cut(r.Redact(s, extra...), n)
 }
 
-// redactForms replaces every occurrence of every form (overlapping ones
+// formIndex finds every form of a set of secrets in one pass over a text:
+// forms are filed under their first prefixLen bytes (every form is at
+// least that long), so the cost is one map lookup per byte of text,
+// whatever the number of secrets.
+type formIndex struct {
+	byPrefix map[string][]string
+}
+
+const prefixLen = minSecret
+
+func buildIndex(secrets []string) *formIndex {
+	idx := &formIndex{byPrefix: map[string][]string{}}
+	for _, sec := range secrets {
+		if len(sec) < minSecret {
+			continue
+		}
+		for _, f := range formsOf(sec) {
+			p := f[:prefixLen]
+			if !slices.Contains(idx.byPrefix[p], f) {
+				idx.byPrefix[p] = append(idx.byPrefix[p], f)
+			}
+		}
+	}
+	return idx
+}
+
+// indexCache keeps the index of recently used secret lists (callers pass
+// the same few lists over and over).
+var indexCache struct {
+	sync.Mutex
+	m map[string]*formIndex
+}
+
+const indexCacheMax = 64
+
+func indexFor(secrets []string) *formIndex {
+	key := strings.Join(secrets, "\x00")
+	indexCache.Lock()
+	idx, ok := indexCache.m[key]
+	indexCache.Unlock()
+	if ok {
+		return idx
+	}
+	idx = buildIndex(secrets)
+	indexCache.Lock()
+	if indexCache.m == nil || len(indexCache.m) >= indexCacheMax {
+		indexCache.m = map[string]*formIndex{}
+	}
+	indexCache.m[key] = idx
+	indexCache.Unlock()
+	return idx
+}
+
+// redactWith replaces every occurrence of every form (overlapping ones
 // merged, so no part of a longer match survives a shorter one found
 // first), then the credential patterns.
-func redactForms(s string, forms [][]string) string {
+func redactWith(s string, idx *formIndex) string {
 	type span struct{ from, to int }
 	var spans []span
-	for _, fs := range forms {
-		for _, f := range fs {
-			for i := 0; i+len(f) <= len(s); {
-				j := strings.Index(s[i:], f)
-				if j < 0 {
-					break
+	if len(idx.byPrefix) > 0 {
+		for i := 0; i+prefixLen <= len(s); i++ {
+			for _, f := range idx.byPrefix[s[i:i+prefixLen]] {
+				if strings.HasPrefix(s[i:], f) {
+					spans = append(spans, span{i, i + len(f)})
 				}
-				spans = append(spans, span{i + j, i + j + len(f)})
-				i += j + 1
 			}
 		}
 	}
 	if len(spans) > 0 {
-		slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
+		// spans come in order of their start.
 		var b strings.Builder
 		b.Grow(len(s))
 		last := 0
@@ -191,9 +241,26 @@ func redactForms(s string, forms [][]string) string {
 		b.WriteString(s[last:])
 		s = b.String()
 	}
-	s = credentialPatterns[0].ReplaceAllString(s, "${1}${2}"+Redacted)
-	s = credentialPatterns[1].ReplaceAllString(s, "${1}"+Redacted+"@")
-	s = credentialPatterns[2].ReplaceAllString(s, "${1}${2}"+Redacted)
+	return redactPatterns(s)
+}
+
+// redactPatterns applies the credential patterns, each only when the text
+// holds the word it needs (the regular expressions cost far more than the
+// look).
+func redactPatterns(s string) string {
+	lower := strings.ToLower(s)
+	if strings.Contains(lower, "authorization") {
+		s = credentialPatterns[0].ReplaceAllString(s, "${1}${2}"+Redacted)
+	}
+	if strings.Contains(s, "://") && strings.Contains(s, "@") {
+		s = credentialPatterns[1].ReplaceAllString(s, "${1}"+Redacted+"@")
+	}
+	for _, w := range []string{"key", "token", "password", "secret"} {
+		if strings.Contains(lower, w) {
+			s = credentialPatterns[2].ReplaceAllString(s, "${1}${2}"+Redacted)
+			break
+		}
+	}
 	return s
 }
 
