@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/signdeck/signdeck/cli.Version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build demo test race bench lint ci e2e clean
+.PHONY: all build demo test race bench lint ci e2e fuzz clean
 
 all: build
 
@@ -34,6 +34,21 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+## fuzz: run every fuzz target (each func Fuzz* in a _test.go file, found
+## anew each time) for FUZZTIME (default 10s) after its committed seed
+## corpus (testdata/fuzz/<target>). `make fuzz FUZZTIME=2m` to dig deeper;
+## FUZZFLAGS passes more flags (e.g. FUZZFLAGS=-parallel=1).
+FUZZTIME  ?= 10s
+FUZZFLAGS ?=
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+	  pkg=$$(dirname $$f); \
+	  for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "fuzz: $$pkg $$t for $(FUZZTIME)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg; \
+	  done; \
+	done
 
 ## e2e: drive the real binary through the demo in tmux.
 e2e: build

@@ -29,17 +29,56 @@ func (a *app) stateDir() string {
 	return filepath.Join(xdg.StateHome, "signdeck")
 }
 
+// errStateLink refuses a state file that is a symbolic link: following it
+// would let whoever made the link have signdeck append its log (or pending
+// records) to a file of their choosing.
+var errStateLink = errors.New("is a symbolic link; signdeck does not follow links for its state files (remove it)")
+
 // openPrivate opens path for appending, creating it 0600 (and its
-// directory 0700), and tightens an existing file to 0600.
+// directory 0700), and tightens an existing file to 0600. A path that is a
+// symbolic link, or anything but a regular file, is refused; the file
+// opened is checked to be the one inspected, so a link swapped in between
+// is refused too.
 func openPrivate(path string) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	f, err := openNoLink(path)
+	if errors.Is(err, os.ErrExist) {
+		// Another process created it between the look and the open.
+		f, err = openNoLink(path)
+	}
+	return f, err
+}
+
+func openNoLink(path string) (*os.File, error) {
+	flags := os.O_APPEND | os.O_WRONLY
+	before, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		// O_EXCL fails on any existing name, a link included.
+		flags |= os.O_CREATE | os.O_EXCL
+	case err != nil:
+		return nil, err
+	case before.Mode()&os.ModeSymlink != 0:
+		return nil, &os.PathError{Op: "open", Path: path, Err: errStateLink}
+	case !before.Mode().IsRegular():
+		return nil, &os.PathError{Op: "open", Path: path, Err: errors.New("is not a regular file")}
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	if st, err := f.Stat(); err == nil && st.Mode().Perm() != 0o600 {
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if before != nil && !os.SameFile(before, st) || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, &os.PathError{Op: "open", Path: path, Err: errors.New("changed while it was opened; refused")}
+	}
+	if st.Mode().Perm() != 0o600 {
 		_ = f.Chmod(0o600)
 	}
 	return f, nil

@@ -9,8 +9,18 @@ import (
 // CleanText makes a string that came from an API safe to show on a
 // terminal or write to a log: it removes ANSI/VT escape sequences (CSI, OSC,
 // DCS, APC, PM, SOS and two-byte ESC sequences, in their 7-bit and C1 forms),
-// every other control character, invalid UTF-8 and bidirectional overrides,
-// and turns tabs and newlines into single spaces. Printable text is kept.
+// every other control character, invalid UTF-8, bidirectional controls and
+// every invisible or width-confusing character (the format characters:
+// zero-width space, joiners and non-joiner, word joiner, BOM, soft hyphen,
+// tag characters and the like; the combining grapheme joiner and the
+// Hangul fillers), and turns tabs, newlines and the Unicode line and
+// paragraph separators (U+2028, U+2029) into single spaces. Printable text
+// is kept.
+//
+// Dropping the zero-width joiner splits a joined emoji (a ZWJ sequence)
+// into its parts, which every terminal and the rendering library measure
+// alike; a joined one is one glyph to some and several to others, and
+// shifts the columns after it.
 func CleanText(s string) string {
 	if isPlain(s) {
 		return s
@@ -34,11 +44,11 @@ func CleanText(s string) string {
 		case r == 0x9d || r == 0x90 || r == 0x9e || r == 0x9f || r == 0x98: // C1 OSC, DCS, PM, APC, SOS
 			i = skipString(s, i+size)
 			continue
-		case r == '\t' || r == '\n' || r == '\r':
+		case r == '\t' || r == '\n' || r == '\r' || r == 0x2028 || r == 0x2029:
 			if b.Len() > 0 && !strings.HasSuffix(b.String(), " ") {
 				b.WriteByte(' ')
 			}
-		case unicode.IsControl(r), isBidi(r):
+		case unicode.IsControl(r), isBidi(r), isInvisible(r):
 			// dropped
 		default:
 			b.WriteRune(r)
@@ -56,6 +66,21 @@ func isPlain(s string) bool {
 		}
 	}
 	return true
+}
+
+// isInvisible reports a character that shows nothing (or nothing a reader
+// can see as itself) yet takes part in how text is measured or compared:
+// the format characters (Unicode category Cf: zero-width space and joiners,
+// word joiner, invisible operators, BOM, soft hyphen, tag characters,
+// Arabic and other prepended marks), the combining grapheme joiner and the
+// Hangul fillers. Variation selectors are kept: they choose how an emoji
+// looks, and the rendering library measures them.
+func isInvisible(r rune) bool {
+	switch r {
+	case 0x034f, 0x115f, 0x1160, 0x3164, 0xffa0, 0x180b, 0x180c, 0x180d, 0x180f:
+		return true
+	}
+	return unicode.Is(unicode.Cf, r)
 }
 
 func isBidi(r rune) bool {

@@ -214,7 +214,7 @@ func (c *Client) call(ctx context.Context, a apiCall) (*providers.Response, erro
 // empty answer ("Returns null if token has expired or is invalid").
 func tokenRefused(resp *providers.Response, read bool) (refused, explicit bool) {
 	if resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden {
-		return true, isBadTokenText(bodyMessage(resp.Body))
+		return true, isBadTokenText(bodyMessage(resp.Body, nil))
 	}
 	if resp.Status < 200 || resp.Status >= 300 {
 		return false, false

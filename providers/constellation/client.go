@@ -89,16 +89,17 @@ type Client struct {
 	fetch func(context.Context) (string, error)
 
 	secMu     sync.RWMutex
-	keyForm   []string // the API key, plain and as escaped in the encrypt path: redaction only
-	encSecret string   // the encrypted key
-	tokens    []string // recent tokens, newest last
+	keyForm   []string            // the API key, plain and as escaped in the encrypt path: redaction only
+	encSecret string              // the encrypted key
+	tokens    *providers.Redactor // every token this client has used
 }
 
 var _ providers.Provider = (*Client)(nil)
 
-// maxRecentTokens is how many recent tokens are kept for redaction (a
-// token may still be in use by a slow call after a newer one was issued).
-const maxRecentTokens = 8
+// maxTokens bounds how many tokens are kept for redaction: far more than
+// a process uses (a token lasts hours), so every token it has used is
+// redacted, even one a vendor echoes long after it was replaced.
+const maxTokens = 100_000
 
 // New checks cfg and returns a Client. It makes no network call.
 func New(cfg Config) (*Client, error) {
@@ -140,6 +141,7 @@ func New(cfg Config) (*Client, error) {
 		log:          cfg.Logger,
 		salt:         salt,
 		apiKey:       key,
+		tokens:       providers.NewRedactor(),
 	}
 	// The encrypt call puts the key in the URL path, so the forms it takes
 	// there are secrets too.
@@ -183,23 +185,26 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) secrets() []string {
 	c.secMu.RLock()
 	defer c.secMu.RUnlock()
-	out := make([]string, 0, len(c.keyForm)+len(c.tokens)+1)
+	toks := c.tokens.Secrets()
+	out := make([]string, 0, len(c.keyForm)+len(toks)+1)
 	out = append(out, c.keyForm...)
 	if c.encSecret != "" {
 		out = append(out, c.encSecret)
 	}
-	out = append(out, c.tokens...)
+	out = append(out, toks...)
 	return out
 }
 
-// addToken records a token for redaction, keeping the most recent few.
+// addToken records a token for redaction. Every token is kept (up to
+// maxTokens, after which the oldest half is dropped).
 func (c *Client) addToken(tok string) {
 	c.secMu.Lock()
 	defer c.secMu.Unlock()
-	c.tokens = append(c.tokens, tok)
-	if n := len(c.tokens); n > maxRecentTokens {
-		c.tokens = append(c.tokens[:0:0], c.tokens[n-maxRecentTokens:]...)
+	if c.tokens.Len() >= maxTokens {
+		all := c.tokens.Secrets()
+		c.tokens = providers.NewRedactor(all[len(all)/2:]...)
 	}
+	c.tokens.Add(tok)
 }
 
 // Kind names the provider.

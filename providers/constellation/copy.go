@@ -38,10 +38,13 @@ type copySession struct {
 	Signers          []copySigner    `json:"Signers"`
 }
 
-// copySessionInfo has the two members the copy sample sets. TransactionTitle
-// (not Title) is what the sample uses for the copy's title.
+// copySessionInfo carries the copy's transaction and title. The title goes
+// out twice: as Title, the member the SessionInfo table documents, and as
+// TransactionTitle, the member only the copy sample uses. A service that
+// reads either one keeps an edited title.
 type copySessionInfo struct {
 	TransactionID    string `json:"TransactionId,omitempty"`
+	Title            string `json:"Title,omitempty"`
 	TransactionTitle string `json:"TransactionTitle,omitempty"`
 }
 
@@ -313,7 +316,7 @@ func (c *Client) planCopy(spec *models.CopySpec, src *models.Session, op string)
 			SigningSessionID: src.Ref.ID,
 			// Always sent, even unchanged: the copy must land in a
 			// transaction, or no list call could ever show it.
-			SessionInfo: copySessionInfo{TransactionID: p.tx, TransactionTitle: p.title},
+			SessionInfo: copySessionInfo{TransactionID: p.tx, Title: p.title, TransactionTitle: p.title},
 		},
 	}
 	byID := map[string]*models.Signer{}
@@ -417,7 +420,7 @@ func (c *Client) copyAnswer(resp *providers.Response, err error, op, sourceID st
 	raw, perr := parseBody(resp.Body)
 	if perr != nil {
 		return "", nil, c.hc.NewError(providers.ErrAmbiguous, op, resp.Status, "",
-			"the answer could not be read ("+excerpt(resp.Body)+")")
+			"the answer could not be read ("+excerpt(resp.Body, c.hc.Redact)+")")
 	}
 	sessions, env := decodeSessions(raw)
 	newID := ""

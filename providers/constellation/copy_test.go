@@ -82,10 +82,12 @@ func TestCopyWireFormat(t *testing.T) {
 		t.Errorf("SigningSessionId %v", sess["SigningSessionId"])
 	}
 	info := sess["SessionInfo"].(map[string]any)
-	if got := keys(info); !slices.Equal(got, []string{"TransactionId", "TransactionTitle"}) {
+	// Title is the documented member; TransactionTitle is what the vendor's
+	// copy sample sends: both carry the edited title.
+	if got := keys(info); !slices.Equal(got, []string{"Title", "TransactionId", "TransactionTitle"}) {
 		t.Errorf("SessionInfo keys %v", got)
 	}
-	if info["TransactionId"] != "TX-1008" || info["TransactionTitle"] != title {
+	if info["TransactionId"] != "TX-1008" || info["Title"] != title || info["TransactionTitle"] != title {
 		t.Errorf("SessionInfo %v", info)
 	}
 	signers := sess["Signers"].([]any)
@@ -132,8 +134,9 @@ func TestCopyWireFormat(t *testing.T) {
 		t.Errorf("signers %v, want %v", emails, want)
 	}
 	made, ok := e.srv.Session(s.Ref.ID)
-	if !ok || made.CopiedFrom != src.ID || made.RetainFields || made.StatusCode != constellationtest.StatusDraft {
-		t.Errorf("emulator session %+v", made)
+	if !ok || made.CopiedFrom != src.ID || made.RetainFields || made.StatusCode != constellationtest.StatusDraft ||
+		made.Title != title {
+		t.Errorf("emulator session %+v (title want %q)", made, title)
 	}
 	if e.srv.Len() != before+1 {
 		t.Errorf("%d sessions, want %d", e.srv.Len(), before+1)
@@ -168,7 +171,8 @@ func TestCopyDefaultsFromSource(t *testing.T) {
 	if !body.CopyOptions.RetainFields {
 		t.Error("RetainFields not sent as true")
 	}
-	if body.Session.SessionInfo["TransactionId"] != src.TransactionID || body.Session.SessionInfo["TransactionTitle"] != src.Title {
+	if body.Session.SessionInfo["TransactionId"] != src.TransactionID || body.Session.SessionInfo["Title"] != src.Title ||
+		body.Session.SessionInfo["TransactionTitle"] != src.Title {
 		t.Errorf("SessionInfo %v: want the source's transaction and title", body.Session.SessionInfo)
 	}
 	for i, g := range body.Session.Signers {

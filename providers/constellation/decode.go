@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
 )
 
 // The vendor documents only some of its response classes (reference §6)
@@ -467,8 +467,9 @@ const maxExcerpt = 200
 
 // excerpt describes a body that is not the JSON expected, in at most
 // maxExcerpt characters: the title of an HTML page (or its text without
-// tags), else the start of the text. The caller redacts it.
-func excerpt(body []byte) string {
+// tags), else the start of the text. redact runs before the cut (a secret
+// cut first would no longer match); nil means no secrets to remove.
+func excerpt(body []byte, redact func(string) string) string {
 	s := string(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")))
 	lower := strings.ToLower(s[:min(len(s), 2048)])
 	if strings.Contains(lower, "<html") || strings.Contains(lower, "<!doctype") || strings.Contains(lower, "<body") {
@@ -480,10 +481,10 @@ func excerpt(body []byte) string {
 	}
 	s = models.CleanText(s)
 	s = strings.TrimSpace(spaceRE.ReplaceAllString(s, " "))
-	if utf8.RuneCountInString(s) > maxExcerpt {
-		r := []rune(s)
-		s = string(r[:maxExcerpt-1]) + "…"
+	if redact != nil {
+		s = redact(s)
 	}
+	s = providers.Cut(s, maxExcerpt)
 	if s == "" {
 		return "empty body"
 	}

@@ -344,17 +344,17 @@ func TestClassify(t *testing.T) {
 
 func TestExcerpt(t *testing.T) {
 	long := "<!DOCTYPE html><html><head><style>p{x:y}</style></head><body><p>" + strings.Repeat("word ", 200) + "</p></body></html>"
-	got := excerpt([]byte(long))
+	got := excerpt([]byte(long), nil)
 	if strings.Contains(got, "<") || strings.Contains(got, "x:y") || len([]rune(got)) > maxExcerpt || !strings.HasPrefix(got, "HTML page: word") {
 		t.Errorf("excerpt = %q", got)
 	}
-	if got := excerpt([]byte("<html><head><title>503 Service Unavailable</title></head><body>…</body></html>")); got != "HTML page: 503 Service Unavailable" {
+	if got := excerpt([]byte("<html><head><title>503 Service Unavailable</title></head><body>…</body></html>"), nil); got != "HTML page: 503 Service Unavailable" {
 		t.Errorf("excerpt = %q", got)
 	}
-	if got := excerpt([]byte("plain \x1b[2Jtext\n")); got != "plain text" {
+	if got := excerpt([]byte("plain \x1b[2Jtext\n"), nil); got != "plain text" {
 		t.Errorf("excerpt = %q", got)
 	}
-	if got := excerpt(nil); got != "empty body" {
+	if got := excerpt(nil, nil); got != "empty body" {
 		t.Errorf("excerpt = %q", got)
 	}
 }

@@ -77,7 +77,7 @@ func (c *Client) checkHTTP(resp *providers.Response, op string, mutating bool) e
 		return nil
 	}
 	kind := providers.KindForStatus(resp.Status)
-	msg := bodyMessage(resp.Body)
+	msg := bodyMessage(resp.Body, c.hc.Redact)
 	switch {
 	case mutating && resp.Status >= 500:
 		kind = providers.ErrAmbiguous
@@ -95,11 +95,12 @@ func (c *Client) checkHTTP(resp *providers.Response, op string, mutating bool) e
 }
 
 // bodyMessage describes an error answer: the vendor's texts when it is
-// JSON, else a short excerpt.
-func bodyMessage(body []byte) string {
+// JSON, else a short excerpt (redacted by redact, when not nil, before it
+// is cut).
+func bodyMessage(body []byte, redact func(string) string) string {
 	raw, err := parseBody(body)
 	if err != nil {
-		return excerpt(body)
+		return excerpt(body, redact)
 	}
 	env := readEnvelope(raw)
 	if len(env.details) > 0 {
@@ -110,7 +111,7 @@ func bodyMessage(body []byte) string {
 			return m
 		}
 	}
-	return excerpt(body)
+	return excerpt(body, redact)
 }
 
 // logicalError builds the error for a refusal inside an HTTP 200 answer.
@@ -125,7 +126,7 @@ func (c *Client) logicalError(op string, env envelope) *providers.Error {
 
 // badBody is the error for a 2xx answer that is not the JSON expected.
 func (c *Client) badBody(op string, body []byte) *providers.Error {
-	return c.hc.NewError(providers.ErrResponse, op, 0, "", "the answer is not the JSON expected: "+excerpt(body))
+	return c.hc.NewError(providers.ErrResponse, op, 0, "", "the answer is not the JSON expected: "+excerpt(body, c.hc.Redact))
 }
 
 // errorf builds a typed error for this account; the text is cleaned and

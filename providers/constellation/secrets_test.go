@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/signdeck/signdeck/models"
@@ -125,5 +127,97 @@ func TestEncryptURLRedactedInTransportErrors(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), "encrypt/"+providers.Redacted) {
 		t.Error("the log did not record the encrypt path: the test checks nothing")
+	}
+}
+
+// TestEveryUsedTokenIsRedacted: a server refuses every token, so the client
+// goes through many (each call fetches a new one), and then echoes the
+// first token it issued: it is redacted, however many came after it.
+func TestEveryUsedTokenIsRedacted(t *testing.T) {
+	var mu sync.Mutex
+	var issued []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case strings.Contains(r.URL.Path, "/v1/encrypt/"):
+			fmt.Fprint(w, `{"ReturnValue":"ENCRYPTED-KEY-VALUE"}`)
+		case strings.Contains(r.URL.Path, "/v1/gettoken/"):
+			tok := fmt.Sprintf("issued-token-%03d-%s", len(issued), strings.Repeat("z", 20))
+			issued = append(issued, tok)
+			fmt.Fprintf(w, `{"ReturnValue":%q}`, tok)
+		case len(issued) < 30:
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"Message":"Invalid token."}`)
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"Message":"Error: request refused; tokens seen: %s"}`, strings.Join(issued, ", "))
+		}
+	}))
+	defer srv.Close()
+	c, err := New(Config{Account: "echo", BaseURL: srv.URL + "/rest", APIKey: "an-api-key-value", Username: "u@example.com",
+		Transactions: []string{"T"}, Tune: fastTune})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var last error
+	for range 40 {
+		mu.Lock()
+		n := len(issued)
+		mu.Unlock()
+		if n >= 30 {
+			break
+		}
+		_, last = c.Get(ctx, "S1")
+	}
+	_, last = c.Get(ctx, "S1")
+	mu.Lock()
+	all := slices.Clone(issued)
+	mu.Unlock()
+	if len(all) < 30 || last == nil || !strings.Contains(last.Error(), "tokens seen") {
+		t.Fatalf("%d tokens issued, last error %v: the test checks nothing", len(all), last)
+	}
+	for i, tok := range all {
+		if strings.Contains(last.Error(), tok) {
+			t.Errorf("token %d of %d printed in full: %s", i+1, len(all), last)
+			break
+		}
+	}
+}
+
+// TestKeyAtTheCutIsRedacted: the vendor's unreadable answer quotes the
+// key so that the 200-character excerpt would cut it; redaction comes
+// first, so none of it shows.
+func TestKeyAtTheCutIsRedacted(t *testing.T) {
+	key := strings.Repeat("K3yZ", 16) // 64 characters
+	for _, at := range []int{150, 180, 190, 199, 200} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case strings.Contains(r.URL.Path, "/v1/encrypt/"):
+				fmt.Fprint(w, `{"ReturnValue":"ENCRYPTED-KEY-VALUE"}`)
+			case strings.Contains(r.URL.Path, "/v1/gettoken/"):
+				fmt.Fprint(w, `{"ReturnValue":"a-session-token"}`)
+			default:
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, "<html><body>"+strings.Repeat("x", at-len("HTML page: "))+key+" and more text</body></html>")
+			}
+		}))
+		c, err := New(Config{Account: "cut", BaseURL: srv.URL + "/rest", APIKey: key, Username: "u@example.com",
+			Transactions: []string{"T"}, Tune: fastTune})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, gerr := c.Get(context.Background(), "S1")
+		srv.Close()
+		if gerr == nil {
+			t.Fatal("no error")
+		}
+		for i := 0; i+8 <= len(key); i++ {
+			if strings.Contains(gerr.Error(), key[i:i+8]) {
+				t.Errorf("key at %d: a piece of it survives: %q", at, gerr)
+				break
+			}
+		}
 	}
 }

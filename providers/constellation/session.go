@@ -216,7 +216,7 @@ func (c *Client) Cancel(ctx context.Context, id string) (providers.CancelResult,
 	raw, err := parseBody(resp.Body)
 	if err != nil {
 		return c.confirmCancel(ctx, id, op, c.hc.NewError(providers.ErrAmbiguous, op, resp.Status, "",
-			"the answer could not be read ("+excerpt(resp.Body)+")"))
+			"the answer could not be read ("+excerpt(resp.Body, c.hc.Redact)+")"))
 	}
 	env := readEnvelope(raw)
 	if env.truthy() && len(env.details) == 0 {

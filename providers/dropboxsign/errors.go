@@ -124,16 +124,16 @@ func (c *Client) decode(op string, resp *providers.Response, out any) error {
 	}
 	if body[0] == '[' && json.Valid(body) {
 		return c.http.NewError(providers.ErrResponse, op, resp.Status, "",
-			"the response is a JSON array where an object was expected: "+excerpt(body))
+			"the response is a JSON array where an object was expected: "+c.excerpt(body))
 	}
 	if body[0] != '{' {
 		e := c.http.NewError(providers.ErrResponse, op, resp.Status, "",
-			"the response is not JSON ("+describeBody(resp)+")")
+			"the response is not JSON ("+c.describeBody(resp)+")")
 		return e
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		e := c.http.NewError(providers.ErrResponse, op, resp.Status, "",
-			"the response JSON could not be read ("+jsonProblem(err)+"): "+excerpt(body))
+			"the response JSON could not be read ("+jsonProblem(err)+"): "+c.excerpt(body))
 		return e
 	}
 	return nil
@@ -147,9 +147,11 @@ func (c *Client) apiError(op string, resp *providers.Response) error {
 	if len(body) > 0 && body[0] == '{' && json.Unmarshal(body, &eb) == nil && eb.Error != nil &&
 		(eb.Error.Name != "" || eb.Error.Msg != "") {
 		// The vendor's text is shown as is, within reason.
-		e = c.http.NewError(kindFor(resp.Status, eb.Error.Name), op, resp.Status,
-			capRunes(eb.Error.Name, 100), capRunes(eb.Error.Msg, 300))
-		e.Path = c.http.Redact(models.CleanText(capRunes(eb.Error.Path, 200)))
+		// NewError redacts; the cut comes after it, so a secret at the cut
+		// is still whole when it is matched.
+		e = c.http.NewError(kindFor(resp.Status, eb.Error.Name), op, resp.Status, eb.Error.Name, eb.Error.Msg)
+		e.Name, e.Message = capRunes(e.Name, 100), capRunes(e.Message, 300)
+		e.Path = capRunes(c.http.Redact(models.CleanText(eb.Error.Path)), 200)
 	} else {
 		kind := kindFor(resp.Status, "")
 		var msg string
@@ -157,10 +159,10 @@ func (c *Client) apiError(op string, resp *providers.Response) error {
 		case len(body) == 0:
 			msg = http.StatusText(resp.Status)
 		case resp.Status >= 500:
-			msg = http.StatusText(resp.Status) + ": the service answered with " + describeBody(resp) + " instead of an API error"
+			msg = http.StatusText(resp.Status) + ": the service answered with " + c.describeBody(resp) + " instead of an API error"
 		default:
 			// The status still says what kind of refusal it is.
-			msg = http.StatusText(resp.Status) + ": the error body is not the documented JSON error (" + describeBody(resp) + ")"
+			msg = http.StatusText(resp.Status) + ": the error body is not the documented JSON error (" + c.describeBody(resp) + ")"
 		}
 		e = c.http.NewError(kind, op, resp.Status, "", msg)
 	}
@@ -180,27 +182,27 @@ var (
 )
 
 // describeBody names what an unreadable body is, with a short excerpt.
-func describeBody(resp *providers.Response) string {
+func (c *Client) describeBody(resp *providers.Response) string {
 	body := bytes.TrimSpace(resp.Body)
 	ct := resp.Header.Get("Content-Type")
 	lower := bytes.ToLower(body[:min(len(body), 512)])
 	if strings.Contains(ct, "html") || bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html")) {
 		if m := titleRE.FindSubmatch(body); m != nil {
-			return "an HTML page titled " + fmt.Sprintf("%q", excerpt(m[1]))
+			return "an HTML page titled " + fmt.Sprintf("%q", c.excerpt(m[1]))
 		}
-		return "an HTML page: " + excerpt(tagRE.ReplaceAll(body, []byte(" ")))
+		return "an HTML page: " + c.excerpt(tagRE.ReplaceAll(body, []byte(" ")))
 	}
 	if len(body) > 0 && (body[0] == '{' || body[0] == '[') {
 		var v any
 		if err := json.Unmarshal(body, &v); err != nil {
-			return "broken JSON, " + jsonProblem(err) + ": " + excerpt(body)
+			return "broken JSON, " + jsonProblem(err) + ": " + c.excerpt(body)
 		}
-		return "JSON of an unexpected shape: " + excerpt(body)
+		return "JSON of an unexpected shape: " + c.excerpt(body)
 	}
 	if ct != "" {
-		return fmt.Sprintf("%d bytes of %s: %s", len(body), models.CleanText(ct), excerpt(body))
+		return fmt.Sprintf("%d bytes of %s: %s", len(body), models.CleanText(ct), c.excerpt(body))
 	}
-	return fmt.Sprintf("%d bytes: %s", len(body), excerpt(body))
+	return fmt.Sprintf("%d bytes: %s", len(body), c.excerpt(body))
 }
 
 func jsonProblem(err error) string {
@@ -223,21 +225,18 @@ func jsonProblem(err error) string {
 }
 
 // excerpt returns at most excerptMax characters of b, cleaned, with
-// whitespace collapsed.
-func excerpt(b []byte) string {
+// whitespace collapsed and the client's secrets redacted before the cut.
+func (c *Client) excerpt(b []byte) string {
 	s := models.CleanText(string(b))
 	s = strings.TrimSpace(spaceRE.ReplaceAllString(s, " "))
-	if utf8.RuneCountInString(s) <= excerptMax {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:excerptMax]) + "…"
+	return capRunes(c.http.Redact(s), excerptMax)
 }
 
-// capRunes cuts s to at most n characters, marking the cut.
+// capRunes cuts s to at most n characters, marking the cut. Text that may
+// hold a secret is redacted first: a secret cut in two no longer matches.
 func capRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return string([]rune(s)[:n]) + "…"
+	return providers.Cut(s, n+1)
 }

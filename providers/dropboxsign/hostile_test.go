@@ -2,9 +2,14 @@ package dropboxsign
 
 import (
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +104,81 @@ func TestHostileAnswers(t *testing.T) {
 				t.Errorf("error is %d characters long", n)
 			}
 		})
+	}
+}
+
+// TestKeyAtTheCutIsRedacted: the vendor quotes the key where the error's
+// message, path or body excerpt is cut. Redaction runs before the cut, so
+// no 8-character piece of the key shows.
+func TestKeyAtTheCutIsRedacted(t *testing.T) {
+	pad := func(n int) string { return strings.Repeat("x", n) }
+	var cases []struct{ name, body string }
+	for _, at := range []int{100, 190, 199, 290, 299} {
+		cases = append(cases,
+			struct{ name, body string }{fmt.Sprintf("error_msg at %d", at),
+				fmt.Sprintf(`{"error":{"error_msg":%q,"error_name":"bad_request","error_path":%q}}`, pad(at)+testKey+" tail", pad(at%200)+testKey)},
+			struct{ name, body string }{fmt.Sprintf("plain body at %d", at), pad(at%200) + testKey + " tail"})
+	}
+	for _, tc := range cases {
+		c, _ := canned(t, 400, http.Header{"Content-Type": {"text/plain"}}, tc.body)
+		_, err := c.Get(context.Background(), "abc")
+		if err == nil {
+			t.Fatalf("%s: no error", tc.name)
+		}
+		var pe *providers.Error
+		errors.As(err, &pe)
+		for _, text := range []string{err.Error(), pe.Path} {
+			for i := 0; i+8 <= len(testKey); i++ {
+				if strings.Contains(text, testKey[i:i+8]) {
+					t.Errorf("%s: a piece of the key survives: %q", tc.name, text)
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestEchoedCredentialRedactedInEveryEncoding: a proxy echoes the
+// Authorization header it was sent, URL-encoded (both space forms, both
+// hex cases), as hex, JSON-escaped and as the bare base64: no 8-character
+// piece of the key or of its Basic form reaches the error.
+func TestEchoedCredentialRedactedInEveryEncoding(t *testing.T) {
+	encodings := map[string]func(string) string{
+		"query": url.QueryEscape,
+		"path":  url.PathEscape,
+		"lower hex": func(s string) string {
+			return regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(url.QueryEscape(s), strings.ToLower)
+		},
+		"hex":        func(s string) string { return hex.EncodeToString([]byte(s)) },
+		"json":       func(s string) string { b, _ := json.Marshal(s); return string(b) },
+		"base64 url": func(s string) string { return strings.NewReplacer("+", "-", "/", "_").Replace(s) },
+	}
+	for name, enc := range encodings {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprintf(w, "proxy refused ?h=%s", enc(r.Header.Get("Authorization")))
+		}))
+		c, err := New(Config{Account: "dbx", BaseURL: srv.URL + "/v3", APIKey: testKey,
+			Tune: func(cc *providers.ClientConfig) { cc.MaxRetries = -1 }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, gerr := c.Get(context.Background(), "abc")
+		srv.Close()
+		if gerr == nil || !strings.Contains(gerr.Error(), "proxy refused") {
+			t.Fatalf("%s: error %v: the test checks nothing", name, gerr)
+		}
+		// The pieces to look for: the key, its Basic form, and the Basic
+		// form as this encoding writes it.
+		basic := strings.TrimRight(testKeyB64, "=")
+		for _, secret := range []string{testKey, basic, strings.Trim(enc(basic), `"`)} {
+			for i := 0; i+8 <= len(secret); i++ {
+				if strings.Contains(gerr.Error(), secret[i:i+8]) {
+					t.Errorf("%s: a piece of the credential survives: %q", name, gerr)
+					break
+				}
+			}
+		}
 	}
 }

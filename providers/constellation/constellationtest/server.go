@@ -730,9 +730,10 @@ func (s *Server) copy(body []byte) answer {
 	if tx := str(info, "TransactionId"); tx != "" {
 		n.TransactionID = tx
 	}
-	if t := str(info, "TransactionTitle"); t != "" {
-		n.Title = t
-	} else if t := str(info, "Title"); t != "" {
+	// Only the documented member sets the title; TransactionTitle (seen only
+	// in the vendor's copy sample) is ignored, so a client that sends only
+	// that loses an edited title here as it could on the real service.
+	if t := str(info, "Title"); t != "" {
 		n.Title = t
 	}
 	if len(signers) == 0 {

@@ -365,7 +365,7 @@ func TestCopyRules(t *testing.T) {
 	}
 	body := func(signers string) []byte {
 		return []byte(`{"copyOptions":{"Version":0,"RetainFields":true},"session":{"SigningSessionId":"` + src.ID +
-			`","SessionInfo":{"TransactionId":"TX-NEW","TransactionTitle":"Copied deal"},"Signers":[` + signers + `]}}`)
+			`","SessionInfo":{"TransactionId":"TX-NEW","Title":"Copied deal"},"Signers":[` + signers + `]}}`)
 	}
 	m := r.json("POST", "v1/sessions/copy", body(`{"SignerId":"`+src.Signers[0].ID+`"},`+
 		`{"SignerId":"`+src.Signers[1].ID+`","EmailAddress":"changed@example.com"},`+
@@ -403,6 +403,14 @@ func TestCopyRules(t *testing.T) {
 		if len(d) != 1 || !strings.Contains(d[0].(string), tc.want) || m["SigningSessionId"] != nil || s.Len() != before {
 			t.Errorf("%s: %v", name, m)
 		}
+	}
+	// TransactionTitle alone (the member only the vendor's copy sample uses)
+	// does not set the title: the copy keeps the source's.
+	m = r.json("POST", "v1/sessions/copy", []byte(`{"copyOptions":{"Version":0},"session":{"SigningSessionId":"`+src.ID+
+		`","SessionInfo":{"TransactionTitle":"Only the sample's member"},"Signers":[]}}`))
+	id, _ = m["SigningSessionId"].(string)
+	if made, ok := s.Session(id); !ok || made.Title != src.Title {
+		t.Errorf("TransactionTitle alone: %v / title %q, want the source's %q", m, made.Title, src.Title)
 	}
 }
 
