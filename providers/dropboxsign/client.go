@@ -83,6 +83,10 @@ type Config struct {
 	// FindWindow is how long after an attempt FindCopy keeps searching
 	// (default FindCopyWindow; negative searches once).
 	FindWindow time.Duration
+	// DownloadPollFirst and DownloadPollMax pace the retries of a download
+	// while Dropbox Sign prepares the files (409; defaults 2s, 15s), and
+	// DownloadWait bounds them (default 2 minutes; negative: no retry).
+	DownloadPollFirst, DownloadPollMax, DownloadWait time.Duration
 }
 
 // Client is one configured Dropbox Sign account. It is safe for concurrent use.
@@ -98,6 +102,9 @@ type Client struct {
 	// owner is the account's own email, learnt from GET /account when the
 	// account lists its whole team; "" when unknown.
 	owner string
+	// filesLim paces the files endpoints, their own rate-limit tier (see
+	// actions.go); nil until the first download.
+	filesLim *providers.Limiter
 }
 
 var _ providers.Provider = (*Client)(nil)
@@ -178,6 +185,14 @@ func (c *Client) Capabilities() providers.Capabilities {
 		LiteList:         false,
 		CopyOptions:      []string{"test_mode", "cancel_original"},
 		TestModeForced:   c.cfg.TestMode,
+		Remind:           true,
+		RemindGap:        RemindGap,
+		UpdateSigner:     true,
+		ExtendExpiry:     true,
+		MaxExpiry:        MaxExpiry,
+		Download:         true,
+		DownloadFormats:  []string{"pdf", "zip"},
+		WebURL:           true,
 		Limits: models.CopyLimits{
 			MaxTitle:   MaxTitle,
 			MaxSubject: MaxSubject,

@@ -824,6 +824,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, route string, bod
 			return errf(405, "method_not_supported", "", "Method not supported.")
 		}
 		return s.remind(w, seg[2], body)
+	case len(seg) == 3 && seg[0] == "signature_request" && (seg[1] == "update" || seg[1] == "files"):
+		return s.routeAction(w, r, seg[1], seg[2], body)
 	case len(seg) == 3 && seg[0] == "signature_request" && seg[1] == "files_as_file_url":
 		if method != http.MethodGet {
 			return errf(405, "method_not_supported", "", "Method not supported.")
