@@ -219,7 +219,9 @@ func TestStartDraftSendsIt(t *testing.T) {
 		t.Errorf("second start: %v", err)
 	}
 	// Not ready for longer than the retries: the vendor's text.
-	d2 := e.find(func(s constellationtest.Session) bool { return s.StatusCode == constellationtest.StatusDraft && s.ID != draft.ID })
+	d2 := e.find(func(s constellationtest.Session) bool {
+		return s.StatusCode == constellationtest.StatusDraft && s.ID != draft.ID
+	})
 	e.srv.ModifySession(d2.ID, func(s *constellationtest.Session) { s.NotReadyStarts = 10 })
 	_, err = e.c.StartDraft(e.ctx, d2.ID)
 	if err == nil || !strings.Contains(err.Error(), "not ready") {
