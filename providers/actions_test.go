@@ -217,9 +217,10 @@ func TestStreamErrorAnswerAndIdleTimeout(t *testing.T) {
 		w.Header().Set("Content-Length", "1000")
 		_, _ = io.WriteString(w, "start")
 		w.(http.Flusher).Flush()
-		select { // stall until the client gives up
+		select { // stall until the client gives up (or, at worst, 5s)
 		case <-release:
 		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
 		}
 	}))
 	defer srv.Close()
