@@ -130,7 +130,7 @@ func TestNextReminderAndRemindable(t *testing.T) {
 
 // bareProvider implements Provider and none of the action interfaces,
 // though its capabilities claim them all.
-type bareProvider struct{ pollProvider }
+type bareProvider struct{ Provider }
 
 func (bareProvider) Kind() models.ProviderKind { return models.DropboxSign }
 func (bareProvider) Account() string           { return "acct" }
