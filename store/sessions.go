@@ -90,8 +90,9 @@ func (db *DB) PutSessions(ctx context.Context, account string, ss []models.Sessi
 		}
 		defer delSigners.Close()
 		addSigner, err := tx.PrepareContext(ctx, `INSERT INTO signers (account, session_id, position, signer_id,
-			name, first_name, last_name, email, role, sign_order, status, raw_status, signed_at, decline_reason, error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			name, first_name, last_name, email, role, sign_order, status, raw_status, signed_at, decline_reason, error,
+			reminded_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -135,7 +136,7 @@ func (db *DB) PutSessions(ctx context.Context, account string, ss []models.Sessi
 			for pos, g := range s.Signers {
 				if _, err := addSigner.ExecContext(ctx, account, id, pos, g.ID, g.Name, g.FirstName, g.LastName,
 					g.Email, g.Role, g.Order, string(g.Status), g.RawStatus, toNanos(g.SignedAt),
-					g.DeclineReason, g.Error); err != nil {
+					g.DeclineReason, g.Error, toNanos(g.LastRemindedAt)); err != nil {
 					return fmt.Errorf("session %s: signer %d: %w", id, pos, err)
 				}
 			}
@@ -203,6 +204,7 @@ func rowHash(h hash.Hash, dst []byte, s *models.Session, data any) []byte {
 		tm(g.SignedAt)
 		str(g.DeclineReason)
 		str(g.Error)
+		tm(g.LastRemindedAt)
 	}
 	return h.Sum(dst)[:16]
 }
@@ -267,7 +269,7 @@ const (
 	sessionCols = `account, id, provider, title, status, raw_status, created_at, updated_at, expires_at,
 		sender, transaction_id, url, complete, data`
 	signerCols = `account, session_id, signer_id, name, first_name, last_name, email, role, sign_order,
-		status, raw_status, signed_at, decline_reason, error`
+		status, raw_status, signed_at, decline_reason, error, reminded_at`
 )
 
 func (db *DB) loadSessions(ctx context.Context, account string, fn func(models.Session) error) (fnErr, err error) {
@@ -307,7 +309,7 @@ func (db *DB) loadSessions(ctx context.Context, account string, fn func(models.S
 	var (
 		g                              models.Signer
 		gAcct, gSess, gRole, gSt, gRaw sql.RawBytes
-		gSigned                        sql.NullInt64
+		gSigned, gReminded             sql.NullInt64
 		gOK                            bool
 		gAcctS, gSessS                 string
 	)
@@ -318,12 +320,13 @@ func (db *DB) loadSessions(ctx context.Context, account string, fn func(models.S
 		}
 		g = models.Signer{}
 		if err := grows.Scan(&gAcct, &gSess, &g.ID, &g.Name, &g.FirstName, &g.LastName, &g.Email, &gRole,
-			&g.Order, &gSt, &gRaw, &gSigned, &g.DeclineReason, &g.Error); err != nil {
+			&g.Order, &gSt, &gRaw, &gSigned, &g.DeclineReason, &g.Error, &gReminded); err != nil {
 			return err
 		}
 		gAcctS, gSessS = in.get(gAcct), string(gSess)
 		g.Role, g.Status, g.RawStatus = in.get(gRole), models.SignerStatus(in.get(gSt)), in.get(gRaw)
 		g.SignedAt = fromNanos(gSigned)
+		g.LastRemindedAt = fromNanos(gReminded)
 		return nil
 	}
 	if err := nextSigner(); err != nil {
