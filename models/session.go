@@ -163,6 +163,9 @@ type Signer struct {
 	DeclineReason string `json:"decline_reason,omitempty"`
 	// Error is a per-signer error the provider reported.
 	Error string `json:"error,omitempty"`
+	// LastRemindedAt is when the signer was last reminded (by anyone,
+	// manually or automatically), when the provider says; zero otherwise.
+	LastRemindedAt time.Time `json:"last_reminded_at,omitzero"`
 }
 
 // DisplayName returns Name, or first and last joined, or the email.

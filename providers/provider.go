@@ -44,6 +44,31 @@ type Capabilities struct {
 	// (Dropbox Sign test_mode: true in the config); a copy that asks for a
 	// real request is refused.
 	TestModeForced bool
+
+	// The triage actions (see actions.go). Each true one is implemented
+	// by the matching interface (Reminder, Updater, Downloader,
+	// DraftStarter); a false one answers ErrUnsupported.
+
+	// Remind: pending signers can be reminded (Reminder).
+	Remind bool
+	// RemindGap is the vendor's least time between two reminders of one
+	// signer (Dropbox Sign: an hour); 0 when it documents none. See
+	// NextReminder.
+	RemindGap time.Duration
+	// UpdateSigner: a signer's email and name can be fixed in place (Updater).
+	UpdateSigner bool
+	// ExtendExpiry: the expiry date can be changed in place (Updater,
+	// UpdateSpec.ExpiresAt), at most MaxExpiry from now when not 0.
+	ExtendExpiry bool
+	MaxExpiry    time.Duration
+	// Download: the documents can be downloaded (Downloader), in these
+	// formats ("pdf", "zip"); the first is the default.
+	Download        bool
+	DownloadFormats []string
+	// StartDraft: a draft (a Constellation1 copy) can be sent (DraftStarter).
+	StartDraft bool
+	// WebURL: Session.URL is the session's page for a browser.
+	WebURL bool
 }
 
 // ListQuery narrows a list.

@@ -23,7 +23,9 @@ import (
 // are varints, times a varint of Unix nanoseconds plus one (0 = zero time,
 // see timeCode), bools a byte.
 
-const dataVersion = 1
+// Version 2 added each signer's LastRemindedAt (after Error); version 1
+// rows still decode.
+const dataVersion = 2
 
 // encodeSession appends s's encoding to dst.
 func encodeSession(dst []byte, s *models.Session) []byte {
@@ -66,6 +68,7 @@ func encodeSession(dst []byte, s *models.Session) []byte {
 		e.time(g.SignedAt)
 		e.str(g.DeclineReason)
 		e.str(g.Error)
+		e.time(g.LastRemindedAt)
 	}
 	return []byte(e)
 }
@@ -215,9 +218,10 @@ func (d *dec) time() time.Time { return timeOf(d.int()) }
 // decodeSession fills s (whose Ref is set by the caller) from b. The
 // strings of s are substrings of one copy of b.
 func decodeSession(b []byte, s *models.Session, in interner) error {
-	if len(b) == 0 || b[0] != dataVersion {
+	if len(b) == 0 || b[0] < 1 || b[0] > dataVersion {
 		return fmt.Errorf("%w: unknown format", errCorrupt)
 	}
+	version := b[0]
 	d := dec{b: string(b[1:]), in: in}
 	s.Provider = models.ProviderKind(d.istr())
 	s.Title = d.str()
@@ -260,6 +264,9 @@ func decodeSession(b []byte, s *models.Session, in interner) error {
 			g.SignedAt = d.time()
 			g.DeclineReason = d.str()
 			g.Error = d.str()
+			if version >= 2 {
+				g.LastRemindedAt = d.time()
+			}
 		}
 	}
 	if d.err == nil && len(d.b) != 0 {

@@ -100,6 +100,8 @@ CREATE TABLE sync_state (
 	PRIMARY KEY (account, key)
 ) WITHOUT ROWID;
 `,
+	// 3: when each signer was last reminded (issue 10).
+	`ALTER TABLE signers ADD COLUMN reminded_at INTEGER;`,
 }
 
 // SchemaVersion is the schema version this binary writes.

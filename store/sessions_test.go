@@ -40,7 +40,8 @@ func fullSession(acct, id string) models.Session {
 		NotCancelable: "sent by a teammate",
 		Signers: []models.Signer{
 			{ID: "g1", Name: "Ann Lee", FirstName: "Ann", LastName: "Lee", Email: "Ann@Example.com", Role: "Buyer",
-				Order: 1, Status: models.SignerSigned, RawStatus: "Signed", SignedAt: t0.Add(2 * time.Hour)},
+				Order: 1, Status: models.SignerSigned, RawStatus: "Signed", SignedAt: t0.Add(2 * time.Hour),
+				LastRemindedAt: t0.Add(time.Hour)},
 			{ID: "g2", Name: "Bo Kim", FirstName: "Bo", LastName: "Kim", Email: "bo@example.com", Role: "Seller",
 				Order: 2, Status: models.SignerDeclined, RawStatus: "Declined", DeclineReason: "wrong price",
 				Error: "bounced"},
@@ -100,6 +101,9 @@ func sameSession(t *testing.T, got, want models.Session) {
 		for i := range s.Signers {
 			if !s.Signers[i].SignedAt.IsZero() {
 				s.Signers[i].SignedAt = s.Signers[i].SignedAt.UTC()
+			}
+			if !s.Signers[i].LastRemindedAt.IsZero() {
+				s.Signers[i].LastRemindedAt = s.Signers[i].LastRemindedAt.UTC()
 			}
 		}
 		return s

@@ -221,7 +221,7 @@ func (c *Client) Transactions() []string { return append([]string(nil), c.transa
 
 // Capabilities says what this provider can do.
 func (c *Client) Capabilities() providers.Capabilities {
-	return providers.Capabilities{
+	caps := providers.Capabilities{
 		Cancel:      true,
 		AsyncCancel: false, // CancelSession answers "True" once done
 		Copy:        true,
@@ -237,6 +237,8 @@ func (c *Client) Capabilities() providers.Capabilities {
 			RequireLastName: true,
 		},
 	}
+	actionCaps(&caps)
+	return caps
 }
 
 // Verify gets a token, which proves the API key, and looks the configured

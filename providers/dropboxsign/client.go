@@ -87,6 +87,10 @@ type Config struct {
 	// ErrIncomplete error, against a server whose pages never end
 	// (default DefaultMaxListPages).
 	MaxListPages int
+	// DownloadPollFirst and DownloadPollMax pace the retries of a download
+	// while Dropbox Sign prepares the files (409; defaults 2s, 15s), and
+	// DownloadWait bounds them (default 2 minutes; negative: no retry).
+	DownloadPollFirst, DownloadPollMax, DownloadWait time.Duration
 }
 
 // DefaultMaxListPages is the page cap of a listing: 5,000 pages of 100 is
@@ -106,6 +110,9 @@ type Client struct {
 	// owner is the account's own email, learnt from GET /account when the
 	// account lists its whole team; "" when unknown.
 	owner string
+	// filesLim paces the files endpoints, their own rate-limit tier (see
+	// actions.go); nil until the first download.
+	filesLim *providers.Limiter
 }
 
 var _ providers.Provider = (*Client)(nil)
@@ -189,6 +196,14 @@ func (c *Client) Capabilities() providers.Capabilities {
 		LiteList:         false,
 		CopyOptions:      []string{"test_mode", "cancel_original", "allow_signed_source"},
 		TestModeForced:   c.cfg.TestMode,
+		Remind:           true,
+		RemindGap:        RemindGap,
+		UpdateSigner:     true,
+		ExtendExpiry:     true,
+		MaxExpiry:        MaxExpiry,
+		Download:         true,
+		DownloadFormats:  []string{"pdf", "zip"},
+		WebURL:           true,
 		Limits: models.CopyLimits{
 			MaxTitle:   MaxTitle,
 			MaxSubject: MaxSubject,

@@ -201,16 +201,17 @@ func (c *Client) toSession(sr *signatureRequest, warnings []warning) models.Sess
 		later(unixTime(g.LastViewedAt))
 		later(unixTime(g.LastRemindedAt))
 		s.Signers = append(s.Signers, models.Signer{
-			ID:            g.SignatureID,
-			Name:          deref(g.SignerName),
-			Email:         g.SignerEmailAddress,
-			Role:          deref(g.SignerRole),
-			Order:         order,
-			Status:        signerStatus(g.StatusCode, g.LastViewedAt != nil && *g.LastViewedAt > 0),
-			RawStatus:     g.StatusCode,
-			SignedAt:      signed,
-			DeclineReason: deref(g.DeclineReason),
-			Error:         deref(g.Error),
+			ID:             g.SignatureID,
+			Name:           deref(g.SignerName),
+			Email:          g.SignerEmailAddress,
+			Role:           deref(g.SignerRole),
+			Order:          order,
+			Status:         signerStatus(g.StatusCode, g.LastViewedAt != nil && *g.LastViewedAt > 0),
+			RawStatus:      g.StatusCode,
+			SignedAt:       signed,
+			DeclineReason:  deref(g.DeclineReason),
+			Error:          deref(g.Error),
+			LastRemindedAt: unixTime(g.LastRemindedAt),
 		})
 	}
 	s.UpdatedAt = updated

@@ -140,7 +140,8 @@ func TestToSessionMapsEveryField(t *testing.T) {
 		{"signer 1", s.Signers[0], models.Signer{ID: "s1", Name: "Ana", Email: "a@example.com", Role: "Tenant", Order: 1,
 			Status: models.SignerSigned, RawStatus: "signed", SignedAt: time.Unix(1777000500, 0)}},
 		{"signer 2", s.Signers[1], models.Signer{ID: "s2", Email: "b@example.com", Order: 0,
-			Status: models.SignerDeclined, RawStatus: "declined", DeclineReason: "wrong unit"}},
+			Status: models.SignerDeclined, RawStatus: "declined", DeclineReason: "wrong unit",
+			LastRemindedAt: time.Unix(1777000900, 0)}},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.want {

@@ -104,7 +104,8 @@ type Faults = emulatortest.Faults
 type Request struct {
 	Time time.Time
 	// Op names the operation: "encrypt", "gettoken", "users", "lite",
-	// "bucket", "get", "actionlogs", "cancel", "copy", or "unknown".
+	// "bucket", "get", "actionlogs", "cancel", "copy", "start", "invite",
+	// "signers", "signerdocs", or "unknown".
 	Op            string
 	Method        string
 	Path          string // decoded
@@ -401,6 +402,11 @@ func route(r *http.Request) ([]string, string) {
 		return segs, "actionlogs"
 	case len(segs) == 3 && segs[0] == "sessions" && segs[2] == "cancel":
 		return segs, "cancel"
+	case len(segs) == 3 && segs[0] == "sessions" && segs[2] == "start",
+		len(segs) == 2 && segs[0] == "signers" && segs[1] == "invite",
+		len(segs) == 1 && segs[0] == "signers",
+		len(segs) == 7 && segs[0] == "signer" && segs[1] == "docs":
+		return segs, actionOp(segs)
 	}
 	return segs, "unknown"
 }
@@ -420,6 +426,7 @@ var methodFor = map[string]string{
 	"encrypt": http.MethodGet, "gettoken": http.MethodGet, "users": http.MethodGet, "lite": http.MethodGet,
 	"bucket": http.MethodGet, "get": http.MethodGet, "actionlogs": http.MethodGet,
 	"cancel": http.MethodPut, "copy": http.MethodPost,
+	"start": http.MethodPut, "invite": http.MethodPut, "signers": http.MethodPut, "signerdocs": http.MethodGet,
 }
 
 func (s *Server) handle(r *http.Request, segs []string, op string, body []byte) answer {
@@ -453,6 +460,8 @@ func (s *Server) handle(r *http.Request, segs []string, op string, body []byte) 
 		return s.cancel(segs[1], r.URL.Query())
 	case "copy":
 		return s.copy(body)
+	case "start", "invite", "signers", "signerdocs":
+		return s.handleAction(r, segs, op, body)
 	}
 	return htmlAnswer(http.StatusNotFound, "404 - File or directory not found.")
 }

@@ -56,6 +56,13 @@ type Session struct {
 	// RetainFields is the copy option the session was made with.
 	RetainFields bool
 	ActionLog    []LogEntry
+	// NotReadyStarts is how many more times StartSession answers that the
+	// session is not ready yet (the vendor's "timing issue" after a
+	// create or copy); see actions.go.
+	NotReadyStarts int
+	// DocumentSize pads each document GetSignerDocuments serves to at
+	// least this many bytes.
+	DocumentSize int
 }
 
 // Signer is one signer of a session.
@@ -69,6 +76,9 @@ type Signer struct {
 	StatusCode     int
 	SignedOn       time.Time
 	DeclinedReason string
+	// Invites counts the email invitations sent to the signer by
+	// SendSignerEmailInvites (emulator state).
+	Invites int
 }
 
 // LogEntry is one action log line: "a date, IP address, and a description".

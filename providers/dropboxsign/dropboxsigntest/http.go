@@ -306,6 +306,12 @@ var routes = []apiRoute{
 	{http.MethodPost, "signature_request/remind/{}", "remind", func(s *Server, w http.ResponseWriter, _ *http.Request, seg []string, body []byte) *apiErr {
 		return s.remind(w, seg[2], body)
 	}},
+	{http.MethodPost, "signature_request/update/{}", "update", func(s *Server, w http.ResponseWriter, r *http.Request, seg []string, body []byte) *apiErr {
+		return s.routeAction(w, r, "update", seg[2], body)
+	}},
+	{http.MethodGet, "signature_request/files/{}", "files", func(s *Server, w http.ResponseWriter, r *http.Request, seg []string, body []byte) *apiErr {
+		return s.routeAction(w, r, "files", seg[2], body)
+	}},
 	{http.MethodGet, "signature_request/files_as_file_url/{}", "files_as_file_url", func(s *Server, w http.ResponseWriter, r *http.Request, seg []string, _ []byte) *apiErr {
 		return s.fileURL(w, r, seg[2])
 	}},

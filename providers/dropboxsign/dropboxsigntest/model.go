@@ -35,8 +35,20 @@ type SignatureRequest struct {
 	Signatures            []Signature    `json:"signatures"`
 	BulkSendJobID         *string        `json:"bulk_send_job_id"`
 
-	// FilesPreparing makes files_as_file_url answer 409 (files not ready).
+	// FilesPreparing makes files_as_file_url and files answer 409 (files
+	// not ready).
 	FilesPreparing bool `json:"-"`
+	// FilesPending is how many more times files answers 409 (the files
+	// are being prepared) before it serves them (see actions.go).
+	FilesPending int `json:"-"`
+	// FilesFailed makes files answer 422, as for a request in an error
+	// state (HasError does too).
+	FilesFailed bool `json:"-"`
+	// FileSize pads the served file to at least this many bytes.
+	FileSize int `json:"-"`
+	// AppendedSignaturePage: the request was sent without form fields, so
+	// the vendor refuses to update its signers.
+	AppendedSignaturePage bool `json:"-"`
 	// CancelRequestedAt is when a cancel was queued; zero when none.
 	CancelRequestedAt time.Time `json:"-"`
 	// Canceled is set once a queued cancel completed: the request then
