@@ -136,10 +136,13 @@ func (m *Model) startCancel() tea.Cmd {
 		p.skipped = append(p.skipped, conv(it))
 	}
 	if len(p.targets) == 0 {
+		// Nothing to confirm: the refusal is journaled like the CLI's.
+		svc, ctx, plan := m.svc, m.ctx, p.plan
+		record := func() tea.Msg { svc.RecordSkipped(ctx, plan); return nil }
 		if len(p.skipped) == 1 {
-			return m.flashf(flashWarn, "Cancel: %s", p.skipped[0].reason)
+			return tea.Batch(record, m.flashf(flashWarn, "Cancel: %s", p.skipped[0].reason))
 		}
-		return m.flashf(flashWarn, "Cancel: none of the %d sessions can be canceled (%s)", len(p.skipped), reasonSummary(p.skipped))
+		return tea.Batch(record, m.flashf(flashWarn, "Cancel: none of the %d sessions can be canceled (%s)", len(p.skipped), reasonSummary(p.skipped)))
 	}
 	if len(p.targets) > typeCountOver {
 		p.needCount = true
