@@ -214,8 +214,12 @@ func TestFrontEndsAgree(t *testing.T) {
 				_ = srv
 				return setup{h, pick1(t, listJSON(t, h), models.StatusAwaitingSignature)}
 			},
-			cli:  []string{"copy", "--yes"},
-			keys: func(d *dashDriver) { d.keys("c"); d.until("the form", func(v string) bool { return strings.Contains(v, "add signer") }); d.keys("ctrl+s", "y") },
+			cli: []string{"copy", "--yes"},
+			keys: func(d *dashDriver) {
+				d.keys("c")
+				d.until("the form", func(v string) bool { return strings.Contains(v, "add signer") })
+				d.keys("ctrl+s", "y")
+			},
 			wait: "Copied",
 		},
 	}
