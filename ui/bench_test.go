@@ -11,7 +11,7 @@ import (
 )
 
 // benchModel holds n sessions across two accounts.
-func benchModel(b *testing.B, n int) *Model {
+func benchModel(b testing.TB, n int) *Model {
 	b.Helper()
 	m, err := New(Options{Now: fixedNow, Accounts: []Account{
 		{Name: "acme", Kind: models.DropboxSign, Provider: newFake(models.DropboxSign, "acme")},

@@ -207,7 +207,8 @@ type Model struct {
 	quitting    bool
 	fl          flash
 	flashSeq    int
-	flashWrap   flashWrap // flashLines' cache
+	flashWrap   flashWrap            // flashLines' cache
+	statusCells map[statusKey]string // statusCell's cache; setStyles clears it
 	spinning    bool
 	spinFrame   int
 	lastRefresh time.Time

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -300,7 +301,7 @@ func (m *Model) columns(width int) []column {
 			if r.total < 0 {
 				return "–"
 			}
-			return fmt.Sprintf("%d/%d signed", r.signed, r.total)
+			return strconv.Itoa(int(r.signed)) + "/" + strconv.Itoa(int(r.total)) + " signed"
 		}}, 4},
 		{column{"CREATED", 12, sortCreated, func(m *Model, r *row) string { return fmtCreated(r.s.CreatedAt, m.now()) }}, 3},
 		{column{"EXPIRES", 10, sortExpires, func(m *Model, r *row) string { return fmtDate(r.s.ExpiresAt, m.now()) }}, 2},
@@ -416,12 +417,20 @@ func (m *Model) renderTable(width, height int) string {
 		return b.String()
 	}
 	end := min(len(m.visible), m.offset+rowsH)
+	// The cells of a row fill the width exactly unless the terminal is too
+	// narrow for the title's minimum; only then is the line cut to fit.
+	lineW := gutterW + len(cols) - 1
+	for _, c := range cols {
+		lineW += c.width
+	}
 	n := 0
+	var line strings.Builder
 	for p := m.offset; p < end; p++ {
 		r := m.rows[m.visible[p]]
 		isCur := p == m.cursor
 		_, marked := m.marks[r.s.Ref]
-		var line strings.Builder
+		line.Reset()
+		line.Grow(width + 32)
 		if isCur {
 			line.WriteString(glyphCursor)
 		} else {
@@ -438,15 +447,18 @@ func (m *Model) renderTable(width, height int) string {
 		}
 		for i, c := range cols {
 			if i > 0 {
-				line.WriteString(" ")
+				line.WriteByte(' ')
 			}
-			cell := pad(c.cell(m, r), c.width)
-			if c.title == "STATUS" && !isCur {
-				cell = st.forStatus(r.s.Status).Render(cell)
+			if c.sort == sortStatus {
+				line.WriteString(m.statusCell(r.s.Status, c.width, !isCur))
+				continue
 			}
-			line.WriteString(cell)
+			writePadded(&line, c.cell(m, r), c.width)
 		}
-		s := fitLine(line.String(), width)
+		s := line.String()
+		if lineW != width {
+			s = fitLine(s, width)
+		}
 		if isCur {
 			s = st.Cursor.Render(ansi.Strip(s))
 		}
@@ -552,6 +564,63 @@ func fmtTimeShort(t, now time.Time) string {
 		return "–"
 	}
 	return t.In(now.Location()).Format("01-02 15:04")
+}
+
+// statusKey is a status cell of a width, styled or plain.
+type statusKey struct {
+	st     models.Status
+	width  int
+	styled bool
+}
+
+// statusCell is a status padded to the width and, when styled, coloured:
+// a handful of distinct cells per screen, rendered once and kept until the
+// styles change (setStyles), instead of once per row and frame.
+func (m *Model) statusCell(st models.Status, w int, styled bool) string {
+	k := statusKey{st, w, styled}
+	if c, ok := m.statusCells[k]; ok {
+		return c
+	}
+	c := pad(statusText(st), w)
+	if styled {
+		c = m.st.forStatus(st).Render(c)
+	}
+	if m.statusCells == nil || len(m.statusCells) > 256 {
+		m.statusCells = map[statusKey]string{}
+	}
+	m.statusCells[k] = c
+	return c
+}
+
+// plainASCII reports whether s is printable ASCII: one cell a byte.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// writePadded writes pad(s, w) to b; printable ASCII, the common case,
+// skips the width measurement and allocates nothing.
+func writePadded(b *strings.Builder, s string, w int) {
+	if w <= 0 {
+		return
+	}
+	if !plainASCII(s) {
+		b.WriteString(pad(s, w))
+		return
+	}
+	if len(s) > w {
+		b.WriteString(s[:w-1])
+		b.WriteString(ellipsis)
+		return
+	}
+	b.WriteString(s)
+	for range w - len(s) {
+		b.WriteByte(' ')
+	}
 }
 
 // pad truncates s to w cells (with "…") and pads it with spaces. It

@@ -33,11 +33,21 @@ type tableData struct {
 	// session.
 	cursorChosen bool
 
-	sortBuf []sortItem
-	// buffers of insertVisible; sortBuf holds the keys of the visible
-	// rows in order (sortBuf[p].idx == visible[p])
-	addedIdx, movedIdx, mergeIdx []int
-	mergeKeys, spareKeys         []sortItem
+	// order is every row in the sort order (orderCol, orderDesc): a filter
+	// change walks it instead of sorting (rebuild), new and moved rows are
+	// placed in it (placeRows).
+	order     []int32
+	orderCol  sortCol
+	orderDesc bool
+
+	// reused buffers
+	sortBuf                   []sortItem
+	addedIdx, movedIdx        []int
+	addBuf, atBuf, visIn      []int
+	scratch                   []int
+	remap                     []int32
+	markBuf                   []uint64
+	one                       [1]int
 
 	// orderGen is Model.orderGen when the visible order was last built:
 	// a view that missed a sort or filter change is rebuilt on entry.
