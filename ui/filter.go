@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"unicode"
 
@@ -320,4 +321,60 @@ func (t *preparedTerm) hitFast(r *row, mt *matcher) bool {
 		return strings.Contains(r.low, t.text) || strings.Contains(r.sigLow, t.text)
 	}
 	return t.hit(r)
+}
+
+// equal reports whether two queries are the same.
+func (q query) equal(o query) bool {
+	if len(q.terms) != len(o.terms) {
+		return false
+	}
+	for i := range q.terms {
+		if !q.terms[i].equal(&o.terms[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *term) equal(o *term) bool {
+	return t.kind == o.kind && t.text == o.text && t.cased == o.cased && t.negate == o.negate &&
+		maps.Equal(t.statuses, o.statuses) && maps.Equal(t.kinds, o.kinds)
+}
+
+// narrows reports whether every row q matches also matches o: q is o with
+// terms added, or with a term's text grown (as typing at the end does).
+// A filter that narrows the last one need only look at the rows that one
+// showed.
+func (q query) narrows(o query) bool {
+	if len(q.terms) < len(o.terms) {
+		return false
+	}
+	for i := range o.terms {
+		n, w := &q.terms[i], &o.terms[i]
+		if n.equal(w) {
+			continue
+		}
+		if n.kind != w.kind || n.negate || w.negate || n.cased != w.cased {
+			return false
+		}
+		switch n.kind {
+		case termStatus:
+			for st := range n.statuses {
+				if !w.statuses[st] {
+					return false
+				}
+			}
+		case termProvider:
+			for k := range n.kinds {
+				if !w.kinds[k] {
+					return false
+				}
+			}
+		default:
+			if !strings.Contains(n.text, w.text) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -168,11 +168,6 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		}
 		added = append(added, m.upsert(s, i, a.gen))
 	}
-	for _, ri := range added {
-		if r := m.rows[ri]; r.ai >= 0 && r.ai < len(m.accts) {
-			m.accts[r.ai].count++
-		}
-	}
 	m.placeRows(append(moved, added...))
 	m.addedIdx, m.movedIdx = added, moved
 	var cmds []tea.Cmd

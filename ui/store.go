@@ -254,9 +254,15 @@ func (m *Model) upsert(s models.Session, ai int, gen uint64) int {
 		if _, pending := m.pending[s.Ref]; pending && !s.Status.Final() {
 			s.Status = models.StatusCancelPending
 		}
+		k0 := placeKeyOf(r)
 		r.set(s)
 		if gen != 0 {
 			r.seenGen = gen
+		}
+		if i < len(m.order) && placeKeyOf(r) != k0 {
+			// It may have moved or passed or failed the filter: the next
+			// placeRows or rebuild places it again.
+			m.dirty = append(m.dirty, i)
 		}
 		return i
 	}
@@ -264,7 +270,25 @@ func (m *Model) upsert(s models.Session, ai int, gen uint64) int {
 	r.seenGen = gen
 	m.rows = append(m.rows, r)
 	m.byRef[s.Ref] = len(m.rows) - 1
+	if ai >= 0 && ai < len(m.accts) {
+		m.accts[ai].count++
+	}
 	return len(m.rows) - 1
+}
+
+// placeKey is what decides a row's place in any sort order and whether
+// it passes any filter.
+type placeKey struct {
+	low, title, id, sig, acct string
+	status                    models.Status
+	provider                  models.ProviderKind
+	created, expires          int64
+	signed, total             int32
+}
+
+func placeKeyOf(r *row) placeKey {
+	return placeKey{r.low, r.title, r.id, r.sig, r.s.Ref.Account, r.s.Status, r.s.Provider,
+		r.created, r.expires, r.signed, r.total}
 }
 
 // keepActionStatus keeps the final status an action gave row i when s
@@ -323,6 +347,16 @@ func (m *Model) removeRows(drop func(r *row) bool) int {
 		}
 	}
 	m.visible = vis
+	dirty := m.dirty[:0]
+	for _, i := range m.dirty {
+		if i < len(remap) && remap[i] >= 0 {
+			dirty = append(dirty, int(remap[i]))
+		}
+	}
+	m.dirty = dirty
+	if cap(m.pos) < len(m.rows) {
+		m.pos = make([]int32, len(m.rows))
+	}
 	m.pos = m.pos[:len(m.rows)]
 	for i := range m.pos {
 		m.pos[i] = -1
@@ -335,28 +369,34 @@ func (m *Model) removeRows(drop func(r *row) bool) int {
 }
 
 // rebuild recomputes the visible rows from the filter and sort. The
-// sorted order of every row (order) is kept between calls: it is checked
-// in one pass and re-sorted only when a sort change or an update left it
-// out of order, so a filter change walks it and filters (O(n) matches, no
-// sort). The cursor stays on the same session when it is still visible.
+// sorted order of every row (order) is kept between calls and re-sorted
+// only when the sort changed, so a filter change walks it and filters
+// (O(n) matches, no sort); a filter that narrows the last one (a key
+// typed at the end of a term, a term added) filters only the rows it
+// showed. The cursor stays on the same session when it is still visible.
 func (m *Model) rebuild() {
-	for _, a := range m.accts {
-		a.count = 0
-	}
-	for _, r := range m.rows {
-		if r.ai >= 0 && r.ai < len(m.accts) {
-			m.accts[r.ai].count++
-		}
-	}
+	narrow := m.visValid && len(m.dirty) == 0 && len(m.order) == len(m.rows) &&
+		m.orderCol == m.sortCol && m.orderDesc == m.sortDesc && m.query.narrows(m.visQuery)
 	m.ensureOrder()
+	src := m.order32()
 	vis := m.visible[:0]
-	if m.query.empty() {
-		for _, i := range m.order {
+	switch {
+	case narrow && m.query.equal(m.visQuery):
+		vis = m.visible
+	case narrow:
+		mt := m.matcher()
+		for _, i := range m.visible {
+			if mt.match(m.rows[i]) {
+				vis = append(vis, i)
+			}
+		}
+	case m.query.empty():
+		for _, i := range src {
 			vis = append(vis, int(i))
 		}
-	} else {
+	default:
 		mt := m.matcher()
-		for _, i := range m.order {
+		for _, i := range src {
 			if mt.match(m.rows[i]) {
 				vis = append(vis, int(i))
 			}
@@ -364,6 +404,7 @@ func (m *Model) rebuild() {
 	}
 	m.tableData.orderGen = m.orderGen
 	m.visible = vis
+	m.visQuery, m.visValid = m.query, true
 	if cap(m.pos) < len(m.rows) {
 		m.pos = make([]int32, len(m.rows), cap(m.rows))
 	}
@@ -377,21 +418,32 @@ func (m *Model) rebuild() {
 	m.restoreCursor()
 }
 
-// ensureOrder makes m.order every row in the current sort order.
+func (m *Model) order32() []int32 { return m.order }
+
+// ensureOrder makes m.order every row in the current sort order: a full
+// sort when the sort changed, else the rows added or changed since it was
+// built are placed in it.
 func (m *Model) ensureOrder() {
 	col, desc := m.sortCol, m.sortDesc
-	ok := m.orderCol == col && m.orderDesc == desc && len(m.order) == len(m.rows)
-	if ok {
-		for p := 1; p < len(m.order); p++ {
-			if m.cmpIdx(int(m.order[p-1]), int(m.order[p])) >= 0 {
-				ok = false
-				break
-			}
+	if m.orderCol == col && m.orderDesc == desc && len(m.order) <= len(m.rows) {
+		fix := append(m.addBuf[:0], m.dirty...)
+		for i := len(m.order); i < len(m.rows); i++ {
+			fix = append(fix, i)
+		}
+		m.addBuf = fix
+		if len(fix) == 0 {
+			return
+		}
+		if len(fix) <= max(64, len(m.rows)/16) {
+			m.dirty = m.dirty[:0]
+			slices.SortFunc(fix, m.cmpIdx)
+			fix = slices.Compact(fix)
+			m.orderTake(fix)
+			m.orderPlace(fix)
+			return
 		}
 	}
-	if ok {
-		return
-	}
+	m.dirty = m.dirty[:0]
 	idx := m.scratch[:0]
 	for i := range m.rows {
 		idx = append(idx, i)
@@ -405,6 +457,61 @@ func (m *Model) ensureOrder() {
 	}
 	m.order, m.scratch = order, idx[:0]
 	m.orderCol, m.orderDesc = col, desc
+}
+
+// orderTake removes rows (sorted, distinct) from the order; rows not in it
+// (new ones) are skipped.
+func (m *Model) orderTake(rows []int) {
+	n0 := len(m.order)
+	any := false
+	for _, i := range rows {
+		if i < n0 {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return
+	}
+	mark := m.marks64(rows)
+	order := m.order[:0]
+	for _, i := range m.order {
+		if mark[i/64]&(1<<(i%64)) == 0 {
+			order = append(order, i)
+		}
+	}
+	m.order = order
+	m.unmark(rows)
+}
+
+// orderPlace inserts rows (sorted by the current sort, not in the order)
+// at their places: a binary search each, one pass of copies.
+func (m *Model) orderPlace(rows []int) {
+	at := m.atBuf[:0]
+	for _, i := range rows {
+		at = append(at, sort.Search(len(m.order), func(p int) bool { return m.cmpIdx(int(m.order[p]), i) > 0 }))
+	}
+	m.atBuf = at
+	m.order = mergeAt(m.order, at, func(j int) int32 { return int32(rows[j]) })
+}
+
+// marks64 sets the bits of rows in the reused bit set.
+func (m *Model) marks64(rows []int) []uint64 {
+	mark := m.markBuf
+	if need := (len(m.rows) + 63) / 64; len(mark) < need {
+		mark = make([]uint64, need+need/4)
+		m.markBuf = mark
+	}
+	for _, i := range rows {
+		mark[i/64] |= 1 << (i % 64)
+	}
+	return mark
+}
+
+func (m *Model) unmark(rows []int) {
+	for _, i := range rows {
+		m.markBuf[i/64] = 0
+	}
 }
 
 // cmpIdx orders rows i and j by the current sort (compareRows).
@@ -447,11 +554,6 @@ func (m *Model) insertVisible(added []int) {
 	if len(added) == 0 {
 		return
 	}
-	for _, i := range added {
-		if r := m.rows[i]; r.ai >= 0 && r.ai < len(m.accts) {
-			m.accts[r.ai].count++
-		}
-	}
 	m.placeRows(added)
 }
 
@@ -469,16 +571,16 @@ func (m *Model) reposition(i int) bool {
 
 // placeRows puts rows in their places in the sorted order and the visible
 // rows: rows new since the order was built (appended to m.rows) and rows
-// an update may have moved or made pass or fail the filter. Its cost is
-// in proportion to the rows placed (a sort of them, a filter match each
-// and a binary search each in the order and in the visible rows) plus one
-// copy of the two index slices: it never sorts, filters or reads the
-// other rows. It reports false when it had to rebuild the view instead
-// (the sort changed since the order was built).
+// an update may have moved or made pass or fail the filter (idx, and any
+// upsert marked). Its cost is in proportion to the rows placed (a sort of
+// them, a filter match each and a binary search each in the order and in
+// the visible rows) plus one copy of the index slices: it never sorts or
+// filters the other rows. It reports false when it had to rebuild the
+// view instead (the sort or the filter changed since the view was built).
 func (m *Model) placeRows(idx []int) bool {
 	n0 := len(m.order)
 	if m.orderCol != m.sortCol || m.orderDesc != m.sortDesc || n0 > len(m.rows) ||
-		len(m.pos) < n0 || m.tableData.orderGen != m.orderGen {
+		len(m.pos) < n0 || m.tableData.orderGen != m.orderGen || !m.visValid {
 		m.rebuild()
 		return false
 	}
@@ -487,61 +589,42 @@ func (m *Model) placeRows(idx []int) bool {
 	}
 	// The rows to place, sorted, once each.
 	add := append(m.addBuf[:0], idx...)
+	add = append(add, m.dirty...)
+	m.dirty = m.dirty[:0]
+	for i := n0; i < len(m.rows); i++ {
+		add = append(add, i)
+	}
 	slices.SortFunc(add, m.cmpIdx)
 	add = slices.Compact(add)
 	m.addBuf = add
-	// Take the placed rows out of the order and the visible rows.
-	old := false
-	for _, i := range add {
-		if i < n0 {
-			old = true
-			break
-		}
+	if len(add) == 0 {
+		return true
 	}
+	// Take them out of the order and the visible rows.
+	m.orderTake(add)
 	lo := len(m.visible) // the first visible position that changes
-	if old {
-		mark := m.markBuf
-		if need := (len(m.rows) + 63) / 64; len(mark) < need {
-			mark = make([]uint64, need+need/4)
-			m.markBuf = mark
-		}
-		for _, i := range add {
-			mark[i/64] |= 1 << (i % 64)
-		}
-		order := m.order[:0]
-		for _, i := range m.order {
-			if mark[i/64]&(1<<(i%64)) == 0 {
-				order = append(order, i)
-			}
-		}
-		m.order = order
-		for _, i := range add {
-			if p := m.pos[i]; p >= 0 {
-				lo = min(lo, int(p))
-			}
-		}
-		if lo < len(m.visible) {
-			vis := m.visible[:lo]
-			for _, i := range m.visible[lo:] {
-				if mark[i/64]&(1<<(i%64)) == 0 {
-					vis = append(vis, i)
-				}
-			}
-			m.visible = vis
-		}
-		for _, i := range add {
-			m.pos[i] = -1
-			mark[i/64] = 0
-		}
-	}
-	// Merge them back in: a binary search each, then one pass of copies.
-	at := m.atBuf[:0]
 	for _, i := range add {
-		at = append(at, sort.Search(len(m.order), func(p int) bool { return m.cmpIdx(int(m.order[p]), i) > 0 }))
+		if p := m.pos[i]; p >= 0 {
+			lo = min(lo, int(p))
+		}
 	}
-	m.order = mergeAt(m.order, at, func(j int) int32 { return int32(add[j]) })
+	if lo < len(m.visible) {
+		mark := m.marks64(add)
+		vis := m.visible[:lo]
+		for _, i := range m.visible[lo:] {
+			if mark[i/64]&(1<<(i%64)) == 0 {
+				vis = append(vis, i)
+			}
+		}
+		m.visible = vis
+		m.unmark(add)
+	}
+	for _, i := range add {
+		m.pos[i] = -1
+	}
+	// Merge them back in.
+	m.orderPlace(add)
 	vin := m.visIn[:0]
-	at = at[:0]
 	if m.query.empty() {
 		vin = append(vin, add...)
 	} else {
@@ -552,6 +635,7 @@ func (m *Model) placeRows(idx []int) bool {
 			}
 		}
 	}
+	at := m.atBuf[:0]
 	for _, i := range vin {
 		at = append(at, sort.Search(len(m.visible), func(p int) bool { return m.cmpIdx(m.visible[p], i) > 0 }))
 	}

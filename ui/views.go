@@ -40,6 +40,13 @@ type tableData struct {
 	orderCol  sortCol
 	orderDesc bool
 
+	// dirty are rows an upsert changed in a way that may move them or
+	// change whether they pass the filter, not yet placed again.
+	dirty []int
+	// visQuery is the query the visible rows were built for (visValid).
+	visQuery query
+	visValid bool
+
 	// reused buffers
 	sortBuf                   []sortItem
 	addedIdx, movedIdx        []int
