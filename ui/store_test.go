@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/signdeck/signdeck/models"
@@ -161,5 +162,35 @@ func TestRowsInternRepeatedStrings(t *testing.T) {
 	}
 	if !same(s1.Signers[0].Name, callerName) || &s1.Signers[0] == &r1.s.Signers[0] {
 		t.Errorf("interning wrote into the caller's signers")
+	}
+}
+
+// TestUpsertThenRebuildPlacesTheChangedRow: a session updated in place
+// outside a listing (open by id, a copy's result) and then rebuilt moves
+// to its new place and passes or fails the filter anew.
+func TestUpsertThenRebuildPlacesTheChangedRow(t *testing.T) {
+	for _, filter := range []string{"", "oak", "-status:canceled"} {
+		d := storeDriver(t, 200)
+		if err := d.m.setFilter(filter); err != nil {
+			t.Fatal(err)
+		}
+		for k := 0; k < 20; k++ {
+			r := d.m.rows[(k*31)%len(d.m.rows)]
+			s := r.s
+			s.CreatedAt = testNow.Add(-time.Duration(k*1000) * time.Minute) // newer or older than every other row
+			s.Title = []string{"Oak now", "Pine now"}[k%2]
+			s.Status = []models.Status{models.StatusCanceled, models.StatusDraft}[k%2]
+			d.m.upsert(s, r.ai, 0)
+			d.m.rebuild()
+			got := slices.Clone(d.m.visible)
+			if !slices.Equal(d.m.order, sortedOrder(d.m)) {
+				t.Fatalf("filter %q step %d: the order misses the change", filter, k)
+			}
+			d.m.visValid = false
+			d.m.rebuild()
+			if !slices.Equal(got, d.m.visible) {
+				t.Fatalf("filter %q step %d: the visible rows miss the change", filter, k)
+			}
+		}
 	}
 }
