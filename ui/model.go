@@ -78,7 +78,7 @@ const (
 	liveFilterLimit = 50000 // rows above which live preview is debounced
 	filterDebounce  = 150 * time.Millisecond
 	splitMinWidth   = 120
-	maxCoalesce     = 5000 // sessions merged into one page message
+	maxCoalesce     = 1000 // sessions merged into one page message (its merge stays a few ms)
 	maxReposition   = 64   // rows of a page repositioned one by one; more: rebuild
 	slogWarn        = slog.LevelWarn
 )
@@ -209,6 +209,7 @@ type Model struct {
 	flashSeq    int
 	flashWrap   flashWrap            // flashLines' cache
 	statusCells map[statusKey]string // statusCell's cache; setStyles clears it
+	hintCache   hintCache            // renderFooter's cache; setStyles clears it
 	spinning    bool
 	spinFrame   int
 	lastRefresh time.Time

@@ -232,5 +232,6 @@ func (st styles) newInput(prompt, placeholder string, width int) textinput.Model
 func (m *Model) setStyles(st styles) {
 	m.st = st
 	m.statusCells = nil
+	m.hintCache = hintCache{}
 	m.filterInput.SetStyles(st.inputStyles())
 }

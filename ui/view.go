@@ -223,20 +223,39 @@ func (m *Model) renderFooter() string {
 	if hint := m.modalHint(); hint != "" {
 		return st.Dim.Render(hint)
 	}
+	var bs []key.Binding
+	switch m.view {
+	case viewAccounts:
+		bs = m.keys.accountsShort()
+	case viewHelp:
+		bs = []key.Binding{fixed("esc/?", "close help")}
+	default:
+		bs = m.keys.short()
+	}
+	// The key hints change only with the width, the view and the styles:
+	// rendered once, not every frame.
+	var sig strings.Builder
+	fmt.Fprintf(&sig, "%d\x00", m.width)
+	for _, b := range bs {
+		fmt.Fprintf(&sig, "%s\x00%s\x00%v\x00", b.Help().Key, b.Help().Desc, b.Enabled())
+	}
+	if c := &m.hintCache; c.sig == sig.String() && c.out != "" {
+		return c.out
+	}
 	hm := help.New()
 	hm.Styles.ShortKey = st.Key
 	hm.Styles.ShortDesc = st.Desc
 	hm.Styles.ShortSeparator = st.Dim
 	hm.Styles.Ellipsis = st.Dim
 	hm.SetWidth(m.width)
-	switch m.view {
-	case viewAccounts:
-		return hm.ShortHelpView(m.keys.accountsShort())
-	case viewHelp:
-		return hm.ShortHelpView([]key.Binding{fixed("esc/?", "close help")})
-	}
-	return hm.ShortHelpView(m.keys.short())
+	out := hm.ShortHelpView(bs)
+	m.hintCache = hintCache{sig: sig.String(), out: out}
+	return out
 }
+
+// hintCache is the footer's rendered key hints and what they were
+// rendered from.
+type hintCache struct{ sig, out string }
 
 // modalHint is the footer while a prompt or form has the keyboard.
 func (m *Model) modalHint() string {

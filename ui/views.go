@@ -48,13 +48,13 @@ type tableData struct {
 	visValid bool
 
 	// reused buffers
-	sortBuf                   []sortItem
-	addedIdx, movedIdx        []int
-	addBuf, atBuf, visIn      []int
-	scratch                   []int
-	remap                     []int32
-	markBuf                   []uint64
-	one                       [1]int
+	sortBuf              []sortItem
+	addedIdx, movedIdx   []int
+	addBuf, atBuf, visIn []int
+	scratch              []int
+	remap                []int32
+	markBuf              []uint64
+	one                  [1]int
 
 	// orderGen is Model.orderGen when the visible order was last built:
 	// a view that missed a sort or filter change is rebuilt on entry.
