@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unique"
 
@@ -82,6 +83,7 @@ func internSession(s *models.Session) {
 
 // set replaces the session and recomputes the derived fields.
 func (r *row) set(s models.Session) {
+	rowSetGen.Add(1)
 	internSession(&s)
 	r.s = s
 	r.title = models.CleanText(s.Title)
@@ -330,6 +332,7 @@ func (m *Model) removeRows(drop func(r *row) bool) int {
 	if n == 0 {
 		return 0
 	}
+	m.placeGen++
 	for i, r := range m.rows {
 		m.byRef[r.s.Ref] = i
 	}
@@ -380,9 +383,14 @@ func (m *Model) rebuild() {
 	m.ensureOrder()
 	src := m.order32()
 	vis := m.visible[:0]
+	snap := m.snapshot()
 	switch {
 	case narrow && m.query.equal(m.visQuery):
 		vis = m.visible
+	case snap != nil:
+		for _, i := range snap {
+			vis = append(vis, int(i))
+		}
 	case narrow:
 		mt := m.matcher()
 		for _, i := range m.visible {
@@ -405,6 +413,9 @@ func (m *Model) rebuild() {
 	m.tableData.orderGen = m.orderGen
 	m.visible = vis
 	m.visQuery, m.visValid = m.query, true
+	if snap == nil && !m.query.empty() {
+		m.keepSnapshot()
+	}
 	if cap(m.pos) < len(m.rows) {
 		m.pos = make([]int32, len(m.rows), cap(m.rows))
 	}
@@ -420,6 +431,59 @@ func (m *Model) rebuild() {
 
 func (m *Model) order32() []int32 { return m.order }
 
+// visSnap is the visible rows of a recent filter: erasing a key brings a
+// filter typed a moment ago back without filtering every row again. A
+// snapshot holds while no row was placed, removed or changed since
+// (placeGen, rowSetGen).
+type visSnap struct {
+	q         query
+	vis       []int32
+	placeGen  uint64
+	rowSetGen uint64
+}
+
+const maxSnaps = 8
+
+// rowSetGen counts row.set calls in the process: any change to any row
+// ends every snapshot (rows are also changed where the table does not see
+// it, e.g. a cancel's result set in place).
+var rowSetGen atomic.Uint64
+
+func (m *Model) snapshot() []int32 {
+	if m.query.empty() || m.orderCol != m.sortCol || m.orderDesc != m.sortDesc {
+		return nil
+	}
+	g := rowSetGen.Load()
+	for i := range m.snaps {
+		sn := &m.snaps[i]
+		if sn.placeGen == m.placeGen && sn.rowSetGen == g && sn.q.equal(m.query) {
+			return sn.vis
+		}
+	}
+	return nil
+}
+
+func (m *Model) keepSnapshot() {
+	g := rowSetGen.Load()
+	live := m.snaps[:0]
+	for _, sn := range m.snaps {
+		if sn.placeGen == m.placeGen && sn.rowSetGen == g {
+			live = append(live, sn)
+		}
+	}
+	clear(m.snaps[len(live):])
+	m.snaps = live
+	var vis []int32
+	if len(m.snaps) == maxSnaps {
+		vis = m.snaps[0].vis[:0]
+		m.snaps = append(m.snaps[:0], m.snaps[1:]...)
+	}
+	for _, i := range m.visible {
+		vis = append(vis, int32(i))
+	}
+	m.snaps = append(m.snaps, visSnap{q: m.query, vis: vis, placeGen: m.placeGen, rowSetGen: g})
+}
+
 // ensureOrder makes m.order every row in the current sort order: a full
 // sort when the sort changed, else the rows added or changed since it was
 // built are placed in it.
@@ -434,6 +498,7 @@ func (m *Model) ensureOrder() {
 		if len(fix) == 0 {
 			return
 		}
+		m.placeGen++
 		if len(fix) <= max(64, len(m.rows)/16) {
 			m.dirty = m.dirty[:0]
 			slices.SortFunc(fix, m.cmpIdx)
@@ -443,6 +508,7 @@ func (m *Model) ensureOrder() {
 			return
 		}
 	}
+	m.placeGen++
 	m.dirty = m.dirty[:0]
 	idx := m.scratch[:0]
 	for i := range m.rows {
@@ -600,6 +666,7 @@ func (m *Model) placeRows(idx []int) bool {
 	if len(add) == 0 {
 		return true
 	}
+	m.placeGen++
 	// Take them out of the order and the visible rows.
 	m.orderTake(add)
 	lo := len(m.visible) // the first visible position that changes

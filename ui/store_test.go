@@ -91,6 +91,11 @@ func TestNarrowingFilterMatchesFullFilter(t *testing.T) {
 			key = "space"
 		}
 		d.press(key)
+		if k%4 == 1 {
+			// A cancel's result changes a row in place between keys.
+			r := d.m.rows[(k*29)%len(d.m.rows)]
+			d.m.setRowStatus(r.s.Ref, []models.Status{models.StatusDraft, models.StatusCanceled}[k%8/4])
+		}
 		if k%4 == 3 {
 			// A refresh page between keys: a new row and a changed one.
 			old := d.m.rows[(k*17)%len(d.m.rows)].s
@@ -192,5 +197,26 @@ func TestUpsertThenRebuildPlacesTheChangedRow(t *testing.T) {
 				t.Fatalf("filter %q step %d: the visible rows miss the change", filter, k)
 			}
 		}
+	}
+}
+
+// TestRecentFilterIsNotReusedAfterARowChanged: a filter applied again
+// shows the rows as they are now, also when a row changed in place while
+// no filter was applied (nothing was placed then).
+func TestRecentFilterIsNotReusedAfterARowChanged(t *testing.T) {
+	d := storeDriver(t, 100)
+	if err := d.m.setFilter("-status:canceled"); err != nil {
+		t.Fatal(err)
+	}
+	r := d.m.current()
+	if err := d.m.setFilter(""); err != nil {
+		t.Fatal(err)
+	}
+	d.m.setRowStatus(r.s.Ref, models.StatusCanceled)
+	if err := d.m.setFilter("-status:canceled"); err != nil {
+		t.Fatal(err)
+	}
+	if d.m.isVisible(r.s.Ref) {
+		t.Errorf("%s was canceled but still passes -status:canceled", r.s.Ref)
 	}
 }

@@ -46,6 +46,10 @@ type tableData struct {
 	// visQuery is the query the visible rows were built for (visValid).
 	visQuery query
 	visValid bool
+	// snaps are recent filters' visible rows (rebuild); placeGen counts
+	// changes to the order and the rows, which end them.
+	snaps    []visSnap
+	placeGen uint64
 
 	// reused buffers
 	sortBuf              []sortItem
