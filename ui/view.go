@@ -57,6 +57,9 @@ func (m *Model) render() string {
 		body := overlay(strings.Join(lines[1:1+bh], "\n"), modal, w, bh)
 		screen = strings.Join(append(append([]string{lines[0]}, body), lines[1+bh:]...), "\n")
 	}
+	if strings.Count(screen, "\n")+1 <= h {
+		return screen
+	}
 	if lines := strings.Split(screen, "\n"); len(lines) > h {
 		// A terminal too short for header, body, status and footer: keep
 		// the bottom lines (status and footer say the most).
@@ -397,6 +400,7 @@ func (m *Model) renderTable(width, height int) string {
 	st := m.st
 	cols := m.columns(width)
 	var b strings.Builder
+	b.Grow((width + 64) * max(1, height)) // one allocation for the table
 	hdr := strings.Repeat(" ", gutterW)
 	for i, c := range cols {
 		t := c.title
