@@ -25,9 +25,13 @@ test:
 race:
 	$(GO) test -race -count=1 $(PKGS)
 
-## bench: speed and memory goals (100,000-session table and friends).
+## bench: speed and memory goals (100,000-session table and friends). The
+## output is kept in bench.out; the run ends with the RESULT lines of the
+## goals (scripts/bench-results.sh). BENCH narrows the benchmarks.
+BENCH ?= .
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	@rc=0; $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -timeout 60m $(PKGS) >bench.out 2>&1 || rc=$$?; \
+	cat bench.out; scripts/bench-results.sh bench.out; exit $$rc
 
 ## lint: gofmt check and go vet.
 lint:

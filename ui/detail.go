@@ -119,7 +119,8 @@ func (m *Model) handleDetail(msg detailMsg) tea.Cmd {
 // rowOrderChanged reports whether an in-place update may move the row or
 // change whether it passes the filter, which needs a rebuild.
 func (m *Model) rowOrderChanged(a, b *row) bool {
-	if !m.query.empty() && (a.text != b.text || a.s.Status != b.s.Status) {
+	if !m.query.empty() && (a.low != b.low || a.title != b.title || a.id != b.id || a.sig != b.sig ||
+		a.s.Status != b.s.Status || a.s.Provider != b.s.Provider || a.s.Ref.Account != b.s.Ref.Account) {
 		return true
 	}
 	return sortKeyDiffers(a, b, m.sortCol)
@@ -132,7 +133,7 @@ func sortKeyDiffers(a, b *row, col sortCol) bool {
 	case sortExpires:
 		return a.expires != b.expires
 	case sortTitle:
-		return a.titleLower != b.titleLower
+		return a.titleLower() != b.titleLower()
 	case sortStatus:
 		return a.s.Status != b.s.Status
 	case sortSigners:

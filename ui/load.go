@@ -138,12 +138,11 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	if msg.gen != a.gen {
 		return nil // an older listing: never overwrite a newer one
 	}
-	// New rows are merged into the visible order; rows an update moved (or
-	// made pass or fail the filter) are repositioned one by one, or, when
-	// many moved, the view is rebuilt.
+	// New rows, and rows an update moved or made pass or fail the filter,
+	// are placed in the sorted order and the visible rows (placeRows): the
+	// cost follows the page, not the table.
 	added, moved := m.addedIdx[:0], m.movedIdx[:0]
-	reorder := false
-	firstNew := len(m.rows) // rows from here on are new: insertVisible places them
+	firstNew := len(m.rows) // rows from here on are new
 	for _, s := range msg.sessions {
 		if s.Ref.Account == "" {
 			s.Ref.Account = a.Name
@@ -156,20 +155,20 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		}
 		if ri, ok := m.byRef[s.Ref]; ok {
 			m.keepActionStatus(ri, &s, a.genStamp)
-			if reorder {
-				m.upsert(s, i, a.gen)
+			if ri >= firstNew {
+				m.upsert(s, i, a.gen) // new in this page: placed below
 				continue
 			}
 			before := *m.rows[ri]
 			m.upsert(s, i, a.gen)
-			if ri < firstNew && m.rowOrderChanged(&before, m.rows[ri]) {
+			if m.rowOrderChanged(&before, m.rows[ri]) {
 				moved = append(moved, ri)
-				reorder = len(moved) > maxReposition
 			}
 			continue
 		}
 		added = append(added, m.upsert(s, i, a.gen))
 	}
+	m.placeRows(append(moved, added...))
 	m.addedIdx, m.movedIdx = added, moved
 	var cmds []tea.Cmd
 	switch {
@@ -196,34 +195,18 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		a.lastLoad = m.now()
 		m.lastRefresh = a.lastLoad
 		gen := a.gen
-		if m.removeRows(func(r *row) bool {
+		m.removeRows(func(r *row) bool {
 			if r.ai != i || r.seenGen == gen {
 				return false
 			}
 			_, confirming := m.pending[r.s.Ref]
 			return !confirming && !m.inFlight[r.s.Ref]
-		}) > 0 {
-			reorder = true
-		}
+		})
 		cmds = append(cmds, m.logCmd(slog.LevelDebug, "listing done", "account", a.Name, "view", viewLabel(msg.view), "gen", gen))
 	case msg.closed:
 		a.loading = false
 	case msg.ch != nil:
 		cmds = append(cmds, waitLoad(msg.acct, msg.view, msg.gen, msg.ch))
-	}
-	if reorder {
-		m.rebuild()
-	} else {
-		rebuilt := false
-		for _, ri := range moved {
-			if !m.reposition(ri) {
-				rebuilt = true // the rebuild placed every row, the new ones too
-				break
-			}
-		}
-		if !rebuilt {
-			m.insertVisible(added)
-		}
 	}
 	return tea.Batch(cmds...)
 }

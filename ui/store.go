@@ -6,28 +6,39 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
+	"unique"
 
 	"github.com/signdeck/signdeck/models"
 )
 
-// row is one session in the table. Display and search text is computed
-// once when the row is inserted or updated, never per frame or keypress.
+// row is one session in the table. It is kept compact for 100,000-row
+// tables: the strings that repeat across sessions (account, provider,
+// status, signer names and emails) are interned, the search text is two
+// strings (one of them shared by every row with the same signers), and no
+// rendered cell is stored; cells are drawn for the rows on screen only.
 type row struct {
-	s       models.Session
-	ai      int    // index of the account in Model.accts
-	title   string // cleaned title for display
-	id      string // cleaned id for display
-	acct    string // "dbx:acme"
-	created int64  // unix nanos, 0 when absent
+	s     models.Session // strings interned (internSession)
+	ai    int            // index of the account in Model.accts
+	title string         // cleaned title for display (the title itself when clean)
+	id    string         // cleaned id for display (the id itself when clean)
+	acct  string         // "dbx:acme", interned
+
+	// low is the lowercased title, NUL, the lowercased id: what plain
+	// filter terms search besides the signers and the few fixed labels;
+	// low[:titleN] is the title's sort key.
+	low    string
+	titleN int32
+	st     int8 // statusRank of the status, 0 when unknown
+	// sig and sigLow are the signers' names and emails ("name email "
+	// each), interned: rows with the same signers share them.
+	sig, sigLow string
+
+	signed, total int32 // signer progress; total -1 when unknown (lite row)
+
+	created int64 // unix nanos, 0 when absent
 	expires int64
-
-	text, lower           string // searchable text (title, id, account, provider, status, signers)
-	signers, signersLower string // signer names and emails
-	titleLower            string
-	signed, total         int // signer progress; total -1 when unknown (lite row)
-
-	refKey string // account NUL id: the sort tiebreak
 
 	seenGen uint64 // listing generation that last saw the row
 	// statusStamp is Model.stamp when an action (a cancel's result, its
@@ -41,35 +52,96 @@ func newRow(s models.Session, ai int) *row {
 	return r
 }
 
-// set replaces the session and recomputes the derived text.
+// intern returns the canonical copy of s: equal strings share one
+// allocation while any row holds them (unique drops the rest).
+func intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
+}
+
+// internSession interns the session's repeated strings. The signers are
+// copied, never changed in place: the slice may be shared with the caller.
+func internSession(s *models.Session) {
+	s.Ref.Account = intern(s.Ref.Account)
+	s.Provider = models.ProviderKind(intern(string(s.Provider)))
+	s.Status = models.Status(intern(string(s.Status)))
+	s.RawStatus = intern(s.RawStatus)
+	s.Requester = intern(s.Requester)
+	if len(s.Signers) > 0 {
+		gs := make([]models.Signer, len(s.Signers))
+		for i, g := range s.Signers {
+			g.Name, g.FirstName, g.LastName = intern(g.Name), intern(g.FirstName), intern(g.LastName)
+			g.Email, g.Role, g.RawStatus = intern(g.Email), intern(g.Role), intern(g.RawStatus)
+			g.Status = models.SignerStatus(intern(string(g.Status)))
+			gs[i] = g
+		}
+		s.Signers = gs
+	}
+}
+
+// set replaces the session and recomputes the derived fields.
 func (r *row) set(s models.Session) {
+	rowSetGen.Add(1)
+	internSession(&s)
 	r.s = s
 	r.title = models.CleanText(s.Title)
 	if r.title == "" {
 		r.title = "(untitled)"
 	}
 	r.id = models.CleanText(s.Ref.ID)
-	r.refKey = s.Ref.Account + "\x00" + s.Ref.ID
-	r.acct = s.Provider.Short() + ":" + models.CleanText(s.Ref.Account)
+	r.acct = intern(s.Provider.Short() + ":" + models.CleanText(s.Ref.Account))
 	r.created, r.expires = unixNano(s.CreatedAt), unixNano(s.ExpiresAt)
-	var sb strings.Builder
-	for _, g := range s.Signers {
-		sb.WriteString(models.CleanText(g.DisplayName()))
-		sb.WriteByte(' ')
-		sb.WriteString(models.CleanText(g.Email))
-		sb.WriteByte(' ')
+	tl := lowerASCII(r.title)
+	r.low = tl + "\x00" + lowerASCII(r.id)
+	r.titleN = int32(len(tl))
+	r.st = int8(statusRank[s.Status])
+	if len(s.Signers) == 0 {
+		r.sig, r.sigLow = "", ""
+	} else {
+		var sb strings.Builder
+		for _, g := range s.Signers {
+			sb.WriteString(models.CleanText(g.DisplayName()))
+			sb.WriteByte(' ')
+			sb.WriteString(models.CleanText(g.Email))
+			sb.WriteByte(' ')
+		}
+		r.sig = intern(sb.String())
+		r.sigLow = intern(strings.ToLower(r.sig))
 	}
-	r.signers = sb.String()
-	r.signersLower = strings.ToLower(r.signers)
-	r.text = strings.Join([]string{r.title, r.id, s.Ref.Account, string(s.Provider), s.Provider.Label(),
-		r.acct, s.Status.Label(), string(s.Status), r.signers}, " ")
-	r.lower = strings.ToLower(r.text)
-	r.titleLower = strings.ToLower(r.title)
 	if !s.Complete && len(s.Signers) == 0 {
 		r.signed, r.total = 0, -1
 	} else {
-		r.signed, r.total = s.SignedCount()
+		signed, total := s.SignedCount()
+		r.signed, r.total = int32(signed), int32(total)
 	}
+}
+
+// titleLower is the title's sort key.
+func (r *row) titleLower() string { return r.low[:r.titleN] }
+
+// lowerASCII is strings.ToLower; for ASCII it allocates only when a
+// letter changes.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return strings.ToLower(s)
+		}
+		if 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c >= 0x80 {
+					return strings.ToLower(s)
+				} else if 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 func unixNano(t time.Time) int64 {
@@ -138,9 +210,9 @@ func compareRows(a, b *row, col sortCol, desc bool) int {
 			c = cmp.Compare(x, y)
 		}
 	case sortTitle:
-		c = strings.Compare(a.titleLower, b.titleLower)
+		c = strings.Compare(a.titleLower(), b.titleLower())
 	case sortStatus:
-		c = cmp.Compare(statusRank[a.s.Status], statusRank[b.s.Status])
+		c = cmp.Compare(a.st, b.st)
 	case sortSigners:
 		// Fraction signed, then total; unknown (lite) rows last.
 		if a.total < 0 || b.total < 0 {
@@ -184,9 +256,15 @@ func (m *Model) upsert(s models.Session, ai int, gen uint64) int {
 		if _, pending := m.pending[s.Ref]; pending && !s.Status.Final() {
 			s.Status = models.StatusCancelPending
 		}
+		k0 := placeKeyOf(r)
 		r.set(s)
 		if gen != 0 {
 			r.seenGen = gen
+		}
+		if i < len(m.order) && placeKeyOf(r) != k0 {
+			// It may have moved or passed or failed the filter: the next
+			// placeRows or rebuild places it again.
+			m.dirty = append(m.dirty, i)
 		}
 		return i
 	}
@@ -194,7 +272,25 @@ func (m *Model) upsert(s models.Session, ai int, gen uint64) int {
 	r.seenGen = gen
 	m.rows = append(m.rows, r)
 	m.byRef[s.Ref] = len(m.rows) - 1
+	if ai >= 0 && ai < len(m.accts) {
+		m.accts[ai].count++
+	}
 	return len(m.rows) - 1
+}
+
+// placeKey is what decides a row's place in any sort order and whether
+// it passes any filter.
+type placeKey struct {
+	low, title, id, sig, acct string
+	status                    models.Status
+	provider                  models.ProviderKind
+	created, expires          int64
+	signed, total             int32
+}
+
+func placeKeyOf(r *row) placeKey {
+	return placeKey{r.low, r.title, r.id, r.sig, r.s.Ref.Account, r.s.Status, r.s.Provider,
+		r.created, r.expires, r.signed, r.total}
 }
 
 // keepActionStatus keeps the final status an action gave row i when s
@@ -209,49 +305,117 @@ func (m *Model) keepActionStatus(i int, s *models.Session, since uint64) {
 }
 
 // removeRows drops the rows for which drop returns true and the marks and
-// details that pointed at them.
+// details that pointed at them. The order and the visible rows keep their
+// sequence (indices renumbered), so nothing is re-sorted or re-filtered.
 func (m *Model) removeRows(drop func(r *row) bool) int {
 	n := 0
+	remap := m.remap[:0]
 	kept := m.rows[:0]
 	for _, r := range m.rows {
 		if drop(r) {
+			if r.ai >= 0 && r.ai < len(m.accts) {
+				m.accts[r.ai].count--
+			}
 			delete(m.byRef, r.s.Ref)
 			delete(m.marks, r.s.Ref)
 			delete(m.details, r.s.Ref)
 			n++
+			remap = append(remap, -1)
 			continue
 		}
+		remap = append(remap, int32(len(kept)))
 		kept = append(kept, r)
 	}
 	clear(m.rows[len(kept):])
 	m.rows = kept
-	if n > 0 {
-		for i, r := range m.rows {
-			m.byRef[r.s.Ref] = i
+	m.remap = remap[:0]
+	if n == 0 {
+		return 0
+	}
+	m.placeGen++
+	for i, r := range m.rows {
+		m.byRef[r.s.Ref] = i
+	}
+	order := m.order[:0]
+	for _, i := range m.order {
+		if int(i) < len(remap) && remap[i] >= 0 {
+			order = append(order, remap[i])
 		}
 	}
+	m.order = order
+	vis := m.visible[:0]
+	for _, i := range m.visible {
+		if i < len(remap) && remap[i] >= 0 {
+			vis = append(vis, int(remap[i]))
+		}
+	}
+	m.visible = vis
+	dirty := m.dirty[:0]
+	for _, i := range m.dirty {
+		if i < len(remap) && remap[i] >= 0 {
+			dirty = append(dirty, int(remap[i]))
+		}
+	}
+	m.dirty = dirty
+	if cap(m.pos) < len(m.rows) {
+		m.pos = make([]int32, len(m.rows))
+	}
+	m.pos = m.pos[:len(m.rows)]
+	for i := range m.pos {
+		m.pos[i] = -1
+	}
+	for p, i := range vis {
+		m.pos[i] = int32(p)
+	}
+	m.restoreCursor()
 	return n
 }
 
-// rebuild recomputes the visible index slice from the filter and sort:
-// O(n) filtering and O(k log k) sorting of index ints; sessions are never
-// copied. The cursor stays on the same session when it is still visible.
+// rebuild recomputes the visible rows from the filter and sort. The
+// sorted order of every row (order) is kept between calls and re-sorted
+// only when the sort changed, so a filter change walks it and filters
+// (O(n) matches, no sort); a filter that narrows the last one (a key
+// typed at the end of a term, a term added) filters only the rows it
+// showed. The cursor stays on the same session when it is still visible.
 func (m *Model) rebuild() {
-	for _, a := range m.accts {
-		a.count = 0
-	}
+	narrow := m.visValid && len(m.dirty) == 0 && len(m.order) == len(m.rows) &&
+		m.orderCol == m.sortCol && m.orderDesc == m.sortDesc && m.query.narrows(m.visQuery)
+	m.ensureOrder()
+	src := m.order32()
 	vis := m.visible[:0]
-	for i, r := range m.rows {
-		if r.ai >= 0 && r.ai < len(m.accts) {
-			m.accts[r.ai].count++
+	snap := m.snapshot()
+	switch {
+	case narrow && m.query.equal(m.visQuery):
+		vis = m.visible
+	case snap != nil:
+		for _, i := range snap {
+			vis = append(vis, int(i))
 		}
-		if m.query.empty() || m.query.match(r) {
-			vis = append(vis, i)
+	case narrow:
+		mt := m.matcher()
+		for _, i := range m.visible {
+			if mt.match(m.rows[i]) {
+				vis = append(vis, i)
+			}
+		}
+	case m.query.empty():
+		for _, i := range src {
+			vis = append(vis, int(i))
+		}
+	default:
+		mt := m.matcher()
+		for _, i := range src {
+			if mt.match(m.rows[i]) {
+				vis = append(vis, int(i))
+			}
 		}
 	}
-	m.sortBuf = sortIndices(vis, m.rows, m.sortCol, m.sortDesc, m.sortBuf)
 	m.tableData.orderGen = m.orderGen
 	m.visible = vis
+	m.visQuery, m.visValid = m.query, true
+	if snap == nil && !m.query.empty() {
+		m.keepSnapshot()
+	}
 	if cap(m.pos) < len(m.rows) {
 		m.pos = make([]int32, len(m.rows), cap(m.rows))
 	}
@@ -263,6 +427,177 @@ func (m *Model) rebuild() {
 		m.pos[i] = int32(p)
 	}
 	m.restoreCursor()
+}
+
+func (m *Model) order32() []int32 { return m.order }
+
+// visSnap is the visible rows of a recent filter: erasing a key brings a
+// filter typed a moment ago back without filtering every row again. A
+// snapshot holds while no row was placed, removed or changed since
+// (placeGen, rowSetGen).
+type visSnap struct {
+	q         query
+	vis       []int32
+	placeGen  uint64
+	rowSetGen uint64
+}
+
+const maxSnaps = 8
+
+// rowSetGen counts row.set calls in the process: any change to any row
+// ends every snapshot (rows are also changed where the table does not see
+// it, e.g. a cancel's result set in place).
+var rowSetGen atomic.Uint64
+
+func (m *Model) snapshot() []int32 {
+	if m.query.empty() || m.orderCol != m.sortCol || m.orderDesc != m.sortDesc {
+		return nil
+	}
+	g := rowSetGen.Load()
+	for i := range m.snaps {
+		sn := &m.snaps[i]
+		if sn.placeGen == m.placeGen && sn.rowSetGen == g && sn.q.equal(m.query) {
+			return sn.vis
+		}
+	}
+	return nil
+}
+
+func (m *Model) keepSnapshot() {
+	g := rowSetGen.Load()
+	live := m.snaps[:0]
+	for _, sn := range m.snaps {
+		if sn.placeGen == m.placeGen && sn.rowSetGen == g {
+			live = append(live, sn)
+		}
+	}
+	clear(m.snaps[len(live):])
+	m.snaps = live
+	var vis []int32
+	if len(m.snaps) == maxSnaps {
+		vis = m.snaps[0].vis[:0]
+		m.snaps = append(m.snaps[:0], m.snaps[1:]...)
+	}
+	for _, i := range m.visible {
+		vis = append(vis, int32(i))
+	}
+	m.snaps = append(m.snaps, visSnap{q: m.query, vis: vis, placeGen: m.placeGen, rowSetGen: g})
+}
+
+// ensureOrder makes m.order every row in the current sort order: a full
+// sort when the sort changed, else the rows added or changed since it was
+// built are placed in it.
+func (m *Model) ensureOrder() {
+	col, desc := m.sortCol, m.sortDesc
+	if m.orderCol == col && m.orderDesc == desc && len(m.order) <= len(m.rows) {
+		fix := append(m.addBuf[:0], m.dirty...)
+		for i := len(m.order); i < len(m.rows); i++ {
+			fix = append(fix, i)
+		}
+		m.addBuf = fix
+		if len(fix) == 0 {
+			return
+		}
+		m.placeGen++
+		if len(fix) <= max(64, len(m.rows)/16) {
+			m.dirty = m.dirty[:0]
+			slices.SortFunc(fix, m.cmpIdx)
+			fix = slices.Compact(fix)
+			m.orderTake(fix)
+			m.orderPlace(fix)
+			return
+		}
+	}
+	m.placeGen++
+	m.dirty = m.dirty[:0]
+	idx := m.scratch[:0]
+	for i := range m.rows {
+		idx = append(idx, i)
+	}
+	m.sortBuf = sortIndices(idx, m.rows, col, desc, m.sortBuf)
+	clear(m.sortBuf) // the keys hold strings: do not keep them alive
+	m.sortBuf = m.sortBuf[:0]
+	order := m.order[:0]
+	for _, i := range idx {
+		order = append(order, int32(i))
+	}
+	m.order, m.scratch = order, idx[:0]
+	m.orderCol, m.orderDesc = col, desc
+}
+
+// orderTake removes rows (sorted, distinct) from the order; rows not in it
+// (new ones) are skipped.
+func (m *Model) orderTake(rows []int) {
+	n0 := len(m.order)
+	any := false
+	for _, i := range rows {
+		if i < n0 {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return
+	}
+	mark := m.marks64(rows)
+	order := m.order[:0]
+	for _, i := range m.order {
+		if mark[i/64]&(1<<(i%64)) == 0 {
+			order = append(order, i)
+		}
+	}
+	m.order = order
+	m.unmark(rows)
+}
+
+// orderPlace inserts rows (sorted by the current sort, not in the order)
+// at their places: a binary search each, one pass of copies.
+func (m *Model) orderPlace(rows []int) {
+	at := m.atBuf[:0]
+	for _, i := range rows {
+		at = append(at, sort.Search(len(m.order), func(p int) bool { return m.cmpIdx(int(m.order[p]), i) > 0 }))
+	}
+	m.atBuf = at
+	m.order = mergeAt(m.order, at, func(j int) int32 { return int32(rows[j]) })
+}
+
+// marks64 sets the bits of rows in the reused bit set.
+func (m *Model) marks64(rows []int) []uint64 {
+	mark := m.markBuf
+	if need := (len(m.rows) + 63) / 64; len(mark) < need {
+		mark = make([]uint64, need+need/4)
+		m.markBuf = mark
+	}
+	for _, i := range rows {
+		mark[i/64] |= 1 << (i % 64)
+	}
+	return mark
+}
+
+func (m *Model) unmark(rows []int) {
+	for _, i := range rows {
+		m.markBuf[i/64] = 0
+	}
+}
+
+// cmpIdx orders rows i and j by the current sort (compareRows).
+func (m *Model) cmpIdx(i, j int) int {
+	a, b := m.rows[i], m.rows[j]
+	switch m.sortCol {
+	case sortCreated, sortExpires:
+		// The common case inline: both dates present.
+		x, y := a.created, b.created
+		if m.sortCol == sortExpires {
+			x, y = a.expires, b.expires
+		}
+		if x != 0 && y != 0 && x != y {
+			if (x < y) != m.sortDesc {
+				return -1
+			}
+			return 1
+		}
+	}
+	return compareRows(a, b, m.sortCol, m.sortDesc)
 }
 
 // restoreCursor puts the cursor back after the visible rows changed: on
@@ -280,118 +615,125 @@ func (m *Model) restoreCursor() {
 	m.clampCursor()
 }
 
-// insertVisible adds rows just appended to m.rows (indices in added) to
-// the visible index without re-sorting it: the new rows that pass the
-// filter are sorted (k log k) and merged into the sorted visible rows
-// (n). A page streaming into a large table costs a linear merge instead of
-// a full rebuild, so the event loop stays free for key presses. The merge
-// walks m.sortBuf, the compact keys of the visible rows in order (rebuild
-// leaves them there), never the rows themselves.
+// insertVisible places rows just appended to m.rows (indices in added).
 func (m *Model) insertVisible(added []int) {
 	if len(added) == 0 {
 		return
 	}
-	if len(m.sortBuf) != len(m.visible) {
-		m.rebuild()
-		return
-	}
-	for _, i := range added {
-		if r := m.rows[i]; r.ai >= 0 && r.ai < len(m.accts) {
-			m.accts[r.ai].count++
-		}
-	}
-	for len(m.pos) < len(m.rows) {
-		m.pos = append(m.pos, -1)
-	}
-	cand := m.mergeIdx[:0]
-	for _, i := range added {
-		if m.query.empty() || m.query.match(m.rows[i]) {
-			cand = append(cand, i)
-		}
-	}
-	m.mergeIdx = cand
-	if len(cand) == 0 {
-		return
-	}
-	desc := m.sortDesc
-	add := sortIndices(cand, m.rows, m.sortCol, desc, m.mergeKeys)
-	m.mergeKeys = add
-	old := m.sortBuf
-	// The rows before the first new one keep their places.
-	from := sort.Search(len(old), func(p int) bool { return cmpSortItems(old[p], add[0], desc) > 0 })
-	keys := m.spareKeys[:0]
-	if need := len(old) + len(add); cap(keys) < need {
-		keys = make([]sortItem, 0, need+need/4)
-	}
-	keys = append(keys, old[:from]...)
-	p, j := from, 0
-	for p < len(old) && j < len(add) {
-		if cmpSortItems(old[p], add[j], desc) <= 0 {
-			keys = append(keys, old[p])
-			p++
-		} else {
-			keys = append(keys, add[j])
-			j++
-		}
-	}
-	keys = append(keys, old[p:]...)
-	keys = append(keys, add[j:]...)
-	m.spareKeys, m.sortBuf = old[:0], keys
-	vis := m.visible
-	if cap(vis) < len(keys) {
-		vis = slices.Grow(vis, len(keys)-len(vis)+len(keys)/4)
-	}
-	vis = vis[:len(keys)]
-	for q := from; q < len(keys); q++ {
-		vis[q] = keys[q].idx
-		m.pos[vis[q]] = int32(q)
-	}
-	m.visible = vis
-	m.restoreCursor()
+	m.placeRows(added)
 }
 
 // reposition puts row i back in its place after an in-place update
 // changed its sort key or whether it passes the filter (a cancel result, a
-// loaded detail): a binary search and two memmoves instead of a rebuild,
-// so a bulk cancel over a filtered 100k-row table does not re-sort the
-// table once per result.
-// It reports false when it had to rebuild the view instead.
+// loaded detail). It reports false when it had to rebuild the view instead.
 func (m *Model) reposition(i int) bool {
-	if len(m.sortBuf) != len(m.visible) || i < 0 || i >= len(m.rows) || i >= len(m.pos) {
+	if i < 0 || i >= len(m.rows) {
 		m.rebuild()
 		return false
 	}
-	r := m.rows[i]
-	p := int(m.pos[i])
-	if p >= 0 {
-		m.visible = slices.Delete(m.visible, p, p+1)
-		m.sortBuf = slices.Delete(m.sortBuf, p, p+1)
-		m.pos[i] = -1
+	m.one[0] = i
+	return m.placeRows(m.one[:])
+}
+
+// placeRows puts rows in their places in the sorted order and the visible
+// rows: rows new since the order was built (appended to m.rows) and rows
+// an update may have moved or made pass or fail the filter (idx, and any
+// upsert marked). Its cost is in proportion to the rows placed (a sort of
+// them, a filter match each and a binary search each in the order and in
+// the visible rows) plus one copy of the index slices: it never sorts or
+// filters the other rows. It reports false when it had to rebuild the
+// view instead (the sort or the filter changed since the view was built).
+func (m *Model) placeRows(idx []int) bool {
+	n0 := len(m.order)
+	if m.orderCol != m.sortCol || m.orderDesc != m.sortDesc || n0 > len(m.rows) ||
+		len(m.pos) < n0 || m.tableData.orderGen != m.orderGen || !m.visValid {
+		m.rebuild()
+		return false
 	}
-	q := -1
-	if m.query.empty() || m.query.match(r) {
-		k := sortKeyOf(r, i, m.sortCol, m.sortDesc)
-		buf, desc := m.sortBuf, m.sortDesc
-		q = sort.Search(len(buf), func(x int) bool { return cmpSortItems(buf[x], k, desc) > 0 })
-		m.visible = slices.Insert(m.visible, q, i)
-		m.sortBuf = slices.Insert(m.sortBuf, q, k)
+	for len(m.pos) < len(m.rows) {
+		m.pos = append(m.pos, -1)
 	}
-	var lo, hi int // positions that changed
-	switch {
-	case p >= 0 && q >= 0:
-		lo, hi = min(p, q), max(p, q)+1
-	case p >= 0:
-		lo, hi = p, len(m.visible)
-	case q >= 0:
-		lo, hi = q, len(m.visible)
-	default:
+	// The rows to place, sorted, once each.
+	add := append(m.addBuf[:0], idx...)
+	add = append(add, m.dirty...)
+	m.dirty = m.dirty[:0]
+	for i := n0; i < len(m.rows); i++ {
+		add = append(add, i)
+	}
+	slices.SortFunc(add, m.cmpIdx)
+	add = slices.Compact(add)
+	m.addBuf = add
+	if len(add) == 0 {
 		return true
 	}
-	for x := lo; x < hi; x++ {
-		m.pos[m.visible[x]] = int32(x)
+	m.placeGen++
+	// Take them out of the order and the visible rows.
+	m.orderTake(add)
+	lo := len(m.visible) // the first visible position that changes
+	for _, i := range add {
+		if p := m.pos[i]; p >= 0 {
+			lo = min(lo, int(p))
+		}
+	}
+	if lo < len(m.visible) {
+		mark := m.marks64(add)
+		vis := m.visible[:lo]
+		for _, i := range m.visible[lo:] {
+			if mark[i/64]&(1<<(i%64)) == 0 {
+				vis = append(vis, i)
+			}
+		}
+		m.visible = vis
+		m.unmark(add)
+	}
+	for _, i := range add {
+		m.pos[i] = -1
+	}
+	// Merge them back in.
+	m.orderPlace(add)
+	vin := m.visIn[:0]
+	if m.query.empty() {
+		vin = append(vin, add...)
+	} else {
+		mt := m.matcher()
+		for _, i := range add {
+			if mt.match(m.rows[i]) {
+				vin = append(vin, i)
+			}
+		}
+	}
+	at := m.atBuf[:0]
+	for _, i := range vin {
+		at = append(at, sort.Search(len(m.visible), func(p int) bool { return m.cmpIdx(m.visible[p], i) > 0 }))
+	}
+	m.visIn, m.atBuf = vin, at
+	if len(at) > 0 {
+		lo = min(lo, at[0])
+		m.visible = mergeAt(m.visible, at, func(j int) int { return vin[j] })
+	}
+	for p := lo; p < len(m.visible); p++ {
+		m.pos[m.visible[p]] = int32(p)
 	}
 	m.restoreCursor()
 	return true
+}
+
+// mergeAt inserts k values into s, value j before s[at[j]] (at is
+// non-decreasing), moving each run of s once.
+func mergeAt[T any](s []T, at []int, val func(j int) T) []T {
+	k := len(at)
+	if k == 0 {
+		return s
+	}
+	n := len(s)
+	s = slices.Grow(s, k)[:n+k]
+	end := n
+	for j := k - 1; j >= 0; j-- {
+		copy(s[at[j]+j+1:], s[at[j]:end])
+		s[at[j]+j] = val(j)
+		end = at[j]
+	}
+	return s
 }
 
 // clampCursor keeps the cursor inside the visible rows and remembers its
@@ -459,12 +801,12 @@ func (m *Model) selectRef(ref models.Ref) bool {
 }
 
 // sortItem is a compact sort key: sorting these contiguous structs avoids
-// chasing row pointers in every comparison.
+// chasing row pointers in every comparison. It lives only during a sort.
 type sortItem struct {
-	k   int64  // numeric key, already oriented (absent values last)
-	s   string // string key (title, account, id)
-	ref string // tiebreak, always ascending
-	idx int
+	k        int64  // numeric key, already oriented (absent values last)
+	s        string // string key (title, account, id)
+	acct, id string // tiebreak, always ascending
+	idx      int
 }
 
 // sortIndices sorts vis (row indices) by the column: the same order as
@@ -487,7 +829,7 @@ func sortKeyOf(r *row, idx int, col sortCol, desc bool) sortItem {
 	if desc {
 		sign = -1
 	}
-	it := sortItem{ref: r.refKey, idx: idx}
+	it := sortItem{acct: r.s.Ref.Account, id: r.s.Ref.ID, idx: idx}
 	switch col {
 	case sortCreated, sortExpires:
 		v := r.created
@@ -500,7 +842,7 @@ func sortKeyOf(r *row, idx int, col sortCol, desc bool) sortItem {
 			it.k = sign * v
 		}
 	case sortStatus:
-		it.k = sign * int64(statusRank[r.s.Status])
+		it.k = sign * int64(r.st)
 	case sortSigners:
 		if r.total < 0 {
 			it.k = math.MaxInt64
@@ -510,7 +852,7 @@ func sortKeyOf(r *row, idx int, col sortCol, desc bool) sortItem {
 			it.k = sign * (int64(r.signed)*1_000_000/int64(r.total)*1000 + int64(r.total))
 		}
 	case sortTitle:
-		it.s = r.titleLower
+		it.s = r.titleLower()
 	case sortAccount:
 		it.s = r.acct
 	case sortID:
@@ -534,5 +876,8 @@ func cmpSortItems(a, b sortItem, desc bool) int {
 		}
 		return c
 	}
-	return strings.Compare(a.ref, b.ref)
+	if c := strings.Compare(a.acct, b.acct); c != 0 {
+		return c
+	}
+	return strings.Compare(a.id, b.id)
 }

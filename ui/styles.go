@@ -231,5 +231,7 @@ func (st styles) newInput(prompt, placeholder string, width int) textinput.Model
 // setStyles replaces the styles (tests pin colour on or off).
 func (m *Model) setStyles(st styles) {
 	m.st = st
+	m.statusCells = nil
+	m.hintCache = hintCache{}
 	m.filterInput.SetStyles(st.inputStyles())
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,9 @@ func (m *Model) render() string {
 		lines := strings.Split(screen, "\n")
 		body := overlay(strings.Join(lines[1:1+bh], "\n"), modal, w, bh)
 		screen = strings.Join(append(append([]string{lines[0]}, body), lines[1+bh:]...), "\n")
+	}
+	if strings.Count(screen, "\n")+1 <= h {
+		return screen
 	}
 	if lines := strings.Split(screen, "\n"); len(lines) > h {
 		// A terminal too short for header, body, status and footer: keep
@@ -222,20 +226,39 @@ func (m *Model) renderFooter() string {
 	if hint := m.modalHint(); hint != "" {
 		return st.Dim.Render(hint)
 	}
+	var bs []key.Binding
+	switch m.view {
+	case viewAccounts:
+		bs = m.keys.accountsShort()
+	case viewHelp:
+		bs = []key.Binding{fixed("esc/?", "close help")}
+	default:
+		bs = m.keys.short()
+	}
+	// The key hints change only with the width, the view and the styles:
+	// rendered once, not every frame.
+	var sig strings.Builder
+	fmt.Fprintf(&sig, "%d\x00", m.width)
+	for _, b := range bs {
+		fmt.Fprintf(&sig, "%s\x00%s\x00%v\x00", b.Help().Key, b.Help().Desc, b.Enabled())
+	}
+	if c := &m.hintCache; c.sig == sig.String() && c.out != "" {
+		return c.out
+	}
 	hm := help.New()
 	hm.Styles.ShortKey = st.Key
 	hm.Styles.ShortDesc = st.Desc
 	hm.Styles.ShortSeparator = st.Dim
 	hm.Styles.Ellipsis = st.Dim
 	hm.SetWidth(m.width)
-	switch m.view {
-	case viewAccounts:
-		return hm.ShortHelpView(m.keys.accountsShort())
-	case viewHelp:
-		return hm.ShortHelpView([]key.Binding{fixed("esc/?", "close help")})
-	}
-	return hm.ShortHelpView(m.keys.short())
+	out := hm.ShortHelpView(bs)
+	m.hintCache = hintCache{sig: sig.String(), out: out}
+	return out
 }
+
+// hintCache is the footer's rendered key hints and what they were
+// rendered from.
+type hintCache struct{ sig, out string }
 
 // modalHint is the footer while a prompt or form has the keyboard.
 func (m *Model) modalHint() string {
@@ -300,7 +323,7 @@ func (m *Model) columns(width int) []column {
 			if r.total < 0 {
 				return "–"
 			}
-			return fmt.Sprintf("%d/%d signed", r.signed, r.total)
+			return strconv.Itoa(int(r.signed)) + "/" + strconv.Itoa(int(r.total)) + " signed"
 		}}, 4},
 		{column{"CREATED", 12, sortCreated, func(m *Model, r *row) string { return fmtCreated(r.s.CreatedAt, m.now()) }}, 3},
 		{column{"EXPIRES", 10, sortExpires, func(m *Model, r *row) string { return fmtDate(r.s.ExpiresAt, m.now()) }}, 2},
@@ -377,6 +400,7 @@ func (m *Model) renderTable(width, height int) string {
 	st := m.st
 	cols := m.columns(width)
 	var b strings.Builder
+	b.Grow((width + 64) * max(1, height)) // one allocation for the table
 	hdr := strings.Repeat(" ", gutterW)
 	for i, c := range cols {
 		t := c.title
@@ -416,12 +440,20 @@ func (m *Model) renderTable(width, height int) string {
 		return b.String()
 	}
 	end := min(len(m.visible), m.offset+rowsH)
+	// The cells of a row fill the width exactly unless the terminal is too
+	// narrow for the title's minimum; only then is the line cut to fit.
+	lineW := gutterW + len(cols) - 1
+	for _, c := range cols {
+		lineW += c.width
+	}
 	n := 0
+	var line strings.Builder
 	for p := m.offset; p < end; p++ {
 		r := m.rows[m.visible[p]]
 		isCur := p == m.cursor
 		_, marked := m.marks[r.s.Ref]
-		var line strings.Builder
+		line.Reset()
+		line.Grow(width + 32)
 		if isCur {
 			line.WriteString(glyphCursor)
 		} else {
@@ -438,15 +470,18 @@ func (m *Model) renderTable(width, height int) string {
 		}
 		for i, c := range cols {
 			if i > 0 {
-				line.WriteString(" ")
+				line.WriteByte(' ')
 			}
-			cell := pad(c.cell(m, r), c.width)
-			if c.title == "STATUS" && !isCur {
-				cell = st.forStatus(r.s.Status).Render(cell)
+			if c.sort == sortStatus {
+				line.WriteString(m.statusCell(r.s.Status, c.width, !isCur))
+				continue
 			}
-			line.WriteString(cell)
+			writePadded(&line, c.cell(m, r), c.width)
 		}
-		s := fitLine(line.String(), width)
+		s := line.String()
+		if lineW != width {
+			s = fitLine(s, width)
+		}
 		if isCur {
 			s = st.Cursor.Render(ansi.Strip(s))
 		}
@@ -552,6 +587,63 @@ func fmtTimeShort(t, now time.Time) string {
 		return "–"
 	}
 	return t.In(now.Location()).Format("01-02 15:04")
+}
+
+// statusKey is a status cell of a width, styled or plain.
+type statusKey struct {
+	st     models.Status
+	width  int
+	styled bool
+}
+
+// statusCell is a status padded to the width and, when styled, coloured:
+// a handful of distinct cells per screen, rendered once and kept until the
+// styles change (setStyles), instead of once per row and frame.
+func (m *Model) statusCell(st models.Status, w int, styled bool) string {
+	k := statusKey{st, w, styled}
+	if c, ok := m.statusCells[k]; ok {
+		return c
+	}
+	c := pad(statusText(st), w)
+	if styled {
+		c = m.st.forStatus(st).Render(c)
+	}
+	if m.statusCells == nil || len(m.statusCells) > 256 {
+		m.statusCells = map[statusKey]string{}
+	}
+	m.statusCells[k] = c
+	return c
+}
+
+// plainASCII reports whether s is printable ASCII: one cell a byte.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// writePadded writes pad(s, w) to b; printable ASCII, the common case,
+// skips the width measurement and allocates nothing.
+func writePadded(b *strings.Builder, s string, w int) {
+	if w <= 0 {
+		return
+	}
+	if !plainASCII(s) {
+		b.WriteString(pad(s, w))
+		return
+	}
+	if len(s) > w {
+		b.WriteString(s[:w-1])
+		b.WriteString(ellipsis)
+		return
+	}
+	b.WriteString(s)
+	for range w - len(s) {
+		b.WriteByte(' ')
+	}
 }
 
 // pad truncates s to w cells (with "…") and pads it with spaces. It

@@ -33,11 +33,32 @@ type tableData struct {
 	// session.
 	cursorChosen bool
 
-	sortBuf []sortItem
-	// buffers of insertVisible; sortBuf holds the keys of the visible
-	// rows in order (sortBuf[p].idx == visible[p])
-	addedIdx, movedIdx, mergeIdx []int
-	mergeKeys, spareKeys         []sortItem
+	// order is every row in the sort order (orderCol, orderDesc): a filter
+	// change walks it instead of sorting (rebuild), new and moved rows are
+	// placed in it (placeRows).
+	order     []int32
+	orderCol  sortCol
+	orderDesc bool
+
+	// dirty are rows an upsert changed in a way that may move them or
+	// change whether they pass the filter, not yet placed again.
+	dirty []int
+	// visQuery is the query the visible rows were built for (visValid).
+	visQuery query
+	visValid bool
+	// snaps are recent filters' visible rows (rebuild); placeGen counts
+	// changes to the order and the rows, which end them.
+	snaps    []visSnap
+	placeGen uint64
+
+	// reused buffers
+	sortBuf              []sortItem
+	addedIdx, movedIdx   []int
+	addBuf, atBuf, visIn []int
+	scratch              []int
+	remap                []int32
+	markBuf              []uint64
+	one                  [1]int
 
 	// orderGen is Model.orderGen when the visible order was last built:
 	// a view that missed a sort or filter change is rebuilt on entry.
