@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/signdeck/signdeck/cli.Version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build demo test race bench lint ci e2e fuzz clean
+.PHONY: all build demo test race bench lint ci e2e fuzz fuzz-ci clean
 
 all: build
 
@@ -60,7 +60,11 @@ e2e: build
 
 ## ci: what .ci/run calls (inside scripts/with-secret-service.sh, with
 ## SIGNDECK_REQUIRE_KEYRING=1 and SIGNDECK_REQUIRE_SPEC=1 set).
-ci: lint race e2e
+ci: lint race e2e fuzz-ci
+
+## fuzz-ci: every fuzz target for about 10 s each (part of make ci).
+fuzz-ci:
+	$(MAKE) fuzz FUZZTIME=10s
 
 clean:
 	rm -f $(BIN)
