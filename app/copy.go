@@ -121,7 +121,38 @@ func (s *Service) ValidateCopy(a Account, src *models.Session, spec *models.Copy
 	if spec.Options.TransactionID != "" && !slices.Contains(caps.CopyOptions, "transaction_id") {
 		return fmt.Errorf("%w: a transaction is not a %s option", ErrNotCopyable, a.Kind.Label())
 	}
-	return spec.Validate(caps.Limits)
+	var fixed models.ValidationErrors
+	for _, f := range []struct {
+		name string
+		v    *string
+		was  string
+	}{{"subject", spec.Subject, srcField(src, "subject")}, {"message", spec.Message, srcField(src, "message")}} {
+		if f.v != nil && slices.Contains(caps.CopyFixed, f.name) && strings.TrimSpace(*f.v) != strings.TrimSpace(f.was) {
+			fixed = append(fixed, &models.FieldError{Path: f.name,
+				Msg: fmt.Sprintf("a %s copy keeps the source's %s; it cannot be changed", a.Kind.Label(), f.name)})
+		}
+	}
+	if err := spec.Validate(caps.Limits); err != nil {
+		var ve models.ValidationErrors
+		if errors.As(err, &ve) {
+			return append(fixed, ve...)
+		}
+		return err
+	}
+	if len(fixed) > 0 {
+		return fixed
+	}
+	return nil
+}
+
+func srcField(src *models.Session, name string) string {
+	if src == nil {
+		return ""
+	}
+	if name == "subject" {
+		return src.Subject
+	}
+	return src.Message
 }
 
 // CancelOriginalBlocked says why "cancel the original" cannot be offered

@@ -315,3 +315,17 @@ func TestListKeepsPartialConstellation(t *testing.T) {
 		t.Errorf("stderr does not name the failed transaction\n%s", r)
 	}
 }
+
+// TestCopyConstellationMessageIsAUsageError: the copy call keeps the
+// source's message, so --message is refused before anything is sent, with
+// exit 2 like every other validation error.
+func TestCopyConstellationMessageIsAUsageError(t *testing.T) {
+	t.Parallel()
+	h, srv := newConstellation(t, constellationtest.Options{})
+	ref := pick1(t, listJSON(t, h), models.StatusAwaitingSignature)
+	r := h.run("", "copy", ref, "--message", "new text", "--yes")
+	r.wantCode(t, ExitUsage)
+	if !strings.Contains(r.stderr, "keeps the source's message") || srv.Count("copy") != 0 {
+		t.Errorf("copy --message\n%s", r)
+	}
+}

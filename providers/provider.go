@@ -40,6 +40,9 @@ type Capabilities struct {
 	CopyOptions []string
 	// Limits constrain a CopySpec.
 	Limits models.CopyLimits
+	// CopyFixed names the fields a copy keeps from its source and cannot
+	// change ("subject", "message"); a copy form hides them.
+	CopyFixed []string
 	// TestModeForced: the account sends every copy as a test request
 	// (Dropbox Sign test_mode: true in the config); a copy that asks for a
 	// real request is refused.

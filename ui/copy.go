@@ -227,9 +227,15 @@ func (f *copyForm) newSigner(cs models.CopySigner) *formSigner {
 
 func (f *copyForm) offers(opt string) bool { return slices.Contains(f.caps.CopyOptions, opt) }
 
+// fixed reports whether the provider keeps a field of the source in a copy.
+func (f *copyForm) fixed(field string) bool { return slices.Contains(f.caps.CopyFixed, field) }
+
 // items lists the focusable rows of the form in order.
 func (f *copyForm) items() []formItem {
-	its := []formItem{{kind: itTitle}, {kind: itMessage}}
+	its := []formItem{{kind: itTitle}}
+	if !f.fixed("message") {
+		its = append(its, formItem{kind: itMessage})
+	}
 	for i := range f.signers {
 		if f.split {
 			its = append(its, formItem{itFirst, i}, formItem{itLast, i})
@@ -416,7 +422,7 @@ func (f *copyForm) spec() models.CopySpec {
 	if t := f.title.Value(); t != f.titleFilled {
 		spec.Title = &t
 	}
-	if msg := f.message.Value(); msg != f.messageFilled {
+	if msg := f.message.Value(); msg != f.messageFilled && !f.fixed("message") {
 		spec.Message = &msg
 	}
 	for _, g := range f.signers {

@@ -64,7 +64,7 @@ func newFake(kind models.ProviderKind, account string) *fakeProvider {
 	case models.Constellation1:
 		// Constellation1 cancels synchronously, like the real vendor.
 		f.caps = providers.Capabilities{Cancel: true, Copy: true, ActionLog: true, LiteList: true,
-			CopyOptions: []string{"retain_fields", "transaction_id"},
+			CopyOptions: []string{"retain_fields", "transaction_id"}, CopyFixed: []string{"subject", "message"},
 			Limits:      models.CopyLimits{MaxSigners: 10, MaxTitle: 80, RequireLastName: true}}
 		f.lite = true
 	default:

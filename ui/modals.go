@@ -209,7 +209,11 @@ func (m *Model) renderCopyForm(head string) ([]string, int) {
 	}
 	lines = append(lines, mark(formItem{kind: itTitle})+"Title    "+f.title.View())
 	errLines("title")
-	lines = append(lines, mark(formItem{kind: itMessage})+"Message  "+f.message.View())
+	if f.fixed("message") {
+		lines = append(lines, "  Message  "+st.Dim.Render("kept from the source (a "+f.kind.Label()+" copy cannot change it)"))
+	} else {
+		lines = append(lines, mark(formItem{kind: itMessage})+"Message  "+f.message.View())
+	}
 	errLines("message")
 	errLines("subject")
 	lines = append(lines, "", st.Bold.Render(fmt.Sprintf("Signers (%d)", len(f.signers))))

@@ -230,6 +230,8 @@ func (c *Client) Capabilities() providers.Capabilities {
 		Query:       false,
 		Buckets:     append([]string(nil), bucketNames...),
 		CopyOptions: []string{"retain_fields", "transaction_id", "cancel_original"},
+		// The copy call keeps the source's message and has no subject.
+		CopyFixed: []string{"subject", "message"},
 		Limits: models.CopyLimits{
 			// "Error: All signers must have a last name and valid email
 			// address." (reference §6.5). The vendor documents no other
