@@ -481,6 +481,8 @@ func (f *copyForm) itemForPath(path string) (formItem, bool) {
 		return formItem{kind: itTxn}, true
 	case "options.test_mode":
 		return formItem{kind: itTestMode}, true
+	case "options.cancel_original":
+		return formItem{kind: itCancelOrig}, true
 	}
 	if mm := signerPathRE.FindStringSubmatch(path); mm != nil {
 		i, _ := strconv.Atoi(mm[1])
@@ -597,6 +599,12 @@ func (m *Model) keyCopy(msg tea.KeyPressMsg) tea.Cmd {
 				}
 				f.testMode = !f.testMode
 			case itCancelOrig:
+				// The service's rule: a source this account cannot cancel
+				// (its status, a teammate's request) is not offered.
+				if r := app.CancelOriginalBlocked(&f.src); r != "" && !f.cancel {
+					f.errs = models.ValidationErrors{{Path: "options.cancel_original", Msg: "unavailable: " + r}}
+					return nil
+				}
 				f.cancel = !f.cancel
 			case itRetain:
 				f.retain = !f.retain

@@ -484,3 +484,26 @@ func TestCopyFormReflowsOnResize(t *testing.T) {
 		t.Errorf("the typed end of the title is cut off after a resize:\n%s", s)
 	}
 }
+
+// TestCopyCancelOriginalUnavailableForATeammatesRequest: the option says
+// why it is unavailable and stays off, so the copy is never sent with a
+// cancel that can only fail.
+func TestCopyCancelOriginalUnavailableForATeammatesRequest(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	dbx.sessions[0].NotCancelable = "sent by kim@example.com; Dropbox Sign lets only the sender cancel it"
+	d.press("r")
+	d.moveTo("a1")
+	d.press("c")
+	focusField(t, d, formItem{kind: itCancelOrig})
+	if !strings.Contains(d.screen(), "cancel the original: unavailable (sent by kim@example.com") {
+		t.Errorf("the option does not say why:\n%s", d.screen())
+	}
+	d.press("space")
+	if d.m.copy.cancel {
+		t.Fatal("the option was turned on")
+	}
+	d.press("ctrl+s", "y")
+	if len(dbx.copies) != 1 || dbx.copies[0].Options.CancelOriginal || len(dbx.cancels) != 0 {
+		t.Errorf("copies %+v, cancels %v", dbx.copies, dbx.cancels)
+	}
+}

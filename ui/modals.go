@@ -7,6 +7,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
 )
 
@@ -257,7 +258,12 @@ func (m *Model) renderCopyForm(head string) ([]string, int) {
 			}
 			errLines("options.test_mode")
 		case itCancelOrig:
-			lines = append(lines, mark(it)+box(f.cancel)+" cancel the original once the copy exists")
+			if r := app.CancelOriginalBlocked(&f.src); r != "" && !f.cancel {
+				lines = append(lines, mark(it)+st.Dim.Render("[-] cancel the original: unavailable ("+models.CleanText(r)+")"))
+			} else {
+				lines = append(lines, mark(it)+box(f.cancel)+" cancel the original once the copy exists")
+			}
+			errLines("options.cancel_original")
 		}
 	}
 	for _, e := range f.errs {
