@@ -166,3 +166,17 @@ func TestGoldenColor(t *testing.T) {
 func loginNoop(ctx contextT, account, secret string) (providerT, string, error) {
 	return nil, "", fmt.Errorf("not in goldens")
 }
+
+// TestFooterKeepsHelpAndQuit: however narrow the terminal, the footer ends
+// with the help and quit keys; other hints give way first.
+func TestFooterKeepsHelpAndQuit(t *testing.T) {
+	for _, w := range []int{40, 60, 80, 100} {
+		d, _, _ := fixtureDriver(t, nil)
+		d.send(tea.WindowSizeMsg{Width: w, Height: 24})
+		lines := strings.Split(strings.TrimRight(d.screen(), "\n"), "\n")
+		last := lines[len(lines)-1]
+		if !strings.Contains(last, "? help") || !strings.Contains(last, "quit") {
+			t.Errorf("width %d: footer %q", w, last)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strconv"
+	"slices"
 	"strings"
 	"time"
 
@@ -250,8 +251,28 @@ func (m *Model) renderFooter() string {
 	hm.Styles.ShortDesc = st.Desc
 	hm.Styles.ShortSeparator = st.Dim
 	hm.Styles.Ellipsis = st.Dim
-	hm.SetWidth(m.width)
-	out := hm.ShortHelpView(bs)
+	// Help and quit are always shown: the other hints give way first.
+	pinned := m.keys.hints(actHelp, actQuit)
+	if m.view == viewHelp {
+		pinned = m.keys.hints(actQuit)
+	}
+	var rest []key.Binding
+	for _, b := range bs {
+		if !slices.ContainsFunc(pinned, func(p key.Binding) bool { return p.Help() == b.Help() }) {
+			rest = append(rest, b)
+		}
+	}
+	hm.SetWidth(0)
+	tail := hm.ShortHelpView(pinned)
+	sep := st.Dim.Render(" • ")
+	hm.SetWidth(max(0, m.width-ansi.StringWidth(tail)-ansi.StringWidth(sep)))
+	out := tail
+	if head := hm.ShortHelpView(rest); head != "" {
+		out = head + sep + tail
+	}
+	if ansi.StringWidth(out) > m.width {
+		out = ansi.Truncate(out, m.width, "…")
+	}
 	m.hintCache = hintCache{sig: sig.String(), out: out}
 	return out
 }
@@ -279,7 +300,9 @@ func (m *Model) modalHint() string {
 		case f.reviewing:
 			return "y send · any other key returns to the form"
 		}
-		return "tab/↑↓ move · ctrl+n/+ add · ctrl+x remove · alt+↑↓ reorder · space toggle · ctrl+s review · esc close"
+		// The keys that finish the form come first, so that they stay
+		// visible at 80 columns.
+		return "ctrl+s review · esc close · tab/↑↓ move · ctrl+n/+ add · ctrl+x remove · alt+↑↓ reorder · space toggle"
 	case m.cancelPrompt != nil:
 		if m.cancelPrompt.needCount {
 			return "type the count, then y or enter · any other key aborts"
