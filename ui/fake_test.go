@@ -65,7 +65,7 @@ func newFake(kind models.ProviderKind, account string) *fakeProvider {
 		// Constellation1 cancels synchronously, like the real vendor.
 		f.caps = providers.Capabilities{Cancel: true, Copy: true, ActionLog: true, LiteList: true,
 			CopyOptions: []string{"retain_fields", "transaction_id"}, CopyFixed: []string{"subject", "message"},
-			Limits:      models.CopyLimits{MaxSigners: 10, MaxTitle: 80, RequireLastName: true}}
+			Limits: models.CopyLimits{MaxSigners: 10, MaxTitle: 80, RequireLastName: true}}
 		f.lite = true
 	default:
 		// Dropbox Sign cancels asynchronously, like the real vendor.
