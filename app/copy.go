@@ -64,6 +64,9 @@ type CopyRequest struct {
 	Spec models.CopySpec
 	// Again sends even when an identical copy was made recently.
 	Again bool
+	// SendNow starts the copy when it lands as a draft and the provider
+	// can send drafts (Constellation1), as its own "send" operation.
+	SendNow bool
 }
 
 // CopyOutcome is what happened to a copy.
@@ -77,6 +80,8 @@ type CopyOutcome struct {
 	Err       error
 	// Original is the cancel of the source, when asked and the copy exists.
 	Original *CancelOutcome
+	// Sent is the start of a copy that landed as a draft (SendNow).
+	Sent *SendOutcome
 }
 
 // signerEmails returns the lower-cased, sorted emails of a copy.
@@ -233,7 +238,24 @@ func (s *Service) Copy(ctx context.Context, req CopyRequest) CopyOutcome {
 		return CopyOutcome{Outcome: OutcomeFailed, Reason: s.errText(err), Err: err}
 	}
 	out := s.send(ctx, a, op.ID, spec)
+	if out.Outcome == OutcomeOK && req.SendNow && out.Session.Status == models.StatusDraft && a.Provider.Capabilities().StartDraft {
+		sent := s.StartDraft(ctx, a, out.Session.Ref, out.Session.Title)
+		out.Sent = &sent
+		if sent.Outcome == OutcomeOK && sent.Status != "" {
+			out.Session.Status = sent.Status
+		}
+	}
 	if out.Outcome == OutcomeOK && spec.Options.CancelOriginal {
+		if out.Sent != nil && out.Sent.Outcome != OutcomeOK {
+			// The copy is still a draft nobody was invited to: keep the
+			// original live.
+			it := CancelItem{Target: CancelTarget{Account: a, Ref: req.Source.Ref, Session: &req.Source},
+				Title: models.CleanText(req.Source.Title), Status: req.Source.Status,
+				Reason: "the copy was not sent (it is still a draft), so the original was kept"}
+			o := s.RecordSkipped(ctx, CancelPlan{Skipped: []CancelItem{it}})
+			out.Original = &o[0]
+			return out
+		}
 		out.Original = s.cancelOriginal(ctx, a, req.Source, op.ID)
 	}
 	return out

@@ -86,7 +86,7 @@ func (s *Service) Reconcile(ctx context.Context, accts []Account) Report {
 			continue
 		}
 		rep.Checked++
-		if op.Outcome == store.OutcomeNone && op.Attempts == 0 && (op.Action == ActionCancel || op.Action == ActionCopy) {
+		if op.Outcome == store.OutcomeNone && op.Attempts == 0 && op.Action != ActionLogin && op.Action != ActionLogout {
 			// The intent was recorded but no request ever went out.
 			s.resolve(ctx, op, store.Outcome{Outcome: OutcomeNotSent,
 				Reason: "interrupted before the request was sent; nothing reached the provider"}, &rep)
@@ -97,6 +97,8 @@ func (s *Service) Reconcile(ctx context.Context, accts []Account) Report {
 			s.reconcileCancel(ctx, a, op, &rep)
 		case ActionCopy:
 			s.reconcileCopy(ctx, a, op, &rep)
+		case ActionRemind, ActionUpdate, ActionSend:
+			s.reconcileAction(ctx, a, op, &rep)
 		default:
 			// login/logout change only the local keyring: an interrupted
 			// one is settled by `signdeck auth status`.
