@@ -30,8 +30,12 @@ confirm unless --yes is given (when stdin is not a terminal signdeck
 refuses with exit 2 instead). A copy that fails the provider's limits is
 not sent: each field's problem is printed and the exit status is 2.
 
-Provider options: --test-mode (Dropbox Sign), --retain-fields and
---transaction (Constellation1), --cancel-original (both).
+Provider options: --test-mode (Dropbox Sign), --retain-fields,
+--transaction and --send (Constellation1), --cancel-original (both).
+A Constellation1 copy lands as a draft that invites nobody: --send (on by
+default) sends it right away, as its own journaled operation; with
+--send=false it stays a draft (send it later with signdeck send). The
+result says which state the copy is in.
 
 Every copy is recorded in the operations journal before it is sent. If
 the send fails with an unknown outcome, signdeck prints the copy's
@@ -58,6 +62,7 @@ source and same signers, is refused unless --again is given.`,
 	f.BoolVar(&o.retainFields, "retain-fields", true, "keep the placed fields (Constellation1)")
 	f.StringVar(&o.transaction, "transaction", "", "put the copy in this transaction (Constellation1; default: the source's)")
 	f.StringVar(&o.operationID, "operation-id", "", "resume a copy whose outcome was unknown (the id signdeck printed): look for it first, send only if it does not exist")
+	f.BoolVar(&o.send, "send", true, "send a copy that lands as a draft (Constellation1) right away")
 	f.BoolVar(&o.again, "again", false, "send even if an identical copy (same source, same signers) was made or is unresolved within the last hour")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
 	f.BoolVar(&o.json, "json", false, "print the new session as JSON")
@@ -71,7 +76,7 @@ type copyOpts struct {
 	allowSigned              bool
 	retainFields             bool
 	transaction, operationID string
-	yes, json, again         bool
+	yes, json, again, send   bool
 	changed                  func(flag string) bool
 }
 
@@ -130,6 +135,9 @@ func (a *app) copy(ctx context.Context, arg string, o copyOpts) error {
 	caps := p.Capabilities()
 	if !caps.Copy {
 		return usageErrorf("%s sessions cannot be copied", acct.Provider.Label())
+	}
+	if o.changed("send") && !caps.StartDraft {
+		return usageErrorf("--send is not a %s option: its copies are sent at once (account %s)", acct.Provider.Label(), acct.Name)
 	}
 	for _, of := range copyOptionFlags {
 		if o.changed(of.flag) && !slices.Contains(caps.CopyOptions, of.option) {
@@ -213,7 +221,8 @@ func (a *app) copy(ctx context.Context, arg string, o copyOpts) error {
 		}
 	}
 
-	res := svc.Copy(ctx, core.CopyRequest{Account: aa, Source: src, Spec: spec, Again: o.again})
+	res := svc.Copy(ctx, core.CopyRequest{Account: aa, Source: src, Spec: spec, Again: o.again,
+		SendNow: o.send && caps.StartDraft})
 	return a.copyResult(ref, res, o.json)
 }
 
@@ -248,7 +257,8 @@ func (a *app) copyResult(ref models.Ref, res core.CopyOutcome, asJSON bool) erro
 				"The copy may or may not have been sent (operation %s). To retry safely, run the same command with --operation-id %s: it looks for the copy first and sends only if none exists.", res.OpID, res.OpID)}
 		}
 		var ve models.ValidationErrors
-		if errors.As(res.Err, &ve) {
+		if errors.As(res.Err, &ve) || localInvalid(res.Err) {
+			// Refused before sending: a validation error (exit 2).
 			return &exitError{code: ExitUsage, err: err}
 		}
 		return &exitError{code: ExitFailure, err: err}
@@ -267,6 +277,14 @@ func (a *app) copyResult(ref models.Ref, res core.CopyOutcome, asJSON bool) erro
 	}
 	for _, w := range ns.Warnings {
 		fmt.Fprintf(a.stderr, "signdeck: warning: %s\n", clean(w))
+	}
+	if sent := res.Sent; sent != nil && sent.Outcome != core.OutcomeOK {
+		fmt.Fprintf(a.stderr, "signdeck: copy %s was made, but sending it failed (%s): it is a draft that invites nobody; send it with `signdeck send %s`\n",
+			clean(ns.Ref.String()), clean(sent.Reason), clean(ns.Ref.String()))
+		if cancelErr != "" {
+			fmt.Fprintf(a.stderr, "signdeck: the original %s was not canceled: %s\n", clean(ref.String()), clean(cancelErr))
+		}
+		return errFailed
 	}
 	if cancelErr != "" {
 		fmt.Fprintf(a.stderr, "signdeck: copy %s was sent, but canceling the original %s failed: %s\n",
@@ -380,6 +398,14 @@ func (a *app) printCopyResult(ns *models.Session, res *core.CopyOutcome) {
 	verb := "sent"
 	if res.Recovered {
 		verb = "confirmed by its operation id (the provider's answer was lost; nothing was sent twice)"
+	}
+	switch {
+	case ns.Status == models.StatusDraft && res.Sent == nil:
+		verb = "made as a draft (nobody is invited until it is sent: signdeck send " + clean(ns.Ref.String()) + ")"
+	case ns.Status == models.StatusDraft:
+		verb = "made as a draft, but sending it failed"
+	case res.Sent != nil:
+		verb = "made and sent (signers invited)"
 	}
 	fmt.Fprintf(a.stdout, "Copy %s: %s %s\n", verb, clean(ns.Ref.String()), ns.Status.Label())
 	if ns.URL != "" {
