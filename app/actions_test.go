@@ -292,7 +292,7 @@ func TestCopySendNow(t *testing.T) {
 	}
 
 	// A send that fails keeps the original live even with "cancel the original".
-	e.c1.SetFaults(constellationtest.Faults{ErrorRate: 1, ErrorStatus: 400, Ops: []string{"start"}})
+	e.c1.SetFaults(constellationtest.Faults{ErrorRate: 1, ErrorStatus: 404, Ops: []string{"start"}})
 	spec.Options.CancelOriginal = true
 	out = e.svc.Copy(ctx, app.CopyRequest{Account: e.acct, Source: src, Spec: spec, Again: true, SendNow: true})
 	e.c1.SetFaults(constellationtest.Faults{})
