@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,4 +77,22 @@ func TestDownloadConstellationCLI(t *testing.T) {
 	if len(entries) != 2 {
 		t.Errorf("%d files written", len(entries))
 	}
+}
+
+// The progress line goes to stderr only when stderr is a terminal.
+func TestDownloadProgressOnTerminalOnly(t *testing.T) {
+	t.Parallel()
+	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
+	ref := dbxRequest(srv, "Offer", "bo@example.com")
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	a := h.app(strings.NewReader(""), &out, &errb)
+	a.isTerminal = func(s any) bool { return s == a.stderr }
+	if code := a.run(context.Background(), []string{"--config", h.cfgPath, "download", ref, "-o", dir}); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "downloading "+ref+": ") || strings.Contains(out.String(), "downloading") {
+		t.Errorf("stderr %q, stdout %q", errb.String(), out.String())
+	}
+	h.checkNoSecrets(out.String(), errb.String())
 }
