@@ -156,6 +156,15 @@ func TestUpdateDropboxSign(t *testing.T) {
 	}
 	e.checkOp(o.OpID, app.ActionUpdate, app.OutcomeOK, true)
 
+	// A new email and a new expiry at once (the new email changes the
+	// signer's signature_id).
+	at2 := time.Now().Add(30 * 24 * time.Hour)
+	o = e.svc.Update(ctx, e.acct, ref, providers.UpdateSpec{ExpiresAt: at2,
+		Signers: []providers.SignerUpdate{{Signer: "b@example.com", Email: "bo@example.com"}}})
+	if o.Outcome != app.OutcomeOK || o.ExpiryOutcome != app.OutcomeOK || at2.Sub(o.ExpiresAt) >= time.Hour {
+		t.Fatalf("email and expiry: %+v", o)
+	}
+
 	// Too far ahead: refused before sending.
 	o = e.svc.ExtendExpiry(ctx, e.acct, ref, time.Now().Add(200*24*time.Hour))
 	if o.Outcome != app.OutcomeFailed || !strings.Contains(o.Reason, "90 days") {
@@ -173,7 +182,7 @@ func TestUpdateDropboxSign(t *testing.T) {
 	e.checkOp(o.OpID, app.ActionUpdate, app.OutcomeFailed, true)
 
 	// The signer already has these values: skipped.
-	o = e.svc.UpdateSigner(ctx, e.acct, ref, []providers.SignerUpdate{{Signer: "b@example.com", Name: "Bo Berg"}})
+	o = e.svc.UpdateSigner(ctx, e.acct, ref, []providers.SignerUpdate{{Signer: "bo@example.com", Name: "Bo Berg"}})
 	if o.Outcome != app.OutcomeSkipped || !strings.Contains(o.Reason, "already has these values") {
 		t.Errorf("same values: %+v", o)
 	}

@@ -254,11 +254,13 @@ func (c *Client) Update(ctx context.Context, id string, spec providers.UpdateSpe
 			"the request is %s; only an open request can be changed", strings.ToLower(s.Status.Label()))
 	}
 	var res providers.UpdateResult
-	for _, u := range spec.Signers {
-		res.Signers = append(res.Signers, c.updateSigner(ctx, op, id, s.Signers, u))
-	}
+	// The expiry goes first: a new email gives its signer a new
+	// signature_id, so the one read above would no longer be found.
 	if exp != 0 {
 		res.ExpiresAt, res.ExpiryErr = c.updateExpiry(ctx, op, id, s.Signers, exp)
+	}
+	for _, u := range spec.Signers {
+		res.Signers = append(res.Signers, c.updateSigner(ctx, op, id, s.Signers, u))
 	}
 	return res, nil
 }
