@@ -134,15 +134,22 @@ func (s *Service) wholeCall(o *ActionOutcome, err error, what string) {
 // signerOutcome turns one provider signer result into an outcome. A
 // reminder refused because the signer was reminded within the vendor's
 // gap is a skip that says when the next one is allowed.
-func (s *Service) signerOutcome(r providers.SignerResult, remind bool) SignerOutcome {
+func (s *Service) signerOutcome(r providers.SignerResult, remind bool, gap time.Duration) SignerOutcome {
 	so := SignerOutcome{Signer: r.Signer, NextRemind: r.NextRemind, Outcome: OutcomeOK}
 	switch {
 	case r.Skipped != "":
 		so.Outcome, so.Reason = OutcomeSkipped, s.redact(r.Skipped)
 	case r.Err != nil && remind && !r.NextRemind.IsZero() && errors.Is(r.Err, providers.ErrInvalid):
 		so.Outcome = OutcomeSkipped
-		so.Reason = fmt.Sprintf("%s was reminded less than the vendor's gap ago; the next reminder is allowed at %s",
-			models.CleanText(r.Signer.Email), r.NextRemind.Local().Format("2006-01-02 15:04"))
+		within := "the vendor's minimum gap"
+		switch {
+		case gap == time.Hour:
+			within = "the last hour"
+		case gap > 0:
+			within = "the last " + gap.String()
+		}
+		so.Reason = fmt.Sprintf("reminded within %s; the next reminder is allowed at %s",
+			within, r.NextRemind.Local().Format("2006-01-02 15:04"))
 	case r.Err != nil:
 		so.Err = r.Err
 		so.Outcome, so.Reason = classify(r.Err), s.errText(r.Err)
@@ -166,8 +173,12 @@ func combine(ss []SignerOutcome) (string, string) {
 			ok = true
 			continue
 		}
-		if g.Reason != "" {
-			reasons = append(reasons, g.Reason)
+		if r := g.Reason; r != "" {
+			// The journal's reason names each signer.
+			if e := models.CleanText(g.Signer.Email); e != "" && !strings.Contains(r, e) {
+				r = e + ": " + r
+			}
+			reasons = append(reasons, r)
 		}
 	}
 	reason := strings.Join(reasons, "; ")
@@ -216,7 +227,7 @@ func (s *Service) Remind(ctx context.Context, a Account, ref models.Ref, email s
 		s.wholeCall(o, err, "a reminder may or may not have been sent")
 	} else {
 		for _, r := range res.Signers {
-			o.Signers = append(o.Signers, s.signerOutcome(r, true))
+			o.Signers = append(o.Signers, s.signerOutcome(r, true, a.Provider.Capabilities().RemindGap))
 		}
 		o.Outcome, o.Reason = combine(o.Signers)
 	}
@@ -257,7 +268,7 @@ func (s *Service) Update(ctx context.Context, a Account, ref models.Ref, spec pr
 		return out
 	}
 	for _, r := range res.Signers {
-		o.Signers = append(o.Signers, s.signerOutcome(r, false))
+		o.Signers = append(o.Signers, s.signerOutcome(r, false, 0))
 	}
 	all := append([]SignerOutcome(nil), o.Signers...)
 	if !spec.ExpiresAt.IsZero() {

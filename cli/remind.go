@@ -193,7 +193,11 @@ func (a *app) printActions(outs []core.ActionOutcome, okText string) {
 			if g.Outcome == core.OutcomeOK && !g.NextRemind.IsZero() && okText == "reminded" {
 				reason = "next allowed " + g.NextRemind.Local().Format("15:04")
 			}
-			row(tw, clean(o.Ref.String()), dash(signerText(g.Signer.DisplayName(), g.Signer.Email)), clean(resultText(g.Outcome, okText, reason)))
+			who := signerText(g.Signer.DisplayName(), g.Signer.Email)
+			if g.Signer.Email == "" {
+				who = clean(g.Signer.DisplayName())
+			}
+			row(tw, clean(o.Ref.String()), dash(who), clean(resultText(g.Outcome, okText, reason)))
 		}
 	}
 	tw.Flush()

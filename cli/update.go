@@ -153,8 +153,11 @@ func (a *app) update(ctx context.Context, args []string, signers []string, expir
 		var what []string
 		for _, u := range spec.Signers {
 			to := u.Email
-			if u.Name != "" {
+			switch {
+			case u.Name != "" && u.Email != "":
 				to = signerText(u.Name, u.Email)
+			case u.Name != "":
+				to = "name " + u.Name
 			}
 			what = append(what, fmt.Sprintf("signer %s → %s", clean(u.Signer), clean(to)))
 		}
