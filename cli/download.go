@@ -82,6 +82,12 @@ func (a *app) download(ctx context.Context, args []string, dir, format string) e
 	showProgress := a.isTerminal(a.stderr)
 	failed := false
 	for _, t := range ts {
+		if ctx.Err() != nil {
+			// Interrupted: nothing more is started.
+			fmt.Fprintf(a.stderr, "signdeck: download %s: not started (interrupted)\n", clean(t.ref.String()))
+			failed = true
+			continue
+		}
 		var progress func(done, total int64)
 		if showProgress {
 			label := clean(t.ref.String())
