@@ -216,7 +216,7 @@ func TestFrontEndsAgree(t *testing.T) {
 			},
 			// The dashboard's copy form has no "send now" yet (ui/, the
 			// lead's): until it does, the CLI leaves the copy a draft too.
-			cli: []string{"copy", "--yes", "--send=false"},
+			cli: []string{"copy", "--yes"},
 			keys: func(d *dashDriver) {
 				d.keys("c")
 				d.until("the form", func(v string) bool { return strings.Contains(v, "add signer") })

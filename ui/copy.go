@@ -32,6 +32,7 @@ const (
 	itCancelOrig
 	itRetain
 	itTxn
+	itSendNow
 )
 
 type formItem struct {
@@ -75,6 +76,8 @@ type copyForm struct {
 	// the next send is then a retry of it (the service looks for the copy
 	// first). "" until then: a first attempt never searches.
 	opID string
+	// sendNow starts a copy that lands as a draft (Constellation1).
+	sendNow bool
 	// again: the user confirmed sending a copy identical to a recent one.
 	again      bool
 	dupAsk     string // the duplicate warning shown until the next send
@@ -125,7 +128,7 @@ func (m *Model) startCopy() tea.Cmd {
 	f := &copyForm{
 		id: m.copySeq, srcRef: r.s.Ref, srcStamp: m.stamp, srcTitle: r.title, acctName: a.Name, kind: a.Kind, caps: caps,
 		split:  caps.Limits.RequireLastName || a.Kind == models.Constellation1,
-		retain: true, st: m.st, width: m.formWidth(),
+		retain: true, sendNow: true, st: m.st, width: m.formWidth(),
 	}
 	m.copy = f
 	full := &r.s
@@ -245,6 +248,9 @@ func (f *copyForm) items() []formItem {
 		its = append(its, formItem{itEmail, i})
 	}
 	its = append(its, formItem{kind: itAdd})
+	if f.caps.StartDraft {
+		its = append(its, formItem{kind: itSendNow})
+	}
 	for _, o := range []struct {
 		name string
 		kind itemKind
@@ -589,9 +595,11 @@ func (m *Model) keyCopy(msg tea.KeyPressMsg) tea.Cmd {
 			f.addSigner()
 		}
 		return nil
-	case itTestMode, itCancelOrig, itRetain:
+	case itTestMode, itCancelOrig, itRetain, itSendNow:
 		if s == "enter" || s == "space" || s == "x" {
 			switch it.kind {
+			case itSendNow:
+				f.sendNow = !f.sendNow
 			case itTestMode:
 				if f.caps.TestModeForced {
 					f.errs = models.ValidationErrors{{Path: "options.test_mode", Msg: "always on: the account's config sets test_mode: true"}}
@@ -655,7 +663,7 @@ func (m *Model) sendCopy() tea.Cmd {
 	}
 	f.sending = true
 	f.sendErr = nil
-	req := app.CopyRequest{Account: m.appAccount(a), Source: f.src, Spec: f.spec(), Again: f.again}
+	req := app.CopyRequest{Account: m.appAccount(a), Source: f.src, Spec: f.spec(), Again: f.again, SendNow: f.sendNow}
 	req.Source.Ref = f.srcRef
 	svc, id, ctx, retry := m.svc, f.id, m.ctx, f.opID
 	return func() tea.Msg {
@@ -721,11 +729,22 @@ func (m *Model) handleCopyResult(msg copyResultMsg) tea.Cmd {
 	if ns.Ref.ID != "" && ai >= 0 {
 		m.upsert(ns, ai, gen)
 	}
-	text := fmt.Sprintf("Copied %s to %s (%s)", f.srcTitle, models.CleanText(ns.Ref.ID), ns.Status.Label())
+	state := ns.Status.Label()
+	level := flashOK
+	switch {
+	case res.Sent != nil && res.Sent.Outcome == app.OutcomeOK:
+		state = "sent to the signers"
+		ns.Status = models.StatusAwaitingSignature
+	case res.Sent != nil:
+		state = "a draft: sending it failed: " + models.CleanText(res.Sent.Reason)
+		level = flashWarn
+	case ns.Status == models.StatusDraft:
+		state = "a draft that invites nobody yet"
+	}
+	text := fmt.Sprintf("Copied %s to %s (%s)", f.srcTitle, models.CleanText(ns.Ref.ID), state)
 	if res.Recovered {
 		text += " (found by its operation id; nothing was sent twice)"
 	}
-	level := flashOK
 	if oc := res.Original; oc != nil {
 		switch {
 		case oc.Outcome == app.OutcomePending:

@@ -257,6 +257,8 @@ func (m *Model) renderCopyForm(head string) ([]string, int) {
 				lines = append(lines, mark(it)+box(f.testMode)+" test mode")
 			}
 			errLines("options.test_mode")
+		case itSendNow:
+			lines = append(lines, mark(it)+box(f.sendNow)+" send now (a copy lands as a draft that invites nobody)")
 		case itCancelOrig:
 			if r := app.CancelOriginalBlocked(&f.src); r != "" && !f.cancel {
 				lines = append(lines, mark(it)+st.Dim.Render("[-] cancel the original: unavailable ("+models.CleanText(r)+")"))
