@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -332,4 +333,70 @@ func TestDashboardCopyOfACopy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDashboardTriageActions drives remind, send, download and yank
+// through the dashboard against both emulators; each goes through the
+// service (the journal records what changes something).
+func TestDashboardTriageActions(t *testing.T) {
+	t.Run("dropboxsign remind, download, yank", func(t *testing.T) {
+		h, srv := newDropboxSign(t, dropboxsigntest.Options{Seed: 12})
+		ref := pickSigned(t, srv, listJSON(t, h))
+		h.stdinTTY, h.stdoutTT = true, true
+		dir := t.TempDir()
+		h.ui = func(_ context.Context, opts ui.Options) error {
+			opts.DownloadDir = dir
+			d := newDash(t, opts)
+			d.open(ref)
+			d.keys("m")
+			d.until("the remind prompt", func(v string) bool { return strings.Contains(v, "Remind the pending signers of 1 session?") })
+			d.keys("y")
+			d.until("the reminder", func(v string) bool { return strings.Contains(v, "Remind ") && strings.Contains(v, ": ok") })
+			d.keys("D")
+			d.until("the download", func(v string) bool { return strings.Contains(v, "Download") && strings.Contains(v, "saved") })
+			d.keys("y")
+			d.until("the yank", func(v string) bool { return strings.Contains(v, "Copied the ref to the clipboard: "+ref) })
+			d.keys("@")
+			d.until("the message log", func(v string) bool { return strings.Contains(v, "Message log") && strings.Contains(v, "Remind ") })
+			d.settle()
+			return nil
+		}
+		h.run("").wantCode(t, ExitOK)
+		if n := srv.Count("POST", "/v3/signature_request/remind/"); n == 0 {
+			t.Error("no reminder reached the emulator")
+		}
+		if files, _ := os.ReadDir(dir); len(files) != 1 {
+			t.Errorf("downloaded %d files", len(files))
+		}
+		if audit := strings.Join(h.auditLines(), "\n"); !strings.Contains(audit, `"action":"remind"`) || !strings.Contains(audit, `"via":"tui"`) {
+			t.Errorf("journal\n%s", audit)
+		}
+	})
+	t.Run("constellation1 send a draft", func(t *testing.T) {
+		h, srv := newConstellation(t, constellationtest.Options{Seed: 12})
+		ref := pick1(t, listJSON(t, h), models.StatusDraft)
+		h.stdinTTY, h.stdoutTT = true, true
+		h.ui = func(_ context.Context, opts ui.Options) error {
+			d := newDash(t, opts)
+			d.open(ref)
+			d.keys("p")
+			d.until("the send prompt", func(v string) bool { return strings.Contains(v, "Send 1 draft to the signers?") })
+			d.keys("y")
+			d.until("the send", func(v string) bool { return strings.Contains(v, "Send ") && strings.Contains(v, ": ok") })
+			d.settle()
+			return nil
+		}
+		h.run("").wantCode(t, ExitOK)
+		got, _ := srv.Session(ref[strings.Index(ref, "/")+1:])
+		if got.StatusCode == constellationtest.StatusDraft {
+			t.Error("the draft was not sent")
+		}
+	})
+}
+
+// pickSigned returns an awaiting request with a pending signer that was
+// never reminded.
+func pickSigned(t *testing.T, srv *dropboxsigntest.Server, sessions []map[string]any) string {
+	t.Helper()
+	return pick(t, srv, sessions, models.StatusAwaitingSignature)
 }

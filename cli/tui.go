@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/adrg/xdg"
 	"log/slog"
 	"sync"
 
@@ -75,6 +76,7 @@ func (a *app) uiOptions(ctx context.Context, cfg *config.Config, tok *keyring.To
 		Logger:          a.log(),
 		Service:         svc,
 		Reconcile:       svc != nil,
+		DownloadDir:     xdg.UserDirs.Download,
 	}
 	if svc != nil {
 		o.Login = a.uiLogin(cfg, tok, svc)

@@ -35,6 +35,12 @@ const (
 	actReverse    = "reverse"
 	actHelp       = "help"
 	actQuit       = "quit"
+	actRemind     = "remind"
+	actSend       = "send"
+	actDownload   = "download"
+	actYank       = "yank"
+	actBrowse     = "browse"
+	actLog        = "log"
 )
 
 // scopes: a key may be bound once per scope.
@@ -71,6 +77,12 @@ var actionDefs = []actionDef{
 	{actClearMarks, "clear marks", []string{`ctrl+\`}, scopeMain, false},
 	{actCancel, "cancel session(s)", []string{"x"}, scopeMain, true},
 	{actCopy, "copy, edit signers", []string{"c"}, scopeMain, true},
+	{actRemind, "remind pending signers", []string{"m"}, scopeMain, true},
+	{actSend, "send draft(s)", []string{"p"}, scopeMain, true},
+	{actDownload, "download documents", []string{"D"}, scopeMain, false},
+	{actYank, "yank ref (again: URL)", []string{"y"}, scopeMain, false},
+	{actBrowse, "open in browser", []string{"b"}, scopeMain, false},
+	{actLog, "message log", []string{"@"}, scopeMain, false},
 	{actRefresh, "refresh now", []string{"r"}, scopeMain | scopeAccounts, false},
 	{actAccounts, "accounts view", []string{"a"}, scopeMain | scopeAccounts, false},
 	{actView, "next view (buckets)", []string{"v"}, scopeMain, false},
@@ -197,7 +209,7 @@ func (k keyMap) is(msg fmt.Stringer, action string) bool {
 
 // removedAction returns the read-only-removed action msg would have run.
 func (k keyMap) removedAction(msg fmt.Stringer) string {
-	for _, n := range []string{actCancel, actCopy} {
+	for _, n := range []string{actCancel, actCopy, actRemind, actSend} {
 		if b, ok := k.removed[n]; ok && slices.Contains(b.Keys(), msg.String()) {
 			return n
 		}
@@ -273,10 +285,10 @@ func fixed(keyText, desc string) key.Binding {
 func (k keyMap) helpGroups() []helpGroup {
 	groups := []helpGroup{
 		{"Navigation", k.list(actUp, actDown, actTop, actBottom, actPageUp, actPageDown)},
-		{"View", k.list(actFilter, actSort, actReverse, actDetail, actScrollDown, actScrollUp, actRefresh, actView, actOpen, actAccounts)},
+		{"View", k.list(actFilter, actSort, actReverse, actDetail, actScrollDown, actScrollUp, actRefresh, actView, actOpen, actAccounts, actLog)},
 		{"Selection", append(k.list(actMark, actClearMarks), fixed("esc", "back: detail›filter›marks"))},
 	}
-	if acts := k.list(actCancel, actCopy); len(acts) > 0 {
+	if acts := k.list(actCancel, actCopy, actRemind, actSend, actDownload, actYank, actBrowse); len(acts) > 0 {
 		groups = append(groups, helpGroup{"Actions (marked, else cursor row)", acts})
 	}
 	groups = append(groups,

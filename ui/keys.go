@@ -27,6 +27,15 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.keyCopy(msg)
 	case m.cancelPrompt != nil:
 		return m.keyCancelPrompt(msg)
+	case m.ask != nil:
+		return m.keyAsk(msg)
+	case m.showLog:
+		if msg.String() == "esc" || msg.String() == "q" || m.keys.is(msg, actLog) {
+			m.showLog = false
+		} else if msg.String() == "ctrl+c" {
+			return m.requestQuit()
+		}
+		return nil
 	case m.open != nil:
 		return m.keyOpen(msg)
 	case m.filtering:
@@ -131,6 +140,19 @@ func (m *Model) keyTable(msg tea.KeyPressMsg) tea.Cmd {
 		return m.cycleView()
 	case k.is(msg, actOpen):
 		return m.startOpen()
+	case k.is(msg, actRemind):
+		return m.startRemind()
+	case k.is(msg, actSend):
+		return m.startSend()
+	case k.is(msg, actDownload):
+		return m.startDownload()
+	case k.is(msg, actYank):
+		return m.yank()
+	case k.is(msg, actBrowse):
+		return m.openBrowser()
+	case k.is(msg, actLog):
+		m.showLog = true
+		return nil
 	case k.is(msg, actHelp):
 		m.view = viewHelp
 		return nil

@@ -40,6 +40,10 @@ func (m *Model) renderModal() string {
 		return m.renderCopy()
 	case m.cancelPrompt != nil:
 		return m.renderCancelPrompt()
+	case m.ask != nil:
+		return m.renderAsk()
+	case m.showLog:
+		return m.renderLog()
 	}
 	return ""
 }

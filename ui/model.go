@@ -58,6 +58,10 @@ type Options struct {
 	// Service runs every action that changes something (cancel, copy);
 	// its journal records them. Without it the dashboard is read-only.
 	Service *app.Service
+	// DownloadDir is where D saves documents ("" turns it off).
+	DownloadDir string
+	// OpenURL opens a web page (nil: the platform's opener).
+	OpenURL func(string) error
 	// Reconcile, when set, is called once at start in the background: the
 	// journal's unresolved operations are checked against the providers
 	// and the outcome summarised in the status line.
@@ -145,8 +149,13 @@ type Model struct {
 	newOp func() string
 	// svc is the service layer: every action that changes something.
 	svc *app.Service
-	// msgLog keeps the last outcomes (newest last).
-	msgLog []logEntry
+	// msgLog keeps the last outcomes (newest last); showLog shows it.
+	msgLog  []logEntry
+	showLog bool
+	// ask is the y/N prompt of remind and send.
+	ask *askPrompt
+	// lastYank is what y copied last (y again copies the URL).
+	lastYank string
 
 	width, height int
 
@@ -407,6 +416,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.handleCopySource(msg)
 	case copyResultMsg:
 		return m.handleCopyResult(msg)
+	case actionResultMsg:
+		return m.handleActionResult(msg)
 	case openResultMsg:
 		return m.handleOpenResult(msg)
 	case loginResultMsg:
@@ -439,7 +450,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // paused reports whether a prompt, form or input is open: automatic
 // refresh waits until it closes.
 func (m *Model) paused() bool {
-	return m.cancelPrompt != nil || m.copy != nil || m.filtering || m.login != nil || m.open != nil ||
+	return m.cancelPrompt != nil || m.ask != nil || m.copy != nil || m.filtering || m.login != nil || m.open != nil ||
 		m.logoutAsk != 0 || m.quitAsk
 }
 

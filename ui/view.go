@@ -303,6 +303,10 @@ func (m *Model) modalHint() string {
 		// The keys that finish the form come first, so that they stay
 		// visible at 80 columns.
 		return "ctrl+s review · esc close · tab/↑↓ move · ctrl+n/+ add · ctrl+x remove · alt+↑↓ reorder · space toggle"
+	case m.ask != nil:
+		return "y confirm · any other key aborts"
+	case m.showLog:
+		return "esc close"
 	case m.cancelPrompt != nil:
 		if m.cancelPrompt.needCount {
 			return "type the count, then y or enter · any other key aborts"
