@@ -274,6 +274,8 @@ func (s *Service) record(ctx context.Context, op store.Op) error {
 	}
 	op.Title = s.redact(op.Title)
 	op.Ref = s.redact(op.Ref)
+	op.Endpoint = s.redact(op.Endpoint)
+	op.Intent = []byte(s.redact(string(op.Intent)))
 	op.Via = s.via
 	op.PID = os.Getpid()
 	if op.CreatedAt.IsZero() {
