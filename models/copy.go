@@ -207,8 +207,13 @@ func (c *CopySpec) Validate(lim CopyLimits) error {
 			add(p+".name", "holds control characters")
 		}
 		if lim.RequireLastName && name != "" {
-			if _, last := s.SplitName(); last == "" {
-				add(p+".last_name", "is empty (the provider requires a last name)")
+			if first, last := s.SplitName(); last == "" {
+				msg := "is empty (the provider requires a last name)"
+				if !strings.Contains(strings.TrimSpace(first), " ") {
+					// A one-word name: the provider takes it as a last name.
+					msg = "is empty: put a one-word name in Last, not First"
+				}
+				add(p+".last_name", "%s", msg)
 			}
 		}
 		if err := ValidateEmail(s.Email); err != nil {

@@ -105,7 +105,7 @@ func TestCopyConstellationLiteRowLoadsSourceAndSplitsNames(t *testing.T) {
 	focusField(t, d, formItem{itLast, 1})
 	setField(d, "")
 	d.press("ctrl+s")
-	if !strings.Contains(d.screen(), "signers[1].last_name: is empty (the provider requires a last name)") {
+	if !strings.Contains(d.screen(), "signers[1].last_name: is empty: put a one-word name in Last, not First") {
 		t.Errorf("no last-name error:\n%s", d.screen())
 	}
 	if d.m.copy.focused() != (formItem{itLast, 1}) {
