@@ -211,7 +211,7 @@ func (c *CopySpec) Validate(lim CopyLimits) error {
 				msg := "is empty (the provider requires a last name)"
 				if !strings.Contains(strings.TrimSpace(first), " ") {
 					// A one-word name: the provider takes it as a last name.
-					msg = "is empty: put a one-word name in Last, not First"
+					msg = "is empty: a one-word name goes in Last"
 				}
 				add(p+".last_name", "%s", msg)
 			}

@@ -105,7 +105,7 @@ func TestCopyConstellationLiteRowLoadsSourceAndSplitsNames(t *testing.T) {
 	focusField(t, d, formItem{itLast, 1})
 	setField(d, "")
 	d.press("ctrl+s")
-	if !strings.Contains(d.screen(), "signers[1].last_name: is empty: put a one-word name in Last, not First") {
+	if !strings.Contains(d.screen(), "signers[1].last_name: is empty: a one-word name goes in Last") {
 		t.Errorf("no last-name error:\n%s", d.screen())
 	}
 	if d.m.copy.focused() != (formItem{itLast, 1}) {
