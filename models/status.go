@@ -164,7 +164,7 @@ func ParseStatus(s string) (Status, error) {
 	case 1:
 		return found[0], nil
 	case 0:
-		return "", fmt.Errorf("unknown status %q (want one of %s)", s, statusList())
+		return "", fmt.Errorf("unknown status %q; the statuses are %s", s, statusList())
 	}
 	names := make([]string, len(found))
 	for i, f := range found {
@@ -173,10 +173,15 @@ func ParseStatus(s string) (Status, error) {
 	return "", fmt.Errorf("ambiguous status %q (matches %s)", s, strings.Join(names, ", "))
 }
 
+// statusList names every status as people see it (its label), with the
+// stable name scripts use in parentheses when it differs.
 func statusList() string {
 	names := make([]string, len(AllStatuses))
 	for i, v := range AllStatuses {
-		names[i] = string(v)
+		names[i] = v.Label()
+		if norm := strings.ToLower(strings.ReplaceAll(v.Label(), " ", "_")); norm != string(v) {
+			names[i] += " (" + string(v) + ")"
+		}
 	}
 	return strings.Join(names, ", ")
 }

@@ -73,7 +73,28 @@ func (m *Model) render() string {
 // footer (one line, or a few for a long flash).
 func (m *Model) bodyHeight() int { return max(1, m.height-2-m.footerHeight()) }
 
-func (m *Model) footerHeight() int { return max(1, len(m.flashLines())) }
+func (m *Model) footerHeight() int {
+	if m.filtering {
+		return 1 + len(m.filterErrLines())
+	}
+	return max(1, len(m.flashLines()))
+}
+
+// filterErrLines is the filter's error, whole, wrapped above the filter
+// input (at most maxFlashLines lines).
+func (m *Model) filterErrLines() []string {
+	if !m.filtering || m.filterErr == "" || m.width <= 0 {
+		return nil
+	}
+	limit := max(1, min(maxFlashLines, m.height-4))
+	lines := strings.Split(ansi.Wrap(glyphErr+" "+m.filterErr, m.width, " ,"), "\n")
+	if len(lines) > limit {
+		rest := strings.Join(lines[limit-1:], " ")
+		lines = lines[:limit]
+		lines[limit-1] = ansi.Truncate(rest, m.width, ellipsis)
+	}
+	return lines
+}
 
 type flashWrap struct {
 	id, width, height int
@@ -143,9 +164,6 @@ func (m *Model) renderHeader() string {
 // renderStatus is the per-account health, budget, refresh time and marks.
 func (m *Model) renderStatus() string {
 	st := m.st
-	if m.filtering && m.filterErr != "" {
-		return st.Err.Render(glyphErr + " " + m.filterErr)
-	}
 	if m.open != nil && m.open.err != "" {
 		return st.Err.Render(glyphErr + " " + m.open.err)
 	}
@@ -206,7 +224,11 @@ func (m *Model) renderFooter() string {
 		return m.open.input.View()
 	}
 	if m.filtering {
-		return m.filterInput.View()
+		var out []string
+		for _, l := range m.filterErrLines() {
+			out = append(out, st.Err.Render(l))
+		}
+		return strings.Join(append(out, m.filterInput.View()), "\n")
 	}
 	if lines := m.flashLines(); len(lines) > 0 {
 		ls := st.Info
