@@ -342,6 +342,11 @@ func msTime(ms int64, loc *time.Location) time.Time {
 		return time.Time{}
 	}
 	t := time.UnixMilli(ms).UTC()
+	// Year 1 and year 9999 are .NET's MinValue/MaxValue sentinels, read as
+	// "absent" like the ISO forms.
+	if t.Year() <= 1 || t.Year() >= 9999 {
+		return time.Time{}
+	}
 	if loc != nil {
 		t = t.In(loc)
 	}
