@@ -32,6 +32,12 @@ func Marshal(c *Config) ([]byte, error) {
 	ui := mapping()
 	put(ui, "refresh_interval", scalar("", formatDuration(c.UI.RefreshInterval)))
 	put(ui, "readonly", boolNode(c.UI.Readonly))
+	if c.UI.Mouse {
+		put(ui, "mouse", boolNode(true))
+	}
+	if c.UI.Theme != "" && c.UI.Theme != "auto" {
+		put(ui, "theme", str(c.UI.Theme))
+	}
 	put(root, "ui", ui)
 
 	if len(c.Keys) > 0 {
