@@ -14,12 +14,13 @@ import (
 
 	"github.com/itchyny/gojq"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // outputFlags is the machine-readable output of a command, gh style:
 //
 //	--json              every field (what scripts have always read)
-//	--json=ref,status   only these fields, in the command's field order
+//	--json=ref,status   only these fields, in the order given
 //	--jq EXPR           filter the JSON with a jq expression (gojq)
 //	--template TMPL     format the JSON with a Go template
 //
@@ -29,6 +30,7 @@ import (
 // exit 2, naming the expression.
 type outputFlags struct {
 	fields []string // the valid fields, in output order
+	flag   *pflag.Flag
 
 	json     string // the --json value: "" when absent, jsonAll for bare --json
 	jq       string
@@ -56,7 +58,8 @@ func (a *app) addOutputFlags(cmd *cobra.Command, fields []string) *outputFlags {
 	o := &outputFlags{fields: fields, colorOK: a.color, now: time.Now}
 	f := cmd.Flags()
 	f.StringVar(&o.json, "json", "", "print JSON; --json=FIELD,... keeps only those fields ("+strings.Join(fields, ", ")+")")
-	f.Lookup("json").NoOptDefVal = jsonAll
+	o.flag = f.Lookup("json")
+	o.flag.NoOptDefVal = jsonAll
 	f.StringVarP(&o.jq, "jq", "q", "", "filter the JSON output with a jq expression (implies --json)")
 	f.StringVarP(&o.template, "template", "t", "", "format the JSON output with a Go template (implies --json; see signdeck help formatting)")
 	_ = cmd.RegisterFlagCompletionFunc("json", func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
@@ -78,7 +81,11 @@ func (a *app) addOutputFlags(cmd *cobra.Command, fields []string) *outputFlags {
 // on reports whether the command should write JSON (or a filter of it)
 // instead of its human output.
 func (o *outputFlags) on() bool {
-	return o.json != "" || o.jq != "" || o.template != ""
+	return o.jsonGiven() || o.jq != "" || o.template != ""
+}
+
+func (o *outputFlags) jsonGiven() bool {
+	return o.json != "" || (o.flag != nil && o.flag.Changed)
 }
 
 // check validates the flags once: field names, the jq expression and the
@@ -91,7 +98,7 @@ func (o *outputFlags) check() error {
 	if o.jq != "" && o.template != "" {
 		return usageErrorf("--jq and --template cannot be used together")
 	}
-	if o.json != "" && o.json != jsonAll {
+	if o.jsonGiven() && o.json != jsonAll {
 		var bad []string
 		for _, name := range strings.Split(o.json, ",") {
 			name = strings.TrimSpace(name)

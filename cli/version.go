@@ -3,9 +3,9 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strings"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
