@@ -35,7 +35,7 @@ func Marshal(c *Config) ([]byte, error) {
 	if c.UI.Mouse {
 		put(ui, "mouse", boolNode(true))
 	}
-	if c.UI.Theme != "" && c.UI.Theme != "auto" {
+	if c.UI.Theme != "" {
 		put(ui, "theme", str(c.UI.Theme))
 	}
 	put(root, "ui", ui)
