@@ -396,3 +396,10 @@ func (a *app) getenv(name string) string {
 	v, _ := a.lookupEnv(name)
 	return v
 }
+
+// Command returns signdeck's command tree, for generating documentation
+// (man pages, shell completions) at build time. Nothing in it runs until
+// it is executed.
+func Command() *cobra.Command {
+	return newApp(os.Stdin, os.Stdout, os.Stderr).rootCmd()
+}
