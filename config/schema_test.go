@@ -207,3 +207,22 @@ func TestLoadRefusesWorldWritable(t *testing.T) {
 		t.Errorf("0600: %v %v", cfg, err)
 	}
 }
+
+func TestUIMouseAndTheme(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte("ui:\n  mouse: true\n  theme: light\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.UI.Mouse || cfg.UI.Theme != "light" {
+		t.Errorf("got %+v", cfg.UI)
+	}
+	if cfg, _ := Parse("c.yaml", nil); cfg.UI.Mouse || cfg.UI.Theme != "" {
+		t.Errorf("defaults: %+v", cfg.UI)
+	}
+	_, err = Parse("c.yaml", []byte("ui:\n  mouse: yes please\n  theme: solarized\n"))
+	want := `c.yaml:2:10: ui.mouse: want true or false, got "yes please"` + "\n" +
+		`c.yaml:3:10: ui.theme: unknown theme "solarized"; want auto, dark, light, none`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
