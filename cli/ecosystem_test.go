@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/signdeck/signdeck/config"
+	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/store"
 	"github.com/signdeck/signdeck/providers/dropboxsign/dropboxsigntest"
 	"github.com/signdeck/signdeck/ui"
 )
@@ -101,6 +103,37 @@ func TestCompletion(t *testing.T) {
 	h.writeConfig("accounts: [")
 	if got, _ := complete(t, h, refs, "list", "--account", ""); len(got) != 0 {
 		t.Errorf("broken config: got %q", got)
+	}
+}
+
+// Without a test hook, ACCOUNT/ID completes from the store's session
+// cache, and a missing store is not created.
+func TestCompletionFromStore(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, twoAccounts)
+	dbPath := filepath.Join(h.env["XDG_STATE_HOME"], "signdeck", "signdeck.db")
+	if got, _ := complete(t, h, nil, "show", "acme/"); len(got) != 0 {
+		t.Errorf("no store: got %q", got)
+	}
+	if _, err := os.Stat(dbPath); err == nil {
+		t.Fatal("completion created the store")
+	}
+	db, err := store.Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var ss []models.Session
+	for _, id := range []string{"fa5c01", "fa5c02", "b00"} {
+		ss = append(ss, models.Session{Ref: models.Ref{Account: "acme", ID: id}, Provider: models.DropboxSign, Status: models.StatusAwaitingSignature})
+	}
+	if err := db.PutSessions(ctx, "acme", ss); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	got, _ := complete(t, h, nil, "show", "acme/fa")
+	if strings.Join(got, " ") != "acme/fa5c01 acme/fa5c02" {
+		t.Errorf("from the store: got %q", got)
 	}
 }
 
@@ -259,7 +292,7 @@ func TestDoctor(t *testing.T) {
 	h, srv := newDropboxSign(t, dropboxsigntest.Options{})
 	r := h.run("", "doctor", "--offline")
 	r.wantCode(t, ExitOK)
-	for _, want := range []string{"✓ config", h.cfgPath + " (1 account)", "state dir", "audit log", "✓ keyring", "in-memory store",
+	for _, want := range []string{"✓ config", h.cfgPath + " (1 account)", "state dir", "- log", "store          " + filepath.Join(h.env["XDG_STATE_HOME"], "signdeck", "signdeck.db"), "✓ keyring", "in-memory store",
 		"✓ acme (Dropbox Sign) token from env (SIGNDECK_TOKEN_ACME), " + srv.URL + "; not verified (--offline)"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("--offline: lacks %q\n%s", want, r)
