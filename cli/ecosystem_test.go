@@ -12,8 +12,8 @@ import (
 
 	"github.com/signdeck/signdeck/config"
 	"github.com/signdeck/signdeck/models"
-	"github.com/signdeck/signdeck/store"
 	"github.com/signdeck/signdeck/providers/dropboxsign/dropboxsigntest"
+	"github.com/signdeck/signdeck/store"
 	"github.com/signdeck/signdeck/ui"
 )
 
