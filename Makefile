@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/signdeck/signdeck/cli.Version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build demo test race bench lint ci e2e fuzz fuzz-ci clean
+.PHONY: all build demo test race bench lint ci e2e fuzz fuzz-ci clean man release-snapshot release-check
 
 all: build
 
@@ -66,5 +66,23 @@ ci: lint race e2e fuzz-ci
 fuzz-ci:
 	$(MAKE) fuzz FUZZTIME=10s
 
+## man: man pages from the command tree (and shell completions) into build/.
+man:
+	$(GO) run ./packaging/gendocs -out build
+
+# goreleaser, pinned and fetched through the Go module proxy (built once,
+# then cached by the Go build cache).
+GORELEASER ?= $(GO) run github.com/goreleaser/goreleaser/v2@v2.15.1
+
+## release-snapshot: every archive, .deb, .rpm, checksum and the Homebrew
+## cask into dist/, locally, publishing nothing.
+release-snapshot:
+	$(GORELEASER) release --snapshot --clean --skip=publish
+
+## release-check: validate .goreleaser.yaml (CI).
+release-check:
+	$(GORELEASER) check
+
 clean:
 	rm -f $(BIN)
+	rm -rf build dist

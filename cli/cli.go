@@ -96,6 +96,10 @@ type app struct {
 	// (0: the client's default). Only the demo sets it, from --rate-limit:
 	// that vendor sends no rate-limit headers to learn from.
 	c1RatePerMin int
+	// cachedRefs replaces the session cache (the store) as the source of
+	// the refs (ACCOUNT/ID) that shell completion offers, for tests. It
+	// must never reach the network.
+	cachedRefs func(prefix string, limit int) []string
 
 	// Global flags.
 	configFlag string
@@ -255,6 +259,11 @@ Exit codes: 0 success, 1 an operation failed, 2 usage or config error.`,
 		RunE:          a.runDashboard,
 	}
 	root.SuggestionsMinimumDistance = 2
+	// --version prints what `signdeck version` prints (no -v shorthand:
+	// cobra would add one, and it reads as --verbose to many).
+	root.Version = buildVersion().version
+	root.SetVersionTemplate(strings.ReplaceAll(versionText(), "{{", `{{"{{"}}`))
+	root.Flags().Bool("version", false, "print the version (same as signdeck version)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: ExitUsage, err: err, hint: fmt.Sprintf("Run '%s --help' for usage.", c.CommandPath())}
 	})
@@ -277,7 +286,11 @@ Exit codes: 0 success, 1 an operation failed, 2 usage or config error.`,
 		a.versionCmd(),
 		a.sandboxCmd(),
 		a.demoCmd(),
+		a.configCmd(),
+		a.doctorCmd(),
+		&cobra.Command{Use: "formatting", Short: "Scripting with --json, --jq and --template", Long: templateHelp},
 	)
+	a.registerCompletions(root)
 	return root
 }
 
@@ -309,15 +322,49 @@ func (a *app) loadConfig() (*config.Config, error) {
 	if a.cfg != nil {
 		return a.cfg, nil
 	}
-	cfg, err := config.Load(a.configFlag)
+	cfg, err := a.readConfig()
 	if err != nil {
 		if errors.Is(err, config.ErrNotFound) {
 			return nil, &exitError{code: ExitUsage, err: err}
 		}
 		return nil, &exitError{code: ExitUsage, err: fmt.Errorf("config: %w", err)}
 	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(a.stderr, "signdeck: %s\n", clean(w))
+	}
 	a.cfg = cfg
 	return cfg, nil
+}
+
+// readConfig loads the config file and applies the checks that need the
+// dashboard's defaults (key-binding conflicts), so that every command
+// refuses the same files with the same file:line:col messages.
+func (a *app) readConfig() (*config.Config, error) {
+	cfg, err := config.Load(a.configFlag)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKeys(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// checkKeys reports the key rebindings the dashboard would refuse as
+// config errors placed at the key in the file.
+func checkKeys(cfg *config.Config) error {
+	probs := ui.CheckKeys(cfg.Keys)
+	if len(probs) == 0 {
+		return nil
+	}
+	var errs config.Errors
+	for _, p := range probs {
+		errs = append(errs, cfg.KeyError(p.Action, p.Index, p.Msg))
+	}
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return errs
 }
 
 // account returns the configured account name, or an exit-2 error that
@@ -348,4 +395,11 @@ func (a *app) refuseReadonly(cfg *config.Config, verb string) error {
 func (a *app) getenv(name string) string {
 	v, _ := a.lookupEnv(name)
 	return v
+}
+
+// Command returns signdeck's command tree, for generating documentation
+// (man pages, shell completions) at build time. Nothing in it runs until
+// it is executed.
+func Command() *cobra.Command {
+	return newApp(os.Stdin, os.Stdout, os.Stderr).rootCmd()
 }

@@ -17,7 +17,7 @@ import (
 
 func (a *app) listCmd() *cobra.Command {
 	var accounts, statuses []string
-	var asJSON bool
+	var out *outputFlags
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the sessions of every account, newest first",
@@ -35,16 +35,18 @@ Providers that list summaries (Constellation1) may show no signers here;
 use 'signdeck show ACCOUNT/ID' for the full session.`,
 		Example: `  signdeck list
   signdeck list --account acme --status awaiting
-  signdeck list --json | jq '.[] | select(.status == "declined") | .ref'`,
+  signdeck list --json=ref,status,title
+  signdeck list --jq '.[] | select(.status == "declined") | .ref'
+  signdeck list --template '{{range .}}{{tablerow .ref .status (timeago .created_at)}}{{end}}'`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.list(cmd.Context(), accounts, statuses, asJSON)
+			return a.list(cmd.Context(), accounts, statuses, out)
 		},
 	}
 	f := cmd.Flags()
 	f.StringSliceVarP(&accounts, "account", "a", nil, "only this account (repeatable)")
 	f.StringSliceVarP(&statuses, "status", "s", nil, "only sessions in this status (repeatable): "+statusNames())
-	f.BoolVar(&asJSON, "json", false, "print a JSON array of sessions")
+	out = a.addOutputFlags(cmd, jsonFields(sessionJSON{}))
 	return cmd
 }
 
@@ -65,7 +67,7 @@ type listResult struct {
 	err      error
 }
 
-func (a *app) list(ctx context.Context, accountNames, statusArgs []string, asJSON bool) error {
+func (a *app) list(ctx context.Context, accountNames, statusArgs []string, of *outputFlags) error {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
@@ -109,12 +111,12 @@ func (a *app) list(ctx context.Context, accountNames, statusArgs []string, asJSO
 	}
 	sortNewestFirst(all)
 
-	if asJSON {
+	if of != nil && of.on() {
 		out := make([]sessionJSON, 0, len(all))
 		for i := range all {
 			out = append(out, toSessionJSON(&all[i]))
 		}
-		if err := writeJSON(a.stdout, out); err != nil {
+		if err := of.write(a.stdout, out); err != nil {
 			return err
 		}
 	} else {

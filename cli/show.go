@@ -14,18 +14,19 @@ import (
 )
 
 func (a *app) showCmd() *cobra.Command {
-	var asJSON bool
+	var out *outputFlags
 	cmd := &cobra.Command{
 		Use:   "show ACCOUNT/ID",
 		Short: "Show one session in full: signers, dates, action log",
 		Example: `  signdeck show acme/fa5c8a0b0f492d768749333ad6fcc214c111e967
-  signdeck show c1-prod/123456 --json`,
+  signdeck show c1-prod/123456 --json
+  signdeck show acme/ID --jq '.signer_details[] | select(.status != "signed") | .email'`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.show(cmd.Context(), args[0], asJSON)
+			return a.show(cmd.Context(), args[0], out)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the session as JSON")
+	out = a.addOutputFlags(cmd, jsonFields(detailJSON{}))
 	return cmd
 }
 
@@ -43,7 +44,7 @@ func (a *app) resolveRef(cfg *config.Config, arg string) (models.Ref, config.Acc
 	return ref, acct, nil
 }
 
-func (a *app) show(ctx context.Context, arg string, asJSON bool) error {
+func (a *app) show(ctx context.Context, arg string, of *outputFlags) error {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
@@ -60,8 +61,8 @@ func (a *app) show(ctx context.Context, arg string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		return writeJSON(a.stdout, toDetailJSON(&s))
+	if of != nil && of.on() {
+		return of.write(a.stdout, toDetailJSON(&s))
 	}
 	a.printDetail(a.stdout, &s, p.Capabilities())
 	return nil

@@ -73,6 +73,8 @@ func (a *app) uiOptions(ctx context.Context, cfg *config.Config, tok *keyring.To
 		RefreshInterval: cfg.UI.RefreshInterval,
 		Readonly:        a.isReadonly(cfg) || svc == nil,
 		Keys:            cfg.Keys,
+		Mouse:           cfg.UI.Mouse,
+		Theme:           cfg.UI.Theme,
 		Logger:          a.log(),
 		Service:         svc,
 		Reconcile:       svc != nil,

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -14,22 +16,29 @@ func (a *app) versionCmd() *cobra.Command {
 		Short: "Print signdeck's version, Go version and commit",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(*cobra.Command, []string) error {
-			v := buildVersion()
-			fmt.Fprintf(a.stdout, "signdeck %s\n", v.version)
-			fmt.Fprintf(a.stdout, "go %s %s/%s\n", v.goVersion, runtime.GOOS, runtime.GOARCH)
-			if v.commit != "" {
-				c := v.commit
-				if v.modified {
-					c += " (modified)"
-				}
-				if v.time != "" {
-					c += " " + v.time
-				}
-				fmt.Fprintf(a.stdout, "commit %s\n", c)
-			}
-			return nil
+			_, err := io.WriteString(a.stdout, versionText())
+			return err
 		},
 	}
+}
+
+// versionText is what `signdeck version` and `signdeck --version` print.
+func versionText() string {
+	var b strings.Builder
+	v := buildVersion()
+	fmt.Fprintf(&b, "signdeck %s\n", v.version)
+	fmt.Fprintf(&b, "go %s %s/%s\n", v.goVersion, runtime.GOOS, runtime.GOARCH)
+	if v.commit != "" {
+		c := v.commit
+		if v.modified {
+			c += " (modified)"
+		}
+		if v.time != "" {
+			c += " " + v.time
+		}
+		fmt.Fprintf(&b, "commit %s\n", c)
+	}
+	return b.String()
 }
 
 type versionInfo struct {

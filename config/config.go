@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -78,6 +79,34 @@ type Config struct {
 	// written in the file (for example "ctrl+r"). Actions not listed keep
 	// their default keys. Nil when the file rebinds nothing.
 	Keys map[string][]string
+
+	// Warnings are problems that do not stop the config from being used
+	// (Load: a file that other users can read). The CLI prints them on
+	// stderr.
+	Warnings []string
+
+	// keyPos is where each key of Keys is written, for KeyError.
+	keyPos map[string][]pos
+}
+
+type pos struct {
+	line, col int
+	path      string
+}
+
+// KeyError returns a config *Error about the i-th key bound to action in
+// the keys section, placed at that key in the file (at no position when
+// the key is not in the file). Checks that need the dashboard's defaults
+// (ui.CheckKeys) report their problems through it.
+func (c *Config) KeyError(action string, i int, msg string) *Error {
+	e := &Error{File: c.Path, Path: "keys", Msg: msg}
+	if action != "" {
+		e.Path += "." + action
+	}
+	if ps := c.keyPos[action]; i >= 0 && i < len(ps) {
+		e.Line, e.Col, e.Path = ps[i].line, ps[i].col, ps[i].path
+	}
+	return e
 }
 
 // Account is one configured provider account.
@@ -105,6 +134,11 @@ type UI struct {
 	RefreshInterval time.Duration
 	// Readonly hides and refuses every action that changes a session.
 	Readonly bool
+	// Mouse turns on mouse support in the dashboard (click selects, wheel
+	// scrolls). Off by default: it takes over the terminal's selection.
+	Mouse bool
+	// Theme is one of Themes, or "" (the same as "auto") when not set.
+	Theme string
 }
 
 // Default returns the settings of an empty config file.
@@ -213,35 +247,83 @@ func Load(flag string) (*Config, error) {
 		_, err := DefaultPath()
 		return nil, err
 	}
-	data, err := readFile(path)
+	data, warn, err := readFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &NotFoundError{Path: path, Source: src}
 		}
 		return nil, err
 	}
-	return Parse(path, data)
+	cfg, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if warn != "" {
+		cfg.Warnings = append(cfg.Warnings, warn)
+	}
+	return cfg, nil
 }
 
-func readFile(path string) ([]byte, error) {
+// checkMode applies the permission rules to a config file: one that other
+// users can write is refused (they could point base_url at their own host
+// and receive the API key), one that they can read gets a warning. It
+// does nothing on Windows, where the permission bits mean little.
+func checkMode(path string, mode fs.FileMode) (warning string, err error) {
+	if goos == "windows" {
+		return "", nil
+	}
+	perm := mode.Perm()
+	if perm&0o022 != 0 {
+		who := "other users"
+		if perm&0o002 == 0 {
+			who = "its group"
+		}
+		return "", &Error{File: path, Msg: fmt.Sprintf("refusing a config file writable by %s (mode %04o): whoever can edit it can send your API key to their own server; fix it with: chmod 600 %s",
+			who, perm, shellQuote(path))}
+	}
+	if perm&0o044 != 0 {
+		return fmt.Sprintf("warning: config file %s is readable by other users (mode %04o); fix it with: chmod 600 %s", path, perm, shellQuote(path)), nil
+	}
+	return "", nil
+}
+
+// goos is runtime.GOOS; tests change it.
+var goos = runtime.GOOS
+
+// shellQuote quotes p for a command line when it needs it.
+func shellQuote(p string) string {
+	if p != "" && strings.IndexFunc(p, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '_' || r == '-' || r == '~' || r == '+' || r == ':' ||
+			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
+	}) < 0 {
+		return p
+	}
+	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
+}
+
+func readFile(path string) ([]byte, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, "", fmt.Errorf("read config: %w", err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, "", fmt.Errorf("read config: %w", err)
 	}
 	if st.IsDir() {
-		return nil, fmt.Errorf("config %s is a directory, not a file", path)
+		return nil, "", fmt.Errorf("config %s is a directory, not a file", path)
+	}
+	warn, err := checkMode(path, st.Mode())
+	if err != nil {
+		return nil, "", err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, "", fmt.Errorf("read config: %w", err)
 	}
 	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("config %s is larger than %d bytes; is it the right file?", path, maxFileSize)
+		return nil, "", fmt.Errorf("config %s is larger than %d bytes; is it the right file?", path, maxFileSize)
 	}
-	return data, nil
+	return data, warn, nil
 }

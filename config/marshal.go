@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/signdeck/signdeck/models"
 )
@@ -32,6 +32,12 @@ func Marshal(c *Config) ([]byte, error) {
 	ui := mapping()
 	put(ui, "refresh_interval", scalar("", formatDuration(c.UI.RefreshInterval)))
 	put(ui, "readonly", boolNode(c.UI.Readonly))
+	if c.UI.Mouse {
+		put(ui, "mouse", boolNode(true))
+	}
+	if c.UI.Theme != "" {
+		put(ui, "theme", str(c.UI.Theme))
+	}
 	put(root, "ui", ui)
 
 	if len(c.Keys) > 0 {

@@ -15,20 +15,22 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
 )
 
 // The keys each mapping accepts, in the order they are documented.
+// They come from the definitions in schema.go, which the JSON Schema is
+// built from too.
 var (
-	topKeys     = []string{"accounts", "ui", "keys"}
-	accountKeys = []string{"name", "provider", "base_url", "test_mode", "team", "username", "transactions", "return_url"}
-	uiKeys      = []string{"refresh_interval", "readonly"}
+	topKeys     = names(topSettings)
+	accountKeys = names(accountSettings)
+	uiKeys      = names(uiSettings)
 
-	dropboxSignOnly    = []string{"test_mode", "team"}
-	constellation1Only = []string{"username", "transactions", "return_url"}
+	dropboxSignOnly    = onlyFor(accountSettings, models.DropboxSign)
+	constellation1Only = onlyFor(accountSettings, models.Constellation1)
 )
 
 // Parse parses the YAML config in data. filename is only used in messages
@@ -266,7 +268,7 @@ func (p *parser) root(doc *yaml.Node, cfg *Config) {
 		case "ui":
 			p.ui(f, &cfg.UI)
 		case "keys":
-			cfg.Keys = p.keys(f)
+			cfg.Keys = p.keys(f, cfg)
 		default:
 			p.unknown(f, topKeys, "the file")
 		}
@@ -487,7 +489,7 @@ func (p *parser) ui(f field, ui *UI) {
 		return
 	}
 	if f.val.Kind != yaml.MappingNode {
-		p.add(f.val, f.path, "want a mapping with refresh_interval and readonly, got %s", describe(f.val))
+		p.add(f.val, f.path, "want a mapping with %s, got %s", strings.Join(uiKeys, ", "), describe(f.val))
 		return
 	}
 	for _, g := range p.fields(f.val, f.path) {
@@ -505,11 +507,21 @@ func (p *parser) ui(f field, ui *UI) {
 			}
 		case "readonly":
 			ui.Readonly, _ = p.boolean(g)
+		case "mouse":
+			ui.Mouse, _ = p.boolean(g)
+		case "theme":
+			if t, ok := p.str(g); ok {
+				if slices.Contains(Themes, t) {
+					ui.Theme = t
+				} else {
+					p.add(g.val, g.path, "unknown theme %q; want %s", clean(t), strings.Join(Themes, ", "))
+				}
+			}
 		}
 	}
 }
 
-func (p *parser) keys(f field) map[string][]string {
+func (p *parser) keys(f field, cfg *Config) map[string][]string {
 	if isNull(f.val) {
 		return nil
 	}
@@ -570,6 +582,10 @@ func (p *parser) keys(f field) map[string][]string {
 				}
 				bound[c.Value] = binding{g.name, c}
 				keys = append(keys, c.Value)
+				if cfg.keyPos == nil {
+					cfg.keyPos = map[string][]pos{}
+				}
+				cfg.keyPos[g.name] = append(cfg.keyPos[g.name], pos{c.Line, c.Column, paths[i]})
 			}
 		}
 		out[g.name] = keys

@@ -144,7 +144,7 @@ accounts:
 		{
 			name: "ui not a mapping",
 			src:  "ui: fast\n",
-			want: []string{`config.yaml:1:5: ui: want a mapping with refresh_interval and readonly, got "fast"`},
+			want: []string{`config.yaml:1:5: ui: want a mapping with refresh_interval, readonly, mouse, theme, got "fast"`},
 		},
 		{
 			name: "duplicate account name names both lines",

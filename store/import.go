@@ -12,7 +12,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/signdeck/signdeck/models"
@@ -44,7 +43,7 @@ type legacyPending struct {
 // path+".imported". It returns how many operations it added; a missing file
 // is (0, nil).
 func (db *DB) ImportPendingCancels(ctx context.Context, path string) (int, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|oNoFollow, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
 	}

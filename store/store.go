@@ -32,7 +32,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -170,7 +169,7 @@ func (db *DB) prepareFiles() error {
 			return db.errf("%s is a symlink; refusing to use it", side)
 		}
 	}
-	f, err := os.OpenFile(db.path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	f, err := os.OpenFile(db.path, os.O_RDWR|os.O_CREATE|oNoFollow, 0o600)
 	if err != nil {
 		if st, lerr := os.Lstat(db.path); lerr == nil && st.Mode()&fs.ModeSymlink != 0 {
 			return db.errf("the database file is a symlink; refusing to use it")
@@ -224,12 +223,12 @@ func tighten(path string, mode fs.FileMode, mustExist bool) error {
 // checkOwner refuses a file or directory that another user owns: its
 // owner could read or replace what signdeck keeps there.
 func checkOwner(st fs.FileInfo) error {
-	sys, ok := st.Sys().(*syscall.Stat_t)
+	owner, ok := fileUID(st)
 	if !ok {
 		return nil
 	}
-	if uid := os.Getuid(); uid >= 0 && int(sys.Uid) != uid {
-		return fmt.Errorf("owned by uid %d, not by this user (uid %d)", sys.Uid, uid)
+	if uid := os.Getuid(); uid >= 0 && owner != uid {
+		return fmt.Errorf("owned by uid %d, not by this user (uid %d)", owner, uid)
 	}
 	return nil
 }

@@ -46,6 +46,11 @@ type Options struct {
 	RefreshInterval time.Duration
 	// Readonly removes cancel and copy.
 	Readonly bool
+	// Mouse turns on mouse reporting: a click selects a row, the wheel
+	// moves the cursor (mouse.go).
+	Mouse bool
+	// Theme is auto, dark, light or none ("" is auto; theme.go).
+	Theme string
 	// Keys rebinds actions: up, down, top, bottom, pageup, pagedown,
 	// filter, detail, scrollup, scrolldown, mark, clearmarks, cancel, copy,
 	// refresh, accounts, view, open, login, logout, sort, reverse, help,
@@ -139,6 +144,7 @@ type loadState struct {
 // Model is the dashboard's Bubble Tea model.
 type Model struct {
 	opts  Options
+	mouse bool // Options.Mouse
 	ctx   context.Context
 	stop  context.CancelFunc
 	now   func() time.Time
@@ -249,7 +255,8 @@ func New(opts Options) (*Model, error) {
 		now:        opts.Now,
 		log:        opts.Logger,
 		keys:       km,
-		st:         newStyles(noColorEnv()),
+		st:         themeStyles(opts.Theme),
+		mouse:      opts.Mouse,
 		newOp:      randomOpID,
 		width:      80,
 		height:     24,
@@ -390,6 +397,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.handleKey(msg)
 	case tea.PasteMsg:
 		return m.handlePaste(msg)
+	case tea.MouseClickMsg, tea.MouseWheelMsg:
+		return m.handleMouse(msg)
 	case pagesMsg:
 		var cmd tea.Cmd
 		m.withView(msg.view, func() { cmd = m.handlePages(msg) })
