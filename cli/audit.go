@@ -31,6 +31,7 @@ type auditJSON struct {
 func (a *app) auditCmd() *cobra.Command {
 	var since time.Duration
 	var unresolved, asJSON bool
+	var out *outputFlags
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Print the operations journal",
@@ -57,13 +58,14 @@ starts and before a command acts.`,
 			if since < 0 {
 				return usageErrorf("--since must be positive")
 			}
+			asJSON, a.out = out.on(), out
 			return a.audit(cmd.Context(), since, unresolved, asJSON)
 		},
 	}
 	f := cmd.Flags()
 	f.DurationVar(&since, "since", 0, "only operations started within this long (e.g. 2h, 30m; default all)")
 	f.BoolVar(&unresolved, "unresolved", false, "only operations without a final outcome (none yet, unknown, pending)")
-	f.BoolVar(&asJSON, "json", false, `print a JSON array of {"time", "updated_at", "action", "account", "provider", "ref", "title", "outcome", "status", "reason", "new_ref", "operation_id", "via", "attempts"}`)
+	out = a.addOutputFlags(cmd, jsonFields(auditJSON{}))
 	return cmd
 }
 
@@ -88,7 +90,7 @@ func (a *app) audit(ctx context.Context, since time.Duration, unresolved, asJSON
 				Outcome: op.Outcome, Status: op.Status, Reason: clean(op.Reason), NewRef: clean(op.NewRef),
 				OperationID: op.ID, Via: op.Via, Attempts: op.Attempts})
 		}
-		return writeJSON(a.stdout, out)
+		return a.emit(out)
 	}
 	if len(ops) == 0 {
 		what := "no operations"

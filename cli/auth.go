@@ -71,6 +71,7 @@ affected.`,
 
 func (a *app) authStatusCmd() *cobra.Command {
 	var asJSON bool
+	var out *outputFlags
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show where each account's token comes from",
@@ -83,10 +84,11 @@ the accounts without an environment token are reported with source none,
 and the exit status is still 0.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			asJSON, a.out = out.on(), out
 			return a.authStatus(cmd.Context(), asJSON)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print a JSON array of {"account", "provider", "source"}`)
+	out = a.addOutputFlags(cmd, jsonFields(authStatusJSON{}))
 	return cmd
 }
 
@@ -269,7 +271,7 @@ func (a *app) authStatus(ctx context.Context, asJSON bool) error {
 		rows = append(rows, authStatusJSON{Account: acct.Name, Provider: string(acct.Provider), Source: string(src)})
 	}
 	if asJSON {
-		return writeJSON(a.stdout, rows)
+		return a.emit(rows)
 	}
 	if len(rows) == 0 {
 		fmt.Fprintf(a.stderr, "signdeck: %s configures no accounts\n", cfg.Path)

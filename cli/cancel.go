@@ -60,7 +60,15 @@ targets do not count); every outcome is written to the journal.`,
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
 	f.BoolVar(&o.wait, "wait", false, "wait until asynchronous cancels are confirmed")
 	f.DurationVar(&o.timeout, "timeout", defaultWaitTimeout, "how long --wait waits in all")
-	f.BoolVar(&o.json, "json", false, `print a JSON array of {"ref", "ok", "status", "error", "skipped"}`)
+	out := a.addOutputFlags(cmd, jsonFields(cancelJSON{}))
+	prev := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		if err := prev(c, args); err != nil {
+			return err
+		}
+		o.json, a.out = out.on(), out
+		return nil
+	}
 	return cmd
 }
 
@@ -188,7 +196,7 @@ func (a *app) cancel(ctx context.Context, args []string, o cancelOpts) error {
 			}
 			out = append(out, j)
 		}
-		if err := writeJSON(a.stdout, out); err != nil {
+		if err := a.emit(out); err != nil {
 			return err
 		}
 	} else {

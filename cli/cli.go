@@ -129,6 +129,9 @@ type app struct {
 	// dbxFindWindow replaces how long a Dropbox Sign copy retry keeps
 	// searching the index (tests).
 	dbxFindWindow time.Duration
+	// out is the running command's output flags (--json, --jq,
+	// --template), when it has them.
+	out *outputFlags
 	// secrets are the tokens this process resolved, for redaction.
 	secretsMu sync.Mutex
 	secrets   []string

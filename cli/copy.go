@@ -65,7 +65,15 @@ source and same signers, is refused unless --again is given.`,
 	f.BoolVar(&o.send, "send", true, "send a copy that lands as a draft (Constellation1) right away")
 	f.BoolVar(&o.again, "again", false, "send even if an identical copy (same source, same signers) was made or is unresolved within the last hour")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
-	f.BoolVar(&o.json, "json", false, "print the new session as JSON")
+	out := a.addOutputFlags(cmd, jsonFields(sessionJSON{}))
+	prev := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		if err := prev(c, args); err != nil {
+			return err
+		}
+		o.json, a.out = out.on(), out
+		return nil
+	}
 	return cmd
 }
 
@@ -269,7 +277,7 @@ func (a *app) copyResult(ref models.Ref, res core.CopyOutcome, asJSON bool) erro
 		cancelErr = oc.Reason
 	}
 	if asJSON {
-		if err := writeJSON(a.stdout, toSessionJSON(&ns)); err != nil {
+		if err := a.emit(toSessionJSON(&ns)); err != nil {
 			return err
 		}
 	} else {

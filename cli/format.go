@@ -78,6 +78,15 @@ func (a *app) addOutputFlags(cmd *cobra.Command, fields []string) *outputFlags {
 	return o
 }
 
+// emit writes v as the command's JSON output: through the command's
+// --json/--jq/--template when it has them, else plain JSON.
+func (a *app) emit(v any) error {
+	if a.out != nil {
+		return a.out.write(a.stdout, v)
+	}
+	return writeJSON(a.stdout, v)
+}
+
 // on reports whether the command should write JSON (or a filter of it)
 // instead of its human output.
 func (o *outputFlags) on() bool {

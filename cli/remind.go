@@ -43,7 +43,7 @@ signers do not count).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&email, "email", "", "remind only the signer with this email address")
-	o.flags(cmd, `print a JSON array of {"ref", "ok", "outcome", "error", "operation_id", "signers"}`)
+	a.actionFlags(&o, cmd)
 	return cmd
 }
 
@@ -52,9 +52,21 @@ type actionOpts struct {
 	yes, json bool
 }
 
-func (o *actionOpts) flags(cmd *cobra.Command, jsonHelp string) {
+// flags adds --yes and the output flags (--json[=fields], --jq,
+// --template); o.json is set from them before the command runs.
+func (a *app) actionFlags(o *actionOpts, cmd *cobra.Command) {
 	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
-	cmd.Flags().BoolVar(&o.json, "json", false, jsonHelp)
+	out := a.addOutputFlags(cmd, jsonFields(actionJSON{}))
+	prev := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		if prev != nil {
+			if err := prev(c, args); err != nil {
+				return err
+			}
+		}
+		o.json, a.out = out.on(), out
+		return nil
+	}
 }
 
 // target is one session argument with its account.
@@ -222,7 +234,7 @@ func (a *app) reportActions(verb, okText string, outs []core.ActionOutcome, asJS
 			}
 			js = append(js, j)
 		}
-		if err := writeJSON(a.stdout, js); err != nil {
+		if err := a.emit(js); err != nil {
 			return err
 		}
 	} else {

@@ -32,7 +32,7 @@ Exit status 1 when any send failed or its outcome is unknown.`,
 			return a.send(cmd.Context(), args, o)
 		},
 	}
-	o.flags(cmd, `print a JSON array of {"ref", "ok", "outcome", "error", "operation_id", "status"}`)
+	a.actionFlags(&o, cmd)
 	return cmd
 }
 

@@ -52,7 +52,7 @@ failed or its outcome is unknown.`,
 	f := cmd.Flags()
 	f.StringArrayVar(&signers, "signer", nil, `OLD_EMAIL="New Name <new@example.com>": fix this signer (repeatable)`)
 	f.StringVar(&expires, "expires", "", "new expiry date: YYYY-MM-DD (end of that day, local time) or RFC 3339")
-	o.flags(cmd, `print a JSON array of {"ref", "ok", "outcome", "error", "operation_id", "expires_at", "signers"}`)
+	a.actionFlags(&o, cmd)
 	return cmd
 }
 
