@@ -60,7 +60,7 @@ e2e: build
 
 ## ci: what .ci/run calls (inside scripts/with-secret-service.sh, with
 ## SIGNDECK_REQUIRE_KEYRING=1 and SIGNDECK_REQUIRE_SPEC=1 set).
-ci: lint race e2e fuzz-ci
+ci: lint race e2e fuzz-ci release-check
 
 ## fuzz-ci: every fuzz target for about 10 s each (part of make ci).
 fuzz-ci:
