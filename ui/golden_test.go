@@ -180,3 +180,21 @@ func TestFooterKeepsHelpAndQuit(t *testing.T) {
 		}
 	}
 }
+
+// TestAgesToggle: t shows created and expires as ages, and back.
+func TestAgesToggle(t *testing.T) {
+	d, _, _ := fixtureDriver(t, nil)
+	d.send(tea.WindowSizeMsg{Width: 140, Height: 24})
+	if !strings.Contains(d.screen(), "Mar 15 10:00") {
+		t.Fatalf("no dates:\n%s", d.screen())
+	}
+	d.press("t")
+	s := d.screen()
+	if strings.Contains(s, "Mar 15 10:00") || !strings.Contains(s, "2h") || !strings.Contains(s, "in 29d") {
+		t.Errorf("ages not shown:\n%s", s)
+	}
+	d.press("t")
+	if !strings.Contains(d.screen(), "Mar 15 10:00") {
+		t.Error("t did not switch back")
+	}
+}

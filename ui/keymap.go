@@ -41,6 +41,7 @@ const (
 	actYank       = "yank"
 	actBrowse     = "browse"
 	actLog        = "log"
+	actAges       = "ages"
 )
 
 // scopes: a key may be bound once per scope.
@@ -83,6 +84,7 @@ var actionDefs = []actionDef{
 	{actYank, "yank ref (again: URL)", []string{"y"}, scopeMain, false},
 	{actBrowse, "open in browser", []string{"b"}, scopeMain, false},
 	{actLog, "message log", []string{"@"}, scopeMain, false},
+	{actAges, "times: dates or ages", []string{"t"}, scopeMain, false},
 	{actRefresh, "refresh now", []string{"r"}, scopeMain | scopeAccounts, false},
 	{actAccounts, "accounts view", []string{"a"}, scopeMain | scopeAccounts, false},
 	{actView, "next view (buckets)", []string{"v"}, scopeMain, false},
@@ -285,7 +287,7 @@ func fixed(keyText, desc string) key.Binding {
 func (k keyMap) helpGroups() []helpGroup {
 	groups := []helpGroup{
 		{"Navigation", k.list(actUp, actDown, actTop, actBottom, actPageUp, actPageDown)},
-		{"View", k.list(actFilter, actSort, actReverse, actDetail, actScrollDown, actScrollUp, actRefresh, actView, actOpen, actAccounts, actLog)},
+		{"View", k.list(actFilter, actSort, actReverse, actDetail, actScrollDown, actScrollUp, actRefresh, actView, actOpen, actAccounts, actLog, actAges)},
 		{"Selection", append(k.list(actMark, actClearMarks), fixed("esc", "back: detail›filter›marks"))},
 	}
 	if acts := k.list(actCancel, actCopy, actRemind, actSend, actDownload, actYank, actBrowse); len(acts) > 0 {

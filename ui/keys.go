@@ -153,6 +153,9 @@ func (m *Model) keyTable(msg tea.KeyPressMsg) tea.Cmd {
 	case k.is(msg, actLog):
 		m.showLog = true
 		return nil
+	case k.is(msg, actAges):
+		m.relTimes = !m.relTimes
+		return nil
 	case k.is(msg, actHelp):
 		m.view = viewHelp
 		return nil

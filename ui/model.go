@@ -162,6 +162,8 @@ type Model struct {
 	ask *askPrompt
 	// lastYank is what y copied last (y again copies the URL).
 	lastYank string
+	// relTimes shows created and expires as ages (t toggles).
+	relTimes bool
 
 	width, height int
 

@@ -377,8 +377,18 @@ func (m *Model) columns(width int) []column {
 			}
 			return strconv.Itoa(int(r.signed)) + "/" + strconv.Itoa(int(r.total)) + " signed"
 		}}, 4},
-		{column{"CREATED", 12, sortCreated, func(m *Model, r *row) string { return fmtCreated(r.s.CreatedAt, m.now()) }}, 3},
-		{column{"EXPIRES", 10, sortExpires, func(m *Model, r *row) string { return fmtDate(r.s.ExpiresAt, m.now()) }}, 2},
+		{column{"CREATED", 12, sortCreated, func(m *Model, r *row) string {
+			if m.relTimes {
+				return fmtAge(r.s.CreatedAt, m.now())
+			}
+			return fmtCreated(r.s.CreatedAt, m.now())
+		}}, 3},
+		{column{"EXPIRES", 10, sortExpires, func(m *Model, r *row) string {
+			if m.relTimes {
+				return fmtAge(r.s.ExpiresAt, m.now())
+			}
+			return fmtDate(r.s.ExpiresAt, m.now())
+		}}, 2},
 		{column{"ID", 14, sortID, func(m *Model, r *row) string { return r.id }}, 1},
 	}
 	const titleMin, titleRoomy, titleWide, idPref = 16, 40, 60, 40
@@ -614,6 +624,36 @@ func fmtCreated(t, now time.Time) string {
 		return t.Format("Jan 02 15:04")
 	}
 	return t.Format("2006-01-02")
+}
+
+// fmtAge is a k9s-style age: "45s", "12m", "5h", "3d", "7w" ago, or "in
+// 3d" for a time ahead.
+func fmtAge(t, now time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	d := now.Sub(t)
+	ahead := d < 0
+	if ahead {
+		d = -d
+	}
+	var s string
+	switch {
+	case d < time.Minute:
+		s = fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		s = fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		s = fmt.Sprintf("%dh", int(d.Hours()))
+	case d < 60*24*time.Hour:
+		s = fmt.Sprintf("%dd", int(d.Hours()/24))
+	default:
+		s = fmt.Sprintf("%dw", int(d.Hours()/24/7))
+	}
+	if ahead {
+		return "in " + s
+	}
+	return s
 }
 
 func fmtDate(t, now time.Time) string {
