@@ -32,6 +32,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -139,7 +140,19 @@ func Open(path string) (*DB, error) {
 	sdb.SetMaxIdleConns(2)
 	sdb.SetConnMaxIdleTime(time.Minute)
 	ctx := context.Background()
-	if err := db.migrate(ctx); err != nil {
+	// Several processes opening a new database at once race to switch it
+	// to WAL mode; SQLite answers SQLITE_BUSY to the losers without
+	// waiting (the busy timeout does not cover that lock), so the open is
+	// retried for as long as the busy timeout.
+	deadline := time.Now().Add(BusyTimeout)
+	for delay := 5 * time.Millisecond; ; delay = min(delay*2, 200*time.Millisecond) {
+		err = db.migrate(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(delay)
+	}
+	if err != nil {
 		_ = sdb.Close()
 		return nil, err
 	}
@@ -152,6 +165,12 @@ func Open(path string) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 // prepareFiles makes the directory and the file with private modes and
