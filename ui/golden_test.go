@@ -198,3 +198,25 @@ func TestAgesToggle(t *testing.T) {
 		t.Error("t did not switch back")
 	}
 }
+
+// TestBulkCancelListsAsManyAsFit: a tall terminal lists more targets than
+// a short one, and the prompt still fits.
+func TestBulkCancelListsAsManyAsFit(t *testing.T) {
+	for _, h := range []int{24, 40} {
+		dbx := newFake(models.DropboxSign, "acme")
+		dbx.sessions = manySessions("acme", 20)
+		d := newDriver(t, Options{Accounts: []Account{{Name: "acme", Kind: models.DropboxSign, Provider: dbx}}})
+		d.run(d.m.Init())
+		d.send(tea.WindowSizeMsg{Width: 100, Height: h})
+		for range 20 {
+			d.press("space")
+		}
+		d.press("x")
+		s := d.screen()
+		listed := strings.Count(s, "  • ")
+		want := max(5, h-16)
+		if listed != min(20, want) || len(strings.Split(strings.TrimRight(s, "\n"), "\n")) > h {
+			t.Errorf("height %d: %d targets listed, want %d\n%s", h, listed, min(20, want), s)
+		}
+	}
+}

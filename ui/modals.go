@@ -72,7 +72,13 @@ func (m *Model) renderCancelPrompt() string {
 			in = append(in, fmt.Sprintf("%d in %s", per[a], a))
 		}
 		b = append(b, st.Title.Render(fmt.Sprintf("Cancel %d sessions?", n)), "", strings.Join(in, ", "))
-		show := min(n, 5)
+		// As many targets as fit: the rest of the prompt takes about 10
+		// lines, its border 2, and the screen's own lines 4.
+		fixedLines := 16
+		if len(p.skipped) > 0 {
+			fixedLines += 2 + min(len(p.skipped), 4) + 1
+		}
+		show := min(n, max(5, m.height-fixedLines))
 		for _, t := range p.targets[:show] {
 			b = append(b, "  • "+ansi.Truncate(t.title, maxW-20, ellipsis)+st.Dim.Render(" ("+t.acct+")"))
 		}
