@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"log/slog"
 
 	tea "charm.land/bubbletea/v2"
@@ -234,10 +235,26 @@ func shortErr(err error) string {
 		s := pe.Kind.Error()
 		if pe.Status != 0 {
 			s += fmt.Sprintf(" (HTTP %d)", pe.Status)
+		} else if pe.Err != nil {
+			// A network fault: its last words ("connection refused",
+			// "i/o timeout"), never the request's internal URL.
+			if g := netGist(pe.Err); g != "" {
+				s += " (" + g + ")"
+			}
 		}
 		return s
 	}
-	return ansi.Truncate(cleanErr(err), 32, ellipsis)
+	return ansi.Truncate(netGist(err), 40, ellipsis)
+}
+
+// netGist is the last part of a transport error's text, after the
+// `Get "URL":` wrapping and the dial details.
+func netGist(err error) string {
+	msg := cleanErr(err)
+	if i := strings.LastIndex(msg, ": "); i >= 0 && i+2 < len(msg) {
+		msg = msg[i+2:]
+	}
+	return msg
 }
 
 // cleanErr is an error's text made safe for the terminal.
