@@ -356,7 +356,7 @@ func TestDashboardTriageActions(t *testing.T) {
 			d.until("the download", func(v string) bool { return strings.Contains(v, "Download") && strings.Contains(v, "saved") })
 			d.keys("y")
 			d.until("the yank", func(v string) bool { return strings.Contains(v, "Copied the ref to the clipboard: "+ref) })
-			d.keys("@")
+			d.keys("M")
 			d.until("the message log", func(v string) bool { return strings.Contains(v, "Message log") && strings.Contains(v, "Remind ") })
 			d.settle()
 			return nil

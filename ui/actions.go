@@ -191,7 +191,7 @@ func (m *Model) handleActionResult(msg actionResultMsg) tea.Cmd {
 	if out.Reason != "" {
 		text += " (" + models.CleanText(out.Reason) + ")"
 	}
-	if len(detail) > 0 {
+	if len(detail) > 0 && out.Reason == "" {
 		text += "; " + strings.Join(detail, "; ")
 	}
 	level := flashOK

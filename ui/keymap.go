@@ -83,7 +83,7 @@ var actionDefs = []actionDef{
 	{actDownload, "download documents", []string{"D"}, scopeMain, false},
 	{actYank, "yank ref (again: URL)", []string{"y"}, scopeMain, false},
 	{actBrowse, "open in browser", []string{"b"}, scopeMain, false},
-	{actLog, "message log", []string{"@"}, scopeMain, false},
+	{actLog, "message log", []string{"M"}, scopeMain, false},
 	{actAges, "times: dates or ages", []string{"t"}, scopeMain, false},
 	{actRefresh, "refresh now", []string{"r"}, scopeMain | scopeAccounts, false},
 	{actAccounts, "accounts view", []string{"a"}, scopeMain | scopeAccounts, false},
