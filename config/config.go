@@ -80,6 +80,10 @@ type Config struct {
 	// their default keys. Nil when the file rebinds nothing.
 	Keys map[string][]string
 
+	// NoCache is `cache: false`: sessions are not kept in the local store
+	// and the dashboard opens empty.
+	NoCache bool
+
 	// Warnings are problems that do not stop the config from being used
 	// (Load: a file that other users can read). The CLI prints them on
 	// stderr.

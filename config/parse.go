@@ -269,6 +269,10 @@ func (p *parser) root(doc *yaml.Node, cfg *Config) {
 			p.ui(f, &cfg.UI)
 		case "keys":
 			cfg.Keys = p.keys(f, cfg)
+		case "cache":
+			if b, ok := p.boolean(f); ok {
+				cfg.NoCache = !b
+			}
 		default:
 			p.unknown(f, topKeys, "the file")
 		}

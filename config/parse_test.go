@@ -72,7 +72,7 @@ accounts:
 		{
 			name: "unknown top-level key without suggestion",
 			src:  "colour: red\n",
-			want: []string{`config.yaml:1:1: colour: unknown key; the file takes accounts, ui, keys`},
+			want: []string{`config.yaml:1:1: colour: unknown key; the file takes accounts, ui, keys, cache`},
 		},
 		{
 			name: "transactions scalar",

@@ -49,6 +49,7 @@ var topSettings = []setting{
 	{name: "accounts", desc: "The provider accounts to show, each with a unique name."},
 	{name: "ui", desc: "Dashboard settings."},
 	{name: "keys", desc: "Key rebinding: action name to a key or a list of keys. Actions not listed keep their default keys."},
+	{name: "cache", kind: kindBool, desc: "Keep listed sessions (titles, statuses, dates, signers' names and emails) in the local store so the dashboard opens at once; false turns the session cache off.", sample: "false"},
 }
 
 var accountSettings = []setting{
@@ -176,6 +177,8 @@ func Schema() []byte {
 			m = object(uiSettings)
 		case "keys":
 			m = map[string]any{"type": "object", "additionalProperties": false, "properties": keyProps}
+		case "cache":
+			m = map[string]any{"type": "boolean"}
 		}
 		m["description"] = s.desc
 		props[s.name] = m
