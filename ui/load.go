@@ -171,6 +171,7 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	}
 	m.placeRows(append(moved, added...))
 	m.addedIdx, m.movedIdx = added, moved
+	m.cachePut(msg.view, a, msg.sessions)
 	var cmds []tea.Cmd
 	switch {
 	case msg.done:
@@ -196,13 +197,19 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		a.lastLoad = m.now()
 		m.lastRefresh = a.lastLoad
 		gen := a.gen
+		var gone []string
 		m.removeRows(func(r *row) bool {
 			if r.ai != i || r.seenGen == gen {
 				return false
 			}
 			_, confirming := m.pending[r.s.Ref]
-			return !confirming && !m.inFlight[r.s.Ref]
+			drop := !confirming && !m.inFlight[r.s.Ref]
+			if drop {
+				gone = append(gone, r.s.Ref.ID)
+			}
+			return drop
 		})
+		m.cacheListed(msg.view, a, gone, true)
 		cmds = append(cmds, m.logCmd(slog.LevelDebug, "listing done", "account", a.Name, "view", viewLabel(msg.view), "gen", gen))
 	case msg.closed:
 		a.loading = false

@@ -76,6 +76,9 @@ type Options struct {
 	CancelPollFirst, CancelPollMax time.Duration
 	// CancelConfirmTimeout stops polling after this long (default 10m).
 	CancelConfirmTimeout time.Duration
+	// Cache, when set, is the session cache: the dashboard opens from it
+	// and stores every listed page of the active view in it.
+	Cache *app.SessionCache
 }
 
 const (
@@ -127,6 +130,10 @@ type acctState struct {
 	// every view's ("" is the active view).
 	*loadState
 	loads map[string]*loadState
+	// fromCache: rows were shown from the session cache, listed at
+	// cachedAt; the status line says so until the listing lands.
+	fromCache bool
+	cachedAt  time.Time
 }
 
 // loadState is the listing state of one account in one view.
@@ -331,8 +338,13 @@ func randomOpID() string {
 // Init starts loading every account that has a token.
 func (m *Model) Init() tea.Cmd {
 	var cmds []tea.Cmd
-	for i := range m.accts {
-		cmds = append(cmds, m.startLoad(i))
+	if warm := m.warmStart(); warm != nil {
+		// The listings start once the cached rows are shown.
+		cmds = append(cmds, warm)
+	} else {
+		for i := range m.accts {
+			cmds = append(cmds, m.startLoad(i))
+		}
 	}
 	if m.opts.RefreshInterval > 0 {
 		cmds = append(cmds, m.after(m.opts.RefreshInterval, autoRefreshMsg{}))
@@ -405,6 +417,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		m.withView(msg.view, func() { cmd = m.handlePages(msg) })
 		return cmd
+	case cachedMsg:
+		return m.handleCached(msg)
 	case detailMsg:
 		return m.handleDetail(msg)
 	case detailWantMsg:

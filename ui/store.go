@@ -10,6 +10,7 @@ import (
 	"time"
 	"unique"
 
+	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
 )
 
@@ -250,7 +251,9 @@ func compareRows(a, b *row, col sortCol, desc bool) int {
 func (m *Model) upsert(s models.Session, ai int, gen uint64) int {
 	if i, ok := m.byRef[s.Ref]; ok {
 		r := m.rows[i]
-		if !s.Complete && len(s.Signers) == 0 && len(r.s.Signers) > 0 {
+		if merged, kept := app.MergeLite(r.s, s); kept {
+			s = merged // an unchanged lite row keeps the detail (signers, expiry)
+		} else if !s.Complete && len(s.Signers) == 0 && len(r.s.Signers) > 0 {
 			s.Signers = r.s.Signers
 		}
 		if _, pending := m.pending[s.Ref]; pending && !s.Status.Final() {

@@ -192,6 +192,9 @@ func (m *Model) renderStatus() string {
 		default:
 			seg += fmtCount(a.count)
 		}
+		if c := m.cacheSeg(a); c != "" {
+			seg += " " + st.Dim.Render(c)
+		}
 		if a.Provider != nil {
 			if b := a.Provider.Budget(); b.Known() {
 				switch {

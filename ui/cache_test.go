@@ -1,0 +1,88 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/signdeck/signdeck/app"
+	"github.com/signdeck/signdeck/models"
+)
+
+// TestWarmStartFromCache: the first frame shows the cached rows, the
+// account is marked "cached N min ago" until its listing lands; the
+// listing's pages go into the cache and a session it no longer shows
+// leaves it; an unchanged lite row keeps the cached detail.
+func TestWarmStartFromCache(t *testing.T) {
+	ctx := context.Background()
+	_, db := testService(t)
+	cache := app.NewSessionCache(db, nil)
+	defer cache.Close()
+	dbx, c1 := fixture()
+	old := sess("acme", "a9", "Gone since the last run", models.StatusAwaitingSignature, 3)
+	cache.Put("acme", []models.Session{dbx.sessions[0], old})
+	cache.Put("prod", c1.sessions[:1]) // p1 with its signers
+	cache.Listed("acme", true, testNow.Add(-7*time.Minute))
+	cache.Listed("prod", true, testNow.Add(-7*time.Minute))
+	if err := cache.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	gate := make(chan struct{})
+	dbx.listGate = gate
+	d := newDriver(t, Options{Cache: cache, Accounts: []Account{
+		{Name: "acme", Kind: models.DropboxSign, Provider: dbx, TokenSource: "keyring"},
+		{Name: "prod", Kind: models.Constellation1, Provider: c1, TokenSource: "env"},
+	}})
+	d.send(tea.WindowSizeMsg{Width: 200, Height: 30})
+	d.blocking = true
+	d.run(d.m.Init())
+
+	ids := d.visibleIDs()
+	if !slices.Contains(ids, "a9") || !slices.Contains(ids, "a1") {
+		t.Fatalf("cached rows not shown before the listing: %v", ids)
+	}
+	if s := d.m.renderStatus(); !strings.Contains(stripView(s), "cached 7 min ago") {
+		t.Errorf("status line without the cache note: %q", stripView(s))
+	}
+	// prod listed lite rows: p1 is unchanged, so it keeps its signers.
+	if r := d.row("p1"); r == nil || len(r.s.Signers) != 2 || r.s.ExpiresAt.IsZero() || !r.s.Complete {
+		t.Errorf("p1 lost its cached detail: %+v", r)
+	}
+
+	close(gate)
+	d.settle()
+	ids = d.visibleIDs()
+	if slices.Contains(ids, "a9") || len(ids) != 8 {
+		t.Errorf("after the listing: %v", ids)
+	}
+	if s := stripView(d.m.renderStatus()); strings.Contains(s, "cached") {
+		t.Errorf("cache note still shown after the listing: %q", s)
+	}
+	if err := cache.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := cache.Load(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cached []string
+	for _, s := range got["acme"].Sessions {
+		cached = append(cached, s.Ref.ID)
+	}
+	if !slices.Equal(cached, []string{"a1", "a2", "a3", "a4", "a5"}) {
+		t.Errorf("cache after the listing: %v", cached)
+	}
+	if len(got["prod"].Sessions) != 3 {
+		t.Errorf("prod cached: %d", len(got["prod"].Sessions))
+	}
+	for _, s := range got["prod"].Sessions {
+		if s.Ref.ID == "p1" && len(s.Signers) != 2 {
+			t.Errorf("the cache lost p1's detail: %+v", s)
+		}
+	}
+}
