@@ -119,6 +119,8 @@ type app struct {
 	db     *store.DB
 	dbErr  error
 	svc    *core.Service
+	// sessCache is the session cache over the store (cli/cache.go).
+	sessCache *core.SessionCache
 	// storeDir replaces the state directory for the store (the demo's
 	// temporary directory, --store).
 	storeDir string
@@ -196,6 +198,9 @@ func (a *app) close() {
 	if a.svc != nil {
 		a.svc.Shutdown()
 		a.svc.Close()
+	}
+	if a.sessCache != nil {
+		a.sessCache.Close() // stores what is queued
 	}
 	if a.db != nil {
 		a.db.Close()
@@ -277,6 +282,7 @@ Exit codes: 0 success, 1 an operation failed, 2 usage or config error.`,
 
 	root.AddCommand(
 		a.listCmd(),
+		a.cacheCmd(),
 		a.showCmd(),
 		a.cancelCmd(),
 		a.copyCmd(),

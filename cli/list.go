@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	core "github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/config"
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
@@ -18,6 +20,7 @@ import (
 func (a *app) listCmd() *cobra.Command {
 	var accounts, statuses []string
 	var out *outputFlags
+	var cached bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the sessions of every account, newest first",
@@ -32,21 +35,27 @@ Statuses a provider keeps in a separate view (expired, archived, deleted
 where the provider has such a view) are fetched from it when asked for.
 
 Providers that list summaries (Constellation1) may show no signers here;
-use 'signdeck show ACCOUNT/ID' for the full session.`,
+use 'signdeck show ACCOUNT/ID' for the full session.
+
+The listing is live, and every listed session is written through to the
+local session cache (unless 'cache: false'); --cached prints the cache
+instead, without a request.`,
 		Example: `  signdeck list
   signdeck list --account acme --status awaiting
+  signdeck list --cached
   signdeck list --json=ref,status,title
   signdeck list --jq '.[] | select(.status == "declined") | .ref'
   signdeck list --template '{{range .}}{{tablerow .ref .status (timeago .created_at)}}{{end}}'`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.list(cmd.Context(), accounts, statuses, out)
+			return a.list(cmd.Context(), accounts, statuses, out, cached)
 		},
 	}
 	f := cmd.Flags()
 	f.StringSliceVarP(&accounts, "account", "a", nil, "only this account (repeatable)")
 	f.StringSliceVarP(&statuses, "status", "s", nil, "only sessions in this status (repeatable): "+statusNames())
 	out = a.addOutputFlags(cmd, jsonFields(sessionJSON{}))
+	f.BoolVar(&cached, "cached", false, "print the session cache; send no request")
 	return cmd
 }
 
@@ -67,7 +76,7 @@ type listResult struct {
 	err      error
 }
 
-func (a *app) list(ctx context.Context, accountNames, statusArgs []string, of *outputFlags) error {
+func (a *app) list(ctx context.Context, accountNames, statusArgs []string, of *outputFlags, cached bool) error {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
@@ -89,14 +98,23 @@ func (a *app) list(ctx context.Context, accountNames, statusArgs []string, of *o
 	}
 
 	results := make([]listResult, len(accts))
-	var wg sync.WaitGroup
-	for i, acct := range accts {
-		wg.Go(func() {
-			s, err := a.listAccount(ctx, acct, want)
-			results[i] = listResult{sessions: s, err: err}
-		})
+	if cached {
+		s, err := a.listCached(ctx, cfg, accts, want)
+		if err != nil {
+			return err
+		}
+		results = []listResult{{sessions: s}}
+	} else {
+		cache := a.sessionCache(ctx, cfg)
+		var wg sync.WaitGroup
+		for i, acct := range accts {
+			wg.Go(func() {
+				s, err := a.listAccount(ctx, acct, want, cache)
+				results[i] = listResult{sessions: s, err: err}
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 
 	all := []models.Session{}
 	failed := false
@@ -151,7 +169,7 @@ func (a *app) selectAccounts(cfg *config.Config, names []string) ([]config.Accou
 
 // listAccount lists one account, plus the provider's extra views that hold
 // wanted statuses, keeping only wanted statuses (all when want is empty).
-func (a *app) listAccount(ctx context.Context, acct config.Account, want map[models.Status]bool) ([]models.Session, error) {
+func (a *app) listAccount(ctx context.Context, acct config.Account, want map[models.Status]bool, cache *core.SessionCache) ([]models.Session, error) {
 	p, err := a.providerFor(ctx, acct)
 	if err != nil {
 		return nil, err
@@ -164,8 +182,15 @@ func (a *app) listAccount(ctx context.Context, acct config.Account, want map[mod
 	}
 	var out []models.Session
 	seen := map[string]bool{}
+	listed := map[string]bool{} // every id of the active view, for the cache
 	for _, b := range buckets {
 		err := p.List(ctx, providers.ListQuery{Bucket: b}, func(pg providers.Page) error {
+			if b == "" && cache != nil {
+				cache.Put(acct.Name, pg.Sessions)
+				for _, s := range pg.Sessions {
+					listed[s.Ref.ID] = true
+				}
+			}
 			for _, w := range pg.Warnings {
 				fmt.Fprintf(a.stderr, "signdeck: list %s: warning: %s\n", acct.Name, clean(w))
 			}
@@ -183,8 +208,29 @@ func (a *app) listAccount(ctx context.Context, acct config.Account, want map[mod
 		if err != nil {
 			return out, err
 		}
+		if b == "" && cache != nil {
+			a.cacheListed(ctx, cache, acct.Name, listed)
+		}
 	}
 	return out, nil
+}
+
+// cacheListed records a complete listing of account in the cache: the
+// sessions cached before and not listed now leave it.
+func (a *app) cacheListed(ctx context.Context, cache *core.SessionCache, account string, listed map[string]bool) {
+	if a.db != nil {
+		refs, err := a.db.SessionRefs(ctx, account+"/", 0)
+		if err == nil {
+			var gone []string
+			for _, r := range refs {
+				if id := r[len(account)+1:]; !listed[id] {
+					gone = append(gone, id)
+				}
+			}
+			cache.Delete(account, gone)
+		}
+	}
+	cache.Listed(account, true, time.Now())
 }
 
 // sortNewestFirst orders by creation time, newest first; sessions without

@@ -81,6 +81,9 @@ func (a *app) uiOptions(ctx context.Context, cfg *config.Config, tok *keyring.To
 		DownloadDir:     xdg.UserDirs.Download,
 	}
 	if svc != nil {
+		// The dashboard opens from the session cache and writes every
+		// listed page through to it (unless cache: false).
+		o.Cache = a.sessionCache(ctx, cfg)
 		o.Login = a.uiLogin(cfg, tok, svc)
 		o.Logout = func(ctx context.Context, account string) error {
 			acct := core.Account{Name: account}
