@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
 )
@@ -19,6 +20,11 @@ type loadEvent struct {
 	sessions []models.Session
 	done     bool
 	err      error
+	// sync: the listing was a SessionCache.Sync (its pages are in the
+	// cache already); partial: an incremental one, which lists only what
+	// changed; closed: ids it found gone.
+	sync, partial bool
+	closed        []string
 }
 
 // pagesMsg carries one or more pages of one listing generation.
@@ -32,6 +38,9 @@ type pagesMsg struct {
 	closed   bool // the channel closed without a final event (canceled)
 	err      error
 	ch       <-chan loadEvent
+	// From the final event (see loadEvent).
+	sync, partial bool
+	gone          []string
 }
 
 // startLoad (re)starts the listing of account i: the previous listing's
@@ -57,6 +66,7 @@ func (m *Model) startLoad(i int) tea.Cmd {
 		}
 	}
 	p, name, gen, lg, view := a.Provider, a.Name, a.gen, m.log, m.curView
+	cache, now := m.opts.Cache, m.now
 	ch := make(chan loadEvent, 4)
 	send := func(ev loadEvent) bool {
 		select {
@@ -75,6 +85,20 @@ func (m *Model) startLoad(i int) tea.Cmd {
 					send(loadEvent{done: true, err: fmt.Errorf("listing failed: internal error: %v", r)})
 				}
 			}()
+			if cache != nil && view == "" {
+				// Through the session cache: incremental when it can be.
+				res, err := cache.Sync(ctx, name, p, app.SyncOptions{Now: now}, func(ss []models.Session) error {
+					if !send(loadEvent{sessions: ss}) {
+						return ctx.Err()
+					}
+					return nil
+				})
+				if err != nil && ctx.Err() == nil {
+					lg.Warn("listing failed", "account", name, "err", models.CleanText(err.Error()))
+				}
+				send(loadEvent{done: true, err: err, sync: true, partial: !res.Full, closed: res.Closed})
+				return
+			}
 			err := p.List(ctx, providers.ListQuery{Bucket: view}, func(pg providers.Page) error {
 				if !send(loadEvent{sessions: pg.Sessions}) {
 					return ctx.Err()
@@ -106,7 +130,8 @@ func waitLoad(acct, view string, gen uint64, ch <-chan loadEvent) tea.Cmd {
 		if !ok {
 			return pagesMsg{acct: acct, view: view, gen: gen, closed: true}
 		}
-		msg := pagesMsg{acct: acct, view: view, gen: gen, ch: ch, pages: 1, sessions: ev.sessions, done: ev.done, err: ev.err}
+		msg := pagesMsg{acct: acct, view: view, gen: gen, ch: ch, pages: 1, sessions: ev.sessions, done: ev.done, err: ev.err,
+			sync: ev.sync, partial: ev.partial, gone: ev.closed}
 		merged := false
 		for !msg.done && len(msg.sessions) < maxCoalesce {
 			select {
@@ -122,6 +147,7 @@ func waitLoad(acct, view string, gen uint64, ch <-chan loadEvent) tea.Cmd {
 				msg.sessions = append(msg.sessions, ev.sessions...)
 				msg.pages++
 				msg.done, msg.err = ev.done, ev.err
+				msg.sync, msg.partial, msg.gone = ev.sync, ev.partial, ev.closed
 			default:
 				return msg
 			}
@@ -171,7 +197,9 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 	}
 	m.placeRows(append(moved, added...))
 	m.addedIdx, m.movedIdx = added, moved
-	m.cachePut(msg.view, a, msg.sessions)
+	if !msg.sync {
+		m.cachePut(msg.view, a, msg.sessions)
+	}
 	var cmds []tea.Cmd
 	switch {
 	case msg.done:
@@ -198,8 +226,16 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		m.lastRefresh = a.lastLoad
 		gen := a.gen
 		var gone []string
+		closed := map[string]bool{}
+		for _, id := range msg.gone {
+			closed[id] = true
+		}
 		m.removeRows(func(r *row) bool {
 			if r.ai != i || r.seenGen == gen {
+				return false
+			}
+			if msg.partial && !closed[r.s.Ref.ID] {
+				// An incremental refresh lists only what changed.
 				return false
 			}
 			_, confirming := m.pending[r.s.Ref]
@@ -209,7 +245,9 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 			}
 			return drop
 		})
-		m.cacheListed(msg.view, a, gone, true)
+		if !msg.sync {
+			m.cacheListed(msg.view, a, gone, true)
+		}
 		cmds = append(cmds, m.logCmd(slog.LevelDebug, "listing done", "account", a.Name, "view", viewLabel(msg.view), "gen", gen))
 	case msg.closed:
 		a.loading = false
