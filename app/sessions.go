@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"sync"
@@ -290,34 +291,55 @@ type CachedAccount struct {
 // account), by account.
 func (c *SessionCache) Load(ctx context.Context, accounts []string) (map[string]*CachedAccount, error) {
 	out := map[string]*CachedAccount{}
-	want := map[string]bool{}
 	for _, a := range accounts {
-		want[a] = true
 		out[a] = &CachedAccount{}
 	}
 	var cur *CachedAccount
 	curName := ""
-	var fulls []models.Session
-	err := c.db.LoadSessions(ctx, "", func(s models.Session) error {
+	err := c.each(ctx, "", func(s models.Session) error {
 		name := s.Ref.Account
-		if accounts != nil && !want[name] {
-			return nil
-		}
 		if cur == nil || name != curName {
 			curName = name
-			if cur = out[name]; cur == nil {
+			cur = out[name]
+			if cur == nil && accounts == nil {
 				cur = &CachedAccount{}
 				out[name] = cur
 			}
 		}
-		if s.Complete && s.Provider == models.Constellation1 {
-			fulls = append(fulls, detailOf(&s))
+		if cur != nil {
+			cur.Sessions = append(cur.Sessions, s)
 		}
-		cur.Sessions = append(cur.Sessions, s)
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	for name, ca := range out {
+		ca.ListedAt, ca.FullAt = c.ListedAt(ctx, name)
+	}
+	return out, nil
+}
+
+// LoadAccount calls fn with every cached session of account, in id order,
+// and remembers their detail for MergeLite. Loads of different accounts
+// may run concurrently.
+func (c *SessionCache) LoadAccount(ctx context.Context, account string, fn func(models.Session) error) error {
+	if account == "" {
+		return errors.New("load cached sessions: no account")
+	}
+	return c.each(ctx, account, fn)
+}
+
+func (c *SessionCache) each(ctx context.Context, account string, fn func(models.Session) error) error {
+	var fulls []models.Session
+	err := c.db.LoadSessions(ctx, account, func(s models.Session) error {
+		if s.Complete && s.Provider == models.Constellation1 {
+			fulls = append(fulls, detailOf(&s))
+		}
+		return fn(s)
+	})
+	if err != nil {
+		return err
 	}
 	c.mu.Lock()
 	for _, f := range fulls {
@@ -326,11 +348,13 @@ func (c *SessionCache) Load(ctx context.Context, accounts []string) (map[string]
 		}
 	}
 	c.mu.Unlock()
-	for name, ca := range out {
-		ca.ListedAt = c.stateTime(ctx, name, syncListed)
-		ca.FullAt = c.stateTime(ctx, name, syncFull)
-	}
-	return out, nil
+	return nil
+}
+
+// ListedAt returns when a listing of account last completed and when a
+// full one did (zero: never).
+func (c *SessionCache) ListedAt(ctx context.Context, account string) (listed, full time.Time) {
+	return c.stateTime(ctx, account, syncListed), c.stateTime(ctx, account, syncFull)
 }
 
 func (c *SessionCache) stateTime(ctx context.Context, account, key string) time.Time {

@@ -195,4 +195,3 @@ func (c *SessionCache) merged(account string, ss []models.Session) []models.Sess
 	}
 	return out
 }
-

@@ -1,12 +1,13 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
 )
 
@@ -15,26 +16,43 @@ import (
 // listing lands, and hands every listed page of the active view to the
 // cache (Options.Cache), which stores it in the background.
 
-// cachedMsg carries the cached sessions, read in a tea.Cmd.
+// cachedMsg carries the cached sessions as rows, built in a tea.Cmd.
 type cachedMsg struct {
-	accts map[string]*app.CachedAccount
-	err   error
+	rows     [][]*row    // by account index
+	listedAt []time.Time // by account index
+	err      error
 }
 
-// warmStart reads the cache in the background.
+// warmStart reads the cache in the background: one goroutine per
+// account decodes its sessions and builds their rows.
 func (m *Model) warmStart() tea.Cmd {
 	c := m.opts.Cache
 	if c == nil {
 		return nil
 	}
-	names := make([]string, 0, len(m.accts))
-	for _, a := range m.accts {
-		names = append(names, a.Name)
+	names := make([]string, len(m.accts))
+	for i, a := range m.accts {
+		names[i] = a.Name
 	}
 	ctx := m.ctx
 	return func() tea.Msg {
-		got, err := c.Load(ctx, names)
-		return cachedMsg{accts: got, err: err}
+		msg := cachedMsg{rows: make([][]*row, len(names)), listedAt: make([]time.Time, len(names))}
+		errs := make([]error, len(names))
+		var wg sync.WaitGroup
+		for i, name := range names {
+			wg.Go(func() {
+				var rows []*row
+				errs[i] = c.LoadAccount(ctx, name, func(s models.Session) error {
+					rows = append(rows, newRow(s, i))
+					return nil
+				})
+				msg.rows[i] = rows
+				msg.listedAt[i], _ = c.ListedAt(ctx, name)
+			})
+		}
+		wg.Wait()
+		msg.err = errors.Join(errs...)
+		return msg
 	}
 }
 
@@ -49,20 +67,23 @@ func (m *Model) handleCached(msg cachedMsg) tea.Cmd {
 	m.withView("", func() {
 		added := m.addedIdx[:0]
 		for i, a := range m.accts {
-			ca := msg.accts[a.Name]
-			if ca == nil || a.loaded || len(ca.Sessions) == 0 {
+			if i >= len(msg.rows) || a.loaded || len(msg.rows[i]) == 0 {
 				continue
 			}
-			a.cachedAt = ca.ListedAt
+			a.cachedAt = msg.listedAt[i]
 			a.fromCache = true
-			for _, s := range ca.Sessions {
-				if _, ok := m.byRef[s.Ref]; ok || s.Ref.Account != a.Name {
+			for _, r := range msg.rows[i] {
+				if _, ok := m.byRef[r.s.Ref]; ok || r.s.Ref.Account != a.Name {
 					continue
 				}
-				if s.Provider == "" {
-					s.Provider = a.Kind
+				if r.s.Provider == "" {
+					r.s.Provider = a.Kind
 				}
-				added = append(added, m.upsert(s, i, 0))
+				r.seenGen = 0
+				m.rows = append(m.rows, r)
+				m.byRef[r.s.Ref] = len(m.rows) - 1
+				a.count++
+				added = append(added, len(m.rows)-1)
 			}
 		}
 		m.placeRows(added)
