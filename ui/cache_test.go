@@ -11,6 +11,7 @@ import (
 
 	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
 )
 
 // TestWarmStartFromCache: the first frame shows the cached rows, the
@@ -84,5 +85,25 @@ func TestWarmStartFromCache(t *testing.T) {
 		if s.Ref.ID == "p1" && len(s.Signers) != 2 {
 			t.Errorf("the cache lost p1's detail: %+v", s)
 		}
+	}
+}
+
+// TestStatusLineShowsSyncPaused: the budget and a background sync held
+// for it show in the status line.
+func TestStatusLineShowsSyncPaused(t *testing.T) {
+	d, dbx, _ := fixtureDriver(t, nil)
+	d.send(tea.WindowSizeMsg{Width: 200, Height: 30})
+	dbx.mu.Lock()
+	dbx.budget = providers.Budget{Limit: 100, Remaining: 12, BackgroundHeld: true}
+	dbx.mu.Unlock()
+	s := stripView(d.m.renderStatus())
+	if !strings.Contains(s, "12/100") || !strings.Contains(s, "sync paused for the budget") {
+		t.Errorf("status line %q", s)
+	}
+	dbx.mu.Lock()
+	dbx.budget.BackgroundHeld = false
+	dbx.mu.Unlock()
+	if s := stripView(d.m.renderStatus()); strings.Contains(s, "paused") {
+		t.Errorf("status line %q", s)
 	}
 }

@@ -206,6 +206,10 @@ func (m *Model) renderStatus() string {
 					seg += fmt.Sprintf(" %d left", b.Remaining)
 				}
 			}
+			if a.Provider.Budget().BackgroundHeld {
+				// Background sync yields to people's calls and its share.
+				seg += " " + st.Warn.Render("sync paused for the budget")
+			}
 		}
 		parts = append(parts, seg)
 	}
