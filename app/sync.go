@@ -28,6 +28,9 @@ import (
 const (
 	DefaultFullEvery  = 24 * time.Hour
 	DefaultSyncMargin = 15 * time.Minute
+	// DefaultDetailsPerRefresh bounds the background detail fetches of a
+	// refresh (Constellation1 lists lite rows without signers or expiry).
+	DefaultDetailsPerRefresh = 50
 	// queryNew and queryOpen are the tiers' Dropbox Sign searches.
 	queryOpen = "complete:false AND declined:false"
 )
@@ -42,6 +45,10 @@ type SyncOptions struct {
 	// requests tier (0: DefaultSyncMargin).
 	Margin time.Duration
 	Now    func() time.Time
+	// Details bounds the full sessions fetched per refresh for lite rows
+	// whose detail is missing or stale (0: DefaultDetailsPerRefresh; -1:
+	// none).
+	Details int
 }
 
 // SyncResult says what a Sync did.
@@ -52,6 +59,8 @@ type SyncResult struct {
 	Closed []string
 	// Fetched counts the leavers fetched one by one.
 	Fetched int
+	// Details counts the full sessions fetched for lite rows.
+	Details int
 }
 
 // Sync refreshes account's cached sessions from p, calling emit with each
@@ -80,7 +89,11 @@ func (c *SessionCache) Sync(ctx context.Context, account string, p providers.Pro
 		if !listedAt.IsZero() {
 			lctx = providers.WithPriority(ctx, providers.PriorityBackground)
 		}
-		return c.syncFull(lctx, account, p, start, emit)
+		res, err := c.syncFull(lctx, account, p, start, emit)
+		if err == nil && p.Capabilities().LiteList {
+			res.Details, err = c.fetchDetails(ctx, account, p, o.Details, emit)
+		}
+		return res, err
 	}
 
 	seen := map[string]bool{}
@@ -194,4 +207,54 @@ func (c *SessionCache) merged(account string, ss []models.Session) []models.Sess
 		out[i] = s
 	}
 	return out
+}
+
+// fetchDetails fetches, at background priority, up to limit full
+// sessions of account's cached lite rows (those without a detail, or
+// whose detail went stale when the row changed), so that signer: filters
+// and expiry sorting work without opening rows. A failed fetch is
+// skipped; the next refresh tries again.
+func (c *SessionCache) fetchDetails(ctx context.Context, account string, p providers.Provider, limit int,
+	emit func([]models.Session) error) (int, error) {
+	if limit == 0 {
+		limit = DefaultDetailsPerRefresh
+	}
+	if limit < 0 {
+		return 0, nil
+	}
+	if err := c.Flush(ctx); err != nil && ctx.Err() != nil {
+		return 0, err
+	}
+	var want []string
+	err := c.db.LoadSessions(ctx, account, func(s models.Session) error {
+		if !s.Complete && len(want) < limit {
+			want = append(want, s.Ref.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	bg := providers.WithPriority(ctx, providers.PriorityBackground)
+	n := 0
+	for _, id := range want {
+		s, err := p.Get(bg, id)
+		if err != nil {
+			if ctx.Err() != nil {
+				return n, ctx.Err()
+			}
+			c.log.Debug("detail fetch failed", "account", models.CleanText(account), "id", models.CleanText(id),
+				"err", models.CleanText(err.Error()))
+			continue
+		}
+		n++
+		if s.Ref.Account == "" {
+			s.Ref.Account = account
+		}
+		c.Put(account, []models.Session{s})
+		if err := emit([]models.Session{s}); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
 	"github.com/signdeck/signdeck/providers"
+	"github.com/signdeck/signdeck/providers/constellation/constellationtest"
 	"github.com/signdeck/signdeck/providers/dropboxsign/dropboxsigntest"
 )
 
@@ -150,5 +151,53 @@ func TestSyncIncrementalDropboxSign(t *testing.T) {
 	}
 	if res, err = c.Sync(ctx, "acme", e.acct.Provider, app.SyncOptions{Full: true}, emit); err != nil || !res.Full {
 		t.Errorf("on demand: %+v %v", res, err)
+	}
+}
+
+// TestSyncConstellationDetails: each refresh lists lite rows and fetches,
+// within its budget, full sessions for rows without a detail; a detail is
+// kept across refreshes (not fetched again) until the row changes.
+func TestSyncConstellationDetails(t *testing.T) {
+	e := c1Env(t, constellationtest.Options{Seed: 12, Size: 12})
+	ctx := context.Background()
+	c := app.NewSessionCache(e.db, nil)
+	defer c.Close()
+	none := func([]models.Session) error { return nil }
+	complete := func() (n, withSigners int) {
+		t.Helper()
+		if err := c.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.Load(ctx, []string{"c1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range got["c1"].Sessions {
+			if s.Complete {
+				n++
+				if len(s.Signers) > 0 {
+					withSigners++
+				}
+			}
+		}
+		return n, withSigners
+	}
+	res, err := c.Sync(ctx, "c1", e.acct.Provider, app.SyncOptions{Details: 5}, none)
+	if err != nil || res.Details != 5 {
+		t.Fatalf("first refresh: %+v %v", res, err)
+	}
+	if n, ws := complete(); n != 5 || ws != 5 {
+		t.Fatalf("%d complete rows (%d with signers), want 5", n, ws)
+	}
+	gets := e.c1.Count("get")
+	res, err = c.Sync(ctx, "c1", e.acct.Provider, app.SyncOptions{Details: 5}, none)
+	if err != nil || res.Details != 5 {
+		t.Fatalf("second refresh: %+v %v", res, err)
+	}
+	if n, _ := complete(); n != 10 {
+		t.Errorf("%d complete rows after two refreshes: a kept detail was lost or fetched again", n)
+	}
+	if d := e.c1.Count("get") - gets; d != 5 {
+		t.Errorf("%d gets in the second refresh, want 5", d)
 	}
 }
