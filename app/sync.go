@@ -78,6 +78,10 @@ func (c *SessionCache) Sync(ctx context.Context, account string, p providers.Pro
 		o.Margin = DefaultSyncMargin
 	}
 	start := o.Now()
+	// The sync state of the last refresh may still be queued.
+	if err := c.Flush(ctx); err != nil && ctx.Err() != nil {
+		return SyncResult{}, err
+	}
 	listedAt := c.stateTime(ctx, account, syncListed)
 	fullAt := c.stateTime(ctx, account, syncFull)
 	incremental := !o.Full && p.Kind() == models.DropboxSign && p.Capabilities().Query &&
