@@ -29,6 +29,8 @@ const (
 	syncListed = "listed"
 	// syncFull: when a full listing of the account last completed.
 	syncFull = "full"
+	// syncEndpoint: the base URL the account's cache was filled from.
+	syncEndpoint = "endpoint"
 )
 
 // SessionCache is the write-through session cache over the store: front

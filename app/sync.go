@@ -45,6 +45,9 @@ type SyncOptions struct {
 	// requests tier (0: DefaultSyncMargin).
 	Margin time.Duration
 	Now    func() time.Time
+	// Endpoint is the account's base URL: when it differs from the one
+	// the cache was filled from, the refresh is a full one.
+	Endpoint string
 	// Details bounds the full sessions fetched per refresh for lite rows
 	// whose detail is missing or stale (0: DefaultDetailsPerRefresh; -1:
 	// none).
@@ -84,7 +87,17 @@ func (c *SessionCache) Sync(ctx context.Context, account string, p providers.Pro
 	}
 	listedAt := c.stateTime(ctx, account, syncListed)
 	fullAt := c.stateTime(ctx, account, syncFull)
-	incremental := !o.Full && p.Kind() == models.DropboxSign && p.Capabilities().Query &&
+	sameEndpoint := true
+	if o.Endpoint != "" {
+		was, _, err := c.db.SyncState(ctx, account, syncEndpoint)
+		sameEndpoint = err == nil && was == o.Endpoint
+		if !sameEndpoint {
+			if err := c.db.SetSyncState(ctx, account, syncEndpoint, o.Endpoint); err != nil {
+				return SyncResult{}, err
+			}
+		}
+	}
+	incremental := !o.Full && sameEndpoint && p.Kind() == models.DropboxSign && p.Capabilities().Query &&
 		!listedAt.IsZero() && !fullAt.IsZero() && start.Sub(fullAt) < o.FullEvery
 	if !incremental {
 		// The first listing is waited for: it goes at normal priority; a

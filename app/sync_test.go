@@ -201,3 +201,22 @@ func TestSyncConstellationDetails(t *testing.T) {
 		t.Errorf("%d gets in the second refresh, want 5", d)
 	}
 }
+
+// TestSyncEndpointChangeIsFull: a cache filled from another endpoint (a
+// sandbox's fresh emulator, a changed base_url) is refreshed in full.
+func TestSyncEndpointChangeIsFull(t *testing.T) {
+	e := dbxEnv(t, dropboxsigntest.Options{Seed: 13, Size: 20})
+	ctx := context.Background()
+	c := app.NewSessionCache(e.db, nil)
+	defer c.Close()
+	none := func([]models.Session) error { return nil }
+	for i, tc := range []struct {
+		endpoint string
+		full     bool
+	}{{"https://a.example", true}, {"https://a.example", false}, {"https://b.example", true}, {"https://b.example", false}} {
+		res, err := c.Sync(ctx, "acme", e.acct.Provider, app.SyncOptions{Endpoint: tc.endpoint}, none)
+		if err != nil || res.Full != tc.full {
+			t.Errorf("sync %d (%s): full %v, want %v (%v)", i, tc.endpoint, res.Full, tc.full, err)
+		}
+	}
+}

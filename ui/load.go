@@ -66,7 +66,7 @@ func (m *Model) startLoad(i int) tea.Cmd {
 		}
 	}
 	p, name, gen, lg, view := a.Provider, a.Name, a.gen, m.log, m.curView
-	cache, now := m.opts.Cache, m.now
+	cache, now, endpoint := m.opts.Cache, m.now, a.Endpoint
 	ch := make(chan loadEvent, 4)
 	send := func(ev loadEvent) bool {
 		select {
@@ -87,7 +87,7 @@ func (m *Model) startLoad(i int) tea.Cmd {
 			}()
 			if cache != nil && view == "" {
 				// Through the session cache: incremental when it can be.
-				res, err := cache.Sync(ctx, name, p, app.SyncOptions{Now: now}, func(ss []models.Session) error {
+				res, err := cache.Sync(ctx, name, p, app.SyncOptions{Now: now, Endpoint: endpoint}, func(ss []models.Session) error {
 					if !send(loadEvent{sessions: ss}) {
 						return ctx.Err()
 					}
