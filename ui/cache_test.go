@@ -107,3 +107,40 @@ func TestStatusLineShowsSyncPaused(t *testing.T) {
 		t.Errorf("status line %q", s)
 	}
 }
+
+// TestIncrementalRefreshKeepsUnlistedRows: with the cache, a refresh
+// after a full listing is incremental: it lists only what changed, so a
+// finished session it does not list stays; an open one that left the
+// listing is fetched and, answering 404, removed.
+func TestIncrementalRefreshKeepsUnlistedRows(t *testing.T) {
+	_, db := testService(t)
+	cache := app.NewSessionCache(db, nil)
+	defer cache.Close()
+	d, dbx, _ := fixtureDriver(t, func(o *Options) { o.Cache = cache })
+	if ids := d.visibleIDs(); !slices.Contains(ids, "a1") || !slices.Contains(ids, "a2") {
+		t.Fatalf("first listing: %v", ids)
+	}
+	if err := cache.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The incremental listings (new, open) do not show a2 (completed)
+	// nor a1 (awaiting, now deleted at the vendor).
+	dbx.mu.Lock()
+	dbx.sessions = slices.DeleteFunc(dbx.sessions, func(s models.Session) bool { return s.Ref.ID == "a1" || s.Ref.ID == "a2" })
+	dbx.gets = nil
+	dbx.mu.Unlock()
+	d.run(d.m.refresh(false))
+	ids := d.visibleIDs()
+	if !slices.Contains(ids, "a2") {
+		t.Errorf("an incremental refresh removed a finished row it did not list: %v", ids)
+	}
+	if slices.Contains(ids, "a1") {
+		t.Errorf("a leaver answering 404 was kept: %v", ids)
+	}
+	dbx.mu.Lock()
+	gets := slices.Clone(dbx.gets)
+	dbx.mu.Unlock()
+	if !slices.Contains(gets, "a1") || slices.Contains(gets, "a2") {
+		t.Errorf("gets %v: want the open leaver a1 only", gets)
+	}
+}
