@@ -82,11 +82,15 @@ func (d *dashDriver) until(what string, cond func(view string) bool) {
 // settle lets the commands still running finish (a journal write that
 // answers no message) and feeds their messages.
 func (d *dashDriver) settle() {
+	// At most 2 s: background sync may go on answering for longer.
+	end := time.After(2 * time.Second)
 	for {
 		select {
 		case msg := <-d.msgs:
 			d.send(msg)
 		case <-time.After(300 * time.Millisecond):
+			return
+		case <-end:
 			return
 		}
 	}
