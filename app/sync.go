@@ -52,6 +52,10 @@ type SyncOptions struct {
 	// whose detail is missing or stale (0: DefaultDetailsPerRefresh; -1:
 	// none).
 	Details int
+	// OnListed, when set, is called once the listing itself is done and
+	// before the background fetch of details starts, so a front end can
+	// show the account as loaded without waiting for it.
+	OnListed func()
 }
 
 // SyncResult says what a Sync did.
@@ -107,6 +111,9 @@ func (c *SessionCache) Sync(ctx context.Context, account string, p providers.Pro
 			lctx = providers.WithPriority(ctx, providers.PriorityBackground)
 		}
 		res, err := c.syncFull(lctx, account, p, start, emit)
+		if o.OnListed != nil {
+			o.OnListed()
+		}
 		if err == nil && p.Capabilities().LiteList {
 			res.Details, err = c.fetchDetails(ctx, account, p, o.Details, emit)
 		}

@@ -25,6 +25,8 @@ type loadEvent struct {
 	// changed; closed: ids it found gone.
 	sync, partial bool
 	closed        []string
+	// listed: the listing itself is done; details still come (Sync).
+	listed bool
 }
 
 // pagesMsg carries one or more pages of one listing generation.
@@ -41,6 +43,8 @@ type pagesMsg struct {
 	// From the final event (see loadEvent).
 	sync, partial bool
 	gone          []string
+	// listed: the listing is done, background details still come.
+	listed bool
 }
 
 // startLoad (re)starts the listing of account i: the previous listing's
@@ -87,7 +91,8 @@ func (m *Model) startLoad(i int) tea.Cmd {
 			}()
 			if cache != nil && view == "" {
 				// Through the session cache: incremental when it can be.
-				res, err := cache.Sync(ctx, name, p, app.SyncOptions{Now: now, Endpoint: endpoint}, func(ss []models.Session) error {
+				onListed := func() { send(loadEvent{listed: true}) }
+				res, err := cache.Sync(ctx, name, p, app.SyncOptions{Now: now, Endpoint: endpoint, OnListed: onListed}, func(ss []models.Session) error {
 					if !send(loadEvent{sessions: ss}) {
 						return ctx.Err()
 					}
@@ -131,7 +136,7 @@ func waitLoad(acct, view string, gen uint64, ch <-chan loadEvent) tea.Cmd {
 			return pagesMsg{acct: acct, view: view, gen: gen, closed: true}
 		}
 		msg := pagesMsg{acct: acct, view: view, gen: gen, ch: ch, pages: 1, sessions: ev.sessions, done: ev.done, err: ev.err,
-			sync: ev.sync, partial: ev.partial, gone: ev.closed}
+			sync: ev.sync, partial: ev.partial, gone: ev.closed, listed: ev.listed}
 		merged := false
 		for !msg.done && len(msg.sessions) < maxCoalesce {
 			select {
@@ -148,6 +153,7 @@ func waitLoad(acct, view string, gen uint64, ch <-chan loadEvent) tea.Cmd {
 				msg.pages++
 				msg.done, msg.err = ev.done, ev.err
 				msg.sync, msg.partial, msg.gone = ev.sync, ev.partial, ev.closed
+				msg.listed = msg.listed || ev.listed
 			default:
 				return msg
 			}
@@ -201,6 +207,13 @@ func (m *Model) handlePages(msg pagesMsg) tea.Cmd {
 		m.cachePut(msg.view, a, msg.sessions)
 	}
 	var cmds []tea.Cmd
+	if msg.listed && !msg.done {
+		// The account's sessions are in; details of lite rows follow in
+		// the background without holding the account "loading".
+		a.loading, a.loaded, a.err = false, true, nil
+		a.lastLoad = m.now()
+		m.lastRefresh = a.lastLoad
+	}
 	switch {
 	case msg.done:
 		a.loading = false
