@@ -62,7 +62,7 @@ const keyringTimeout = 5 * time.Second
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	providers.Version = Version
+	providers.SetVersion(Version)
 	a := newApp(stdin, stdout, stderr)
 	a.ownProcess = true
 	return a.run(ctx, args)

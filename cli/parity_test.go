@@ -96,6 +96,15 @@ func (d *dashDriver) settle() {
 	}
 }
 
+// close stops the dashboard's background work (listings, detail fetches,
+// timers) so none of it outlives the test.
+func (d *dashDriver) close() {
+	if m, ok := d.m.(*ui.Model); ok {
+		m.Close()
+	}
+	d.settle()
+}
+
 func (d *dashDriver) view() string {
 	v := d.m.View()
 	return v.Content
@@ -244,6 +253,7 @@ func TestFrontEndsAgree(t *testing.T) {
 			ds.h.ui = func(_ context.Context, opts ui.Options) error {
 				opts.CancelPollFirst, opts.CancelPollMax = 20*time.Millisecond, 50*time.Millisecond
 				d := newDash(t, opts)
+				defer d.close()
 				d.open(ds.ref)
 				sc.keys(d)
 				d.until(sc.wait, func(v string) bool { return strings.Contains(v, sc.wait) })
@@ -279,6 +289,7 @@ func TestDashboardCopyOfACopy(t *testing.T) {
 			refs := []string{ref}
 			h.ui = func(_ context.Context, opts ui.Options) error {
 				d := newDash(t, opts)
+				defer d.close()
 				for round := 1; round <= 2; round++ {
 					src := refs[len(refs)-1]
 					d.open(src)
@@ -351,6 +362,7 @@ func TestDashboardTriageActions(t *testing.T) {
 		h.ui = func(_ context.Context, opts ui.Options) error {
 			opts.DownloadDir = dir
 			d := newDash(t, opts)
+			defer d.close()
 			d.open(ref)
 			d.keys("m")
 			d.until("the remind prompt", func(v string) bool { return strings.Contains(v, "Remind the pending signers of 1 session?") })
@@ -382,6 +394,7 @@ func TestDashboardTriageActions(t *testing.T) {
 		h.stdinTTY, h.stdoutTT = true, true
 		h.ui = func(_ context.Context, opts ui.Options) error {
 			d := newDash(t, opts)
+			defer d.close()
 			d.open(ref)
 			d.keys("p")
 			d.until("the send prompt", func(v string) bool { return strings.Contains(v, "Send 1 draft to the signers?") })

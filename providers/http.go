@@ -14,12 +14,24 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
 
-// Version is reported in the User-Agent; the build sets it.
-var Version = "dev"
+// userAgentVersion is reported in the User-Agent; SetVersion sets it.
+var userAgentVersion atomic.Pointer[string]
+
+// SetVersion sets the version the User-Agent reports. Safe to call while
+// requests are in flight (a front end sets it on every run).
+func SetVersion(v string) { userAgentVersion.Store(&v) }
+
+func version() string {
+	if v := userAgentVersion.Load(); v != nil {
+		return *v
+	}
+	return "dev"
+}
 
 // Defaults of the shared HTTP behaviour.
 const (
@@ -353,7 +365,7 @@ func (c *Client) once(ctx context.Context, req *Request, target string) (*Respon
 		hr.ContentLength = 0
 		hr.Body = http.NoBody
 	}
-	hr.Header.Set("User-Agent", "signdeck/"+Version)
+	hr.Header.Set("User-Agent", "signdeck/"+version())
 	if hr.Header.Get("Accept") == "" {
 		hr.Header.Set("Accept", "application/json")
 	}

@@ -309,7 +309,7 @@ func TestUserAgentAndPathEscaping(t *testing.T) {
 	if _, err := c.Do(context.Background(), &Request{Method: "GET", Path: "signature_request/a%2Fb"}); err != nil {
 		t.Fatal(err)
 	}
-	if ua != "signdeck/"+Version || path != "/v3/signature_request/a%2Fb" {
+	if ua != "signdeck/"+version() || path != "/v3/signature_request/a%2Fb" {
 		t.Fatalf("ua=%q path=%q", ua, path)
 	}
 }

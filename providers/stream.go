@@ -135,7 +135,7 @@ func (c *Client) streamOnce(ctx context.Context, req *Request, target string) (*
 			hr.Header.Add(k, v)
 		}
 	}
-	hr.Header.Set("User-Agent", "signdeck/"+Version)
+	hr.Header.Set("User-Agent", "signdeck/"+version())
 	if hr.Header.Get("Accept") == "" {
 		hr.Header.Set("Accept", "*/*")
 	}

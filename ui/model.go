@@ -353,6 +353,11 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// Close stops every background listing, refresh and timer of the
+// dashboard. Run calls it on the way out; a caller driving the Model
+// itself calls it when done.
+func (m *Model) Close() { m.shutdown() }
+
 // shutdown stops every background listing.
 func (m *Model) shutdown() {
 	for _, a := range m.accts {

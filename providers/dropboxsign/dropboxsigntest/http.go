@@ -65,8 +65,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Fault = fault
 
 	// Faults that strike before the request takes effect.
-	if (!after || fault == "") && s.strike(w, fault, nil, &rec) {
-		s.record(slot, rec)
+	if (!after || fault == "") && s.strike(w, fault, nil, rec, slot) {
 		return
 	}
 
@@ -75,8 +74,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res := rw.Result()
 	out, _ := io.ReadAll(res.Body)
 
-	if s.strike(w, fault, res.Header, &rec) {
-		s.record(slot, rec)
+	if s.strike(w, fault, res.Header, rec, slot) {
 		return
 	}
 	switch fault {
@@ -93,27 +91,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header()[k] = v
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-	w.WriteHeader(res.StatusCode)
-	_, _ = w.Write(out)
+	// Finished in the log before the answer goes out, so a client that has
+	// its response always finds the status recorded.
 	rec.Status = res.StatusCode
 	s.record(slot, rec)
+	w.WriteHeader(res.StatusCode)
+	_, _ = w.Write(out)
 }
 
 // strike answers with a reset, HTML 5xx or error fault and reports true;
 // other faults are left to the caller. rateFrom, when not nil, holds the
-// rate-limit headers of a request that took effect before the fault.
-func (s *Server) strike(w http.ResponseWriter, fault string, rateFrom http.Header, rec *Recorded) bool {
+// rate-limit headers of a request that took effect before the fault. The
+// log entry slot is finished before the answer goes out.
+func (s *Server) strike(w http.ResponseWriter, fault string, rateFrom http.Header, rec Recorded, slot *Recorded) bool {
 	switch fault {
 	case emulatortest.FaultReset:
+		s.record(slot, rec)
 		emulatortest.Reset(w)
 	case emulatortest.FaultHTML5xx:
-		rec.Status = s.writeHTML5xx(w)
+		rec.Status = http.StatusBadGateway
+		s.record(slot, rec)
+		s.writeHTML5xx(w)
 	case emulatortest.FaultError:
 		if rateFrom != nil {
 			copyRateHeaders(w.Header(), rateFrom)
 		}
-		writeErr(w, errf(500, "unknown", "", "An unknown error has occurred, please try again."))
 		rec.Status = 500
+		s.record(slot, rec)
+		writeErr(w, errf(500, "unknown", "", "An unknown error has occurred, please try again."))
 	default:
 		return false
 	}
