@@ -12,6 +12,9 @@ import (
 // handleKey routes a key press: an open prompt, form or input swallows
 // every key; only then do the view's keys apply.
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	if m.ov != nil {
+		return m.ov.key(m, msg)
+	}
 	switch {
 	case m.quitAsk:
 		m.quitAsk = false
@@ -29,13 +32,6 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.keyCancelPrompt(msg)
 	case m.ask != nil:
 		return m.keyAsk(msg)
-	case m.showLog:
-		if msg.String() == "esc" || msg.String() == "q" || m.keys.is(msg, actLog) {
-			m.showLog = false
-		} else if msg.String() == "ctrl+c" {
-			return m.requestQuit()
-		}
-		return nil
 	case m.open != nil:
 		return m.keyOpen(msg)
 	case m.filtering:
@@ -151,7 +147,7 @@ func (m *Model) keyTable(msg tea.KeyPressMsg) tea.Cmd {
 	case k.is(msg, actBrowse):
 		return m.openBrowser()
 	case k.is(msg, actLog):
-		m.showLog = true
+		m.openOverlay(logOverlay{})
 		return nil
 	case k.is(msg, actAges):
 		m.relTimes = !m.relTimes

@@ -26,6 +26,9 @@ func (m *Model) layoutInputs() {
 // renderModal returns the open prompt or form as a box, or "".
 func (m *Model) renderModal() string {
 	st := m.st
+	if m.ov != nil {
+		return m.ov.view(m)
+	}
 	switch {
 	case m.quitAsk:
 		n := m.inflightCount()
@@ -42,8 +45,6 @@ func (m *Model) renderModal() string {
 		return m.renderCancelPrompt()
 	case m.ask != nil:
 		return m.renderAsk()
-	case m.showLog:
-		return m.renderLog()
 	}
 	return ""
 }

@@ -162,9 +162,10 @@ type Model struct {
 	newOp func() string
 	// svc is the service layer: every action that changes something.
 	svc *app.Service
-	// msgLog keeps the last outcomes (newest last); showLog shows it.
-	msgLog  []logEntry
-	showLog bool
+	// msgLog keeps the last outcomes (newest last); the log overlay shows it.
+	msgLog []logEntry
+	// ov is the one open overlay (dialog or screen over the table).
+	ov overlay
 	// ask is the y/N prompt of remind and send.
 	ask *askPrompt
 	// lastYank is what y copied last (y again copies the URL).
@@ -480,6 +481,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // paused reports whether a prompt, form or input is open: automatic
 // refresh waits until it closes.
 func (m *Model) paused() bool {
+	if m.ov != nil && m.ov.pausesRefresh() {
+		return true
+	}
 	return m.cancelPrompt != nil || m.ask != nil || m.copy != nil || m.filtering || m.login != nil || m.open != nil ||
 		m.logoutAsk != 0 || m.quitAsk
 }
@@ -562,6 +566,9 @@ func noTokenReason(a *acctState) string {
 }
 
 func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
+	if m.ov != nil {
+		return m.ov.paste(m, msg)
+	}
 	switch {
 	case m.login != nil:
 		var cmd tea.Cmd

@@ -58,7 +58,7 @@ func (m *Model) render() string {
 	if modal := m.renderModal(); modal != "" {
 		// Centre the box on the body; the status and footer stay visible.
 		lines := strings.Split(screen, "\n")
-		body := overlay(strings.Join(lines[1:1+bh], "\n"), modal, w, bh)
+		body := drawOver(strings.Join(lines[1:1+bh], "\n"), modal, w, bh)
 		screen = strings.Join(append(append([]string{lines[0]}, body), lines[1+bh:]...), "\n")
 	}
 	if strings.Count(screen, "\n")+1 <= h {
@@ -315,6 +315,9 @@ type hintCache struct{ sig, out string }
 
 // modalHint is the footer while a prompt or form has the keyboard.
 func (m *Model) modalHint() string {
+	if m.ov != nil {
+		return m.ov.hint(m)
+	}
 	switch {
 	case m.quitAsk, m.logoutAsk != 0:
 		return "y confirm · any other key aborts"
@@ -337,8 +340,6 @@ func (m *Model) modalHint() string {
 		return "ctrl+s review · esc close · tab/↑↓ move · ctrl+n/+ add · ctrl+x remove · alt+↑↓ reorder · space toggle"
 	case m.ask != nil:
 		return "y confirm · any other key aborts"
-	case m.showLog:
-		return "esc close"
 	case m.cancelPrompt != nil:
 		if m.cancelPrompt.needCount {
 			return "type the count, then y or enter · any other key aborts"
@@ -787,8 +788,8 @@ func fitBlock(s string, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-// overlay draws fg centred on top of bg.
-func overlay(bg, fg string, w, h int) string {
+// drawOver draws fg centred on top of bg.
+func drawOver(bg, fg string, w, h int) string {
 	bl := strings.Split(bg, "\n")
 	for len(bl) < h {
 		bl = append(bl, strings.Repeat(" ", w))
