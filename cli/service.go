@@ -11,9 +11,7 @@ import (
 	core "github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/config"
 	"github.com/signdeck/signdeck/keyring"
-	"github.com/signdeck/signdeck/models"
-	"github.com/signdeck/signdeck/providers/constellation"
-	"github.com/signdeck/signdeck/providers/dropboxsign"
+	"github.com/signdeck/signdeck/providers"
 	"github.com/signdeck/signdeck/store"
 )
 
@@ -107,13 +105,7 @@ func endpoint(acct config.Account) string {
 	if u != "" {
 		return u
 	}
-	switch acct.Provider {
-	case models.DropboxSign:
-		return dropboxsign.DefaultBaseURL
-	case models.Constellation1:
-		return constellation.DefaultBaseURL
-	}
-	return ""
+	return providers.DefaultBaseURL(acct.Provider)
 }
 
 // appAccount resolves acct's token and client for the service; a missing
