@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	core "github.com/signdeck/signdeck/app"
-	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
 )
 
 func (a *app) sendCmd() *cobra.Command {
@@ -45,14 +45,16 @@ func (a *app) send(ctx context.Context, args []string, o actionOpts) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range ts {
-		if t.acct.Provider != models.Constellation1 {
-			return usageErrorf("%s: %s has no drafts to send", clean(t.ref.String()), t.acct.Provider.Label())
-		}
-	}
 	svc, byName, err := a.prepare(ctx, cfg, accts, "send", o.yes)
 	if err != nil {
 		return err
+	}
+	for _, t := range ts {
+		if p := byName[t.acct.Name].Provider; p != nil {
+			if why := providers.StartDraftRefusal(p); why != "" {
+				return usageErrorf("%s: %s", clean(t.ref.String()), why)
+			}
+		}
 	}
 	if !o.yes {
 		if err := a.confirmTargets(ts, fmt.Sprintf("Send %s and invite the signers?", plural(len(ts), "draft", "drafts"))); err != nil {

@@ -140,14 +140,16 @@ func (a *app) update(ctx context.Context, args []string, signers []string, expir
 	case len(spec.Signers) > 0 && len(ts) > 1:
 		return usageErrorf("--signer changes one session; give one ACCOUNT/ID (several are allowed with --expires alone)")
 	}
-	for _, t := range ts {
-		if !spec.ExpiresAt.IsZero() && t.acct.Provider == models.Constellation1 {
-			return usageErrorf("--expires: %s cannot change the expiry date of a sent session (account %s)", t.acct.Provider.Label(), t.acct.Name)
-		}
-	}
 	svc, byName, err := a.prepare(ctx, cfg, accts, "update", o.yes)
 	if err != nil {
 		return err
+	}
+	for _, t := range ts {
+		if p := byName[t.acct.Name].Provider; p != nil {
+			if why := providers.UpdateRefusal(p, spec); why != "" {
+				return usageErrorf("%s: %s", clean(t.ref.String()), why)
+			}
+		}
 	}
 	if !o.yes {
 		var what []string

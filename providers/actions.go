@@ -214,18 +214,26 @@ func Remind(ctx context.Context, p Provider, id string, emails []string) (Remind
 	return r.RemindSigners(ctx, id, emails)
 }
 
+// UpdateRefusal says why p cannot do what spec asks, or "" when it can.
+func UpdateRefusal(p Provider, spec UpdateSpec) string {
+	caps := p.Capabilities()
+	_, ok := p.(Updater)
+	switch {
+	case !ok || (len(spec.Signers) > 0 && !caps.UpdateSigner):
+		return p.Kind().Label() + " cannot change a signer in place; copy the session instead"
+	case !spec.ExpiresAt.IsZero() && !caps.ExtendExpiry:
+		return p.Kind().Label() + " cannot change the expiry date of a sent session"
+	}
+	return ""
+}
+
 // Update calls p's Update, or fails with ErrUnsupported when p cannot do
 // what spec asks.
 func Update(ctx context.Context, p Provider, id string, spec UpdateSpec) (UpdateResult, error) {
-	caps := p.Capabilities()
-	u, ok := p.(Updater)
-	switch {
-	case !ok || (len(spec.Signers) > 0 && !caps.UpdateSigner):
-		return UpdateResult{}, Unsupported(p, "update "+id, p.Kind().Label()+" cannot change a signer in place; copy the session instead")
-	case !spec.ExpiresAt.IsZero() && !caps.ExtendExpiry:
-		return UpdateResult{}, Unsupported(p, "update "+id, p.Kind().Label()+" cannot change the expiry date of a sent session")
+	if why := UpdateRefusal(p, spec); why != "" {
+		return UpdateResult{}, Unsupported(p, "update "+id, why)
 	}
-	return u.Update(ctx, id, spec)
+	return p.(Updater).Update(ctx, id, spec)
 }
 
 // ExtendExpiry sets a session's expiry (Update with only ExpiresAt).
@@ -246,13 +254,20 @@ func Download(ctx context.Context, p Provider, id string, spec DownloadSpec) (Do
 	return d.Download(ctx, id, spec)
 }
 
+// StartDraftRefusal says why p cannot send drafts, or "" when it can.
+func StartDraftRefusal(p Provider) string {
+	if _, ok := p.(DraftStarter); !ok || !p.Capabilities().StartDraft {
+		return p.Kind().Label() + " has no drafts to send"
+	}
+	return ""
+}
+
 // StartDraft calls p's StartDraft, or fails with ErrUnsupported.
 func StartDraft(ctx context.Context, p Provider, id string) (StartResult, error) {
-	d, ok := p.(DraftStarter)
-	if !ok || !p.Capabilities().StartDraft {
-		return StartResult{}, Unsupported(p, "send "+id, p.Kind().Label()+" has no drafts to send")
+	if why := StartDraftRefusal(p); why != "" {
+		return StartResult{}, Unsupported(p, "send "+id, why)
 	}
-	return d.StartDraft(ctx, id)
+	return p.(DraftStarter).StartDraft(ctx, id)
 }
 
 // WebURL returns the session's page for a browser: Session.URL when the
