@@ -9,13 +9,15 @@ import (
 	"github.com/signdeck/signdeck/providers"
 )
 
-// Incremental refresh (issue 9): a Dropbox Sign account whose cache holds
+// Incremental refresh (issue 9): an account whose provider can list
+// incrementally (Capabilities.Incremental: Dropbox Sign) and whose cache holds
 // a full listing younger than SyncOptions.FullEvery is refreshed in tiers
 // instead of listing every page again:
 //
-//  1. new requests: `created:[DAY TO *]`, DAY being the day of the last
-//     listing minus SyncOptions.Margin (the search index lags new sends);
-//  2. open requests: `complete:false AND declined:false`;
+//  1. new requests: created since the day of the last listing minus
+//     SyncOptions.Margin (the search index lags new sends; Dropbox Sign
+//     `created:[DAY TO *]`);
+//  2. open requests (Dropbox Sign `complete:false AND declined:false`);
 //  3. leavers: cached rows that were open and are in neither listing: one
 //     GET each (background priority); a 404 or 410 removes them;
 //
@@ -31,8 +33,6 @@ const (
 	// DefaultDetailsPerRefresh bounds the background detail fetches of a
 	// refresh (Constellation1 lists lite rows without signers or expiry).
 	DefaultDetailsPerRefresh = 50
-	// queryNew and queryOpen are the tiers' Dropbox Sign searches.
-	queryOpen = "complete:false AND declined:false"
 )
 
 // SyncOptions tune Sync.
@@ -101,7 +101,7 @@ func (c *SessionCache) Sync(ctx context.Context, account string, p providers.Pro
 			}
 		}
 	}
-	incremental := !o.Full && sameEndpoint && p.Kind() == models.DropboxSign && p.Capabilities().Query &&
+	incremental := !o.Full && sameEndpoint && p.Capabilities().Incremental &&
 		!listedAt.IsZero() && !fullAt.IsZero() && start.Sub(fullAt) < o.FullEvery
 	if !incremental {
 		// The first listing is waited for: it goes at normal priority; a
@@ -129,11 +129,10 @@ func (c *SessionCache) Sync(ctx context.Context, account string, p providers.Pro
 		c.Put(account, ss)
 		return emit(ss)
 	}
-	day := listedAt.Add(-o.Margin).UTC().Format("2006-01-02")
-	if err := p.List(ctx, providers.ListQuery{Text: "created:[" + day + " TO *]"}, page); err != nil {
+	if err := p.List(ctx, providers.ListQuery{CreatedSince: listedAt.Add(-o.Margin)}, page); err != nil {
 		return SyncResult{}, err
 	}
-	if err := p.List(ctx, providers.ListQuery{Text: queryOpen}, page); err != nil {
+	if err := p.List(ctx, providers.ListQuery{OpenOnly: true}, page); err != nil {
 		return SyncResult{}, err
 	}
 

@@ -31,6 +31,10 @@ type Capabilities struct {
 	LiteList bool
 	// Query: ListQuery.Text is passed to the provider's own search.
 	Query bool
+	// Incremental: List honours ListQuery.CreatedSince and OpenOnly, so a
+	// refresh can list what is new and what is still open instead of
+	// every page (the session cache's tiers, app/sync.go).
+	Incremental bool
 	// Buckets are the extra list views the provider offers (e.g.
 	// "expired", "archived", "deleted").
 	Buckets []string
@@ -82,6 +86,11 @@ type ListQuery struct {
 	// Bucket selects an extra view from Capabilities.Buckets; "" is the
 	// normal list.
 	Bucket string
+	// CreatedSince, when not zero, lists only sessions created on or after
+	// its day (UTC), and OpenOnly only sessions still open (neither
+	// complete nor declined). Only used when Capabilities.Incremental.
+	CreatedSince time.Time
+	OpenOnly     bool
 	// MaxPages stops after this many pages of each listing stream (0: all).
 	// Constellation1 lists one stream per watched transaction.
 	MaxPages int

@@ -69,7 +69,7 @@ func newFake(kind models.ProviderKind, account string) *fakeProvider {
 		f.lite = true
 	default:
 		// Dropbox Sign cancels asynchronously, like the real vendor.
-		f.caps = providers.Capabilities{Cancel: true, AsyncCancel: true, CancelPendingTTL: time.Hour, Copy: true, Query: true,
+		f.caps = providers.Capabilities{Cancel: true, AsyncCancel: true, CancelPendingTTL: time.Hour, Copy: true, Query: true, Incremental: true,
 			CopyOptions: []string{"test_mode", "cancel_original"},
 			Limits:      models.CopyLimits{MaxSigners: 20, MaxTitle: 255, MaxMessage: 5000}}
 	}

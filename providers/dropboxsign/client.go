@@ -193,6 +193,7 @@ func (c *Client) Capabilities() providers.Capabilities {
 		CancelPendingTTL: CancelPendingTTL,
 		Copy:             true,
 		Query:            true,
+		Incremental:      true,
 		LiteList:         false,
 		CopyOptions:      []string{"test_mode", "cancel_original", "allow_signed_source"},
 		TestModeForced:   c.cfg.TestMode,

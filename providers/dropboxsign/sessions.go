@@ -99,7 +99,7 @@ func (c *Client) List(ctx context.Context, q providers.ListQuery, fn func(provid
 				"stopped after %d pages (%d requests): the server announced more, beyond the page cap", c.cfg.MaxListPages, listed)
 		}
 		v := url.Values{"page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(PageSize)}}
-		if t := strings.TrimSpace(q.Text); t != "" {
+		if t := searchText(q); t != "" {
 			v.Set("query", t)
 		}
 		if c.cfg.Team {
@@ -283,4 +283,20 @@ func (c *Client) Remind(ctx context.Context, id, email string) error {
 		return nil
 	}
 	return err
+}
+
+// searchText is q as a Dropbox Sign search: its text, and the incremental
+// tiers' terms (created since a day, still open), joined with AND.
+func searchText(q providers.ListQuery) string {
+	var terms []string
+	if t := strings.TrimSpace(q.Text); t != "" {
+		terms = append(terms, t)
+	}
+	if !q.CreatedSince.IsZero() {
+		terms = append(terms, "created:["+q.CreatedSince.UTC().Format("2006-01-02")+" TO *]")
+	}
+	if q.OpenOnly {
+		terms = append(terms, "complete:false AND declined:false")
+	}
+	return strings.Join(terms, " AND ")
 }
