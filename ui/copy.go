@@ -127,7 +127,7 @@ func (m *Model) startCopy() tea.Cmd {
 	m.copySeq++
 	f := &copyForm{
 		id: m.copySeq, srcRef: r.s.Ref, srcStamp: m.stamp, srcTitle: r.title, acctName: a.Name, kind: a.Kind, caps: caps,
-		split:  caps.Limits.RequireLastName || a.Kind == models.Constellation1,
+		split:  caps.Limits.RequireLastName,
 		retain: true, sendNow: true, st: m.st, width: m.formWidth(),
 	}
 	m.copy = f
