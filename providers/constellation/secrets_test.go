@@ -135,10 +135,18 @@ func TestEncryptURLRedactedInTransportErrors(t *testing.T) {
 // first token it issued: it is redacted, however many came after it.
 func TestEveryUsedTokenIsRedacted(t *testing.T) {
 	var mu sync.Mutex
-	var issued []string
+	var issued, used []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
+		// A token counts once the client presents it: one issued in an
+		// answer the client never read (a timeout under load, then a
+		// retry) is unknown to it and cannot be redacted by it.
+		for _, tok := range issued {
+			if !slices.Contains(used, tok) && (strings.Contains(fmt.Sprint(r.Header), tok) || strings.Contains(r.URL.String(), tok)) {
+				used = append(used, tok)
+			}
+		}
 		switch {
 		case strings.Contains(r.URL.Path, "/v1/encrypt/"):
 			fmt.Fprint(w, `{"ReturnValue":"ENCRYPTED-KEY-VALUE"}`)
@@ -151,7 +159,7 @@ func TestEveryUsedTokenIsRedacted(t *testing.T) {
 			fmt.Fprint(w, `{"Message":"Invalid token."}`)
 		default:
 			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(w, `{"Message":"Error: request refused; tokens seen: %s"}`, strings.Join(issued, ", "))
+			fmt.Fprintf(w, `{"Message":"Error: request refused; tokens seen: %s"}`, strings.Join(used, ", "))
 		}
 	}))
 	defer srv.Close()
@@ -173,9 +181,9 @@ func TestEveryUsedTokenIsRedacted(t *testing.T) {
 	}
 	_, last = c.Get(ctx, "S1")
 	mu.Lock()
-	all := slices.Clone(issued)
+	all := slices.Clone(used)
 	mu.Unlock()
-	if len(all) < 30 || last == nil || !strings.Contains(last.Error(), "tokens seen") {
+	if len(all) < 25 || last == nil || !strings.Contains(last.Error(), "tokens seen") {
 		t.Fatalf("%d tokens issued, last error %v: the test checks nothing", len(all), last)
 	}
 	for i, tok := range all {
