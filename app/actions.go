@@ -159,10 +159,11 @@ func (s *Service) signerOutcome(r providers.SignerResult, remind bool, gap time.
 
 // combine is a session's outcome from its signers': unknown when any may
 // have been applied, else failed when any failed, else ok when any was
-// done, else skipped. The reason names every signer not done.
-func combine(ss []SignerOutcome) (string, string) {
+// done, else skipped. The reason names the signers done first ("reminded
+// a@x"; done is the verb), then every signer not done with why.
+func combine(ss []SignerOutcome, done string) (string, string) {
 	var unknown, failed, ok bool
-	var reasons []string
+	var reasons, doneFor []string
 	for _, g := range ss {
 		switch g.Outcome {
 		case OutcomeUnknown:
@@ -171,6 +172,9 @@ func combine(ss []SignerOutcome) (string, string) {
 			failed = true
 		case OutcomeOK:
 			ok = true
+			if e := models.CleanText(g.Signer.Email); e != "" && done != "" {
+				doneFor = append(doneFor, e)
+			}
 			continue
 		}
 		if r := g.Reason; r != "" {
@@ -180,6 +184,9 @@ func combine(ss []SignerOutcome) (string, string) {
 			}
 			reasons = append(reasons, r)
 		}
+	}
+	if len(doneFor) > 0 {
+		reasons = append([]string{done + " " + strings.Join(doneFor, ", ")}, reasons...)
 	}
 	reason := strings.Join(reasons, "; ")
 	switch {
@@ -229,7 +236,7 @@ func (s *Service) Remind(ctx context.Context, a Account, ref models.Ref, email s
 		for _, r := range res.Signers {
 			o.Signers = append(o.Signers, s.signerOutcome(r, true, a.Provider.Capabilities().RemindGap))
 		}
-		o.Outcome, o.Reason = combine(o.Signers)
+		o.Outcome, o.Reason = combine(o.Signers, "reminded")
 	}
 	s.outcome(ctx, op.ID, store.Outcome{Outcome: o.Outcome, Reason: o.Reason})
 	return out
@@ -281,7 +288,7 @@ func (s *Service) Update(ctx context.Context, a Account, ref models.Ref, spec pr
 		out.ExpiryOutcome, out.ExpiryReason = ex.Outcome, ex.Reason
 		all = append(all, ex)
 	}
-	o.Outcome, o.Reason = combine(all)
+	o.Outcome, o.Reason = combine(all, "updated")
 	s.outcome(ctx, op.ID, store.Outcome{Outcome: o.Outcome, Reason: o.Reason})
 	return out
 }

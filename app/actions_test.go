@@ -56,6 +56,10 @@ func TestRemindDropboxSignOutcomes(t *testing.T) {
 	if o.Outcome != app.OutcomeOK || len(o.Signers) != 2 {
 		t.Fatalf("remind: %+v", o)
 	}
+	// The reason says who was reminded first, then who was not and why.
+	if !strings.HasPrefix(o.Reason, "reminded b@example.com; c@example.com: reminded within the last hour") {
+		t.Errorf("reason %q", o.Reason)
+	}
 	if g := o.Signers[0]; g.Outcome != app.OutcomeOK || g.NextRemind.IsZero() {
 		t.Errorf("b: %+v", g)
 	}
