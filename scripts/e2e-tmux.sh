@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test: drives the real signdeck binary through `signdeck demo`
 # inside tmux (send-keys / capture-pane) — filter, cancel, bulk cancel, copy,
-# accounts (failed and successful login), help, quit — and checks that the
+# remind, download, send a draft, the message log, accounts (failed and successful login), help, quit — and checks that the
 # terminal is restored and nothing was printed outside the TUI.
 #
 # Usage: scripts/e2e-tmux.sh [path/to/signdeck]
@@ -69,7 +69,7 @@ ok() { pass=$((pass + 1)); }
 
 mkdir -p "$WORK/state" "$WORK/config" "$WORK/home"
 $T new-session -d -s e2e -x 140 -y 40 \
-  "env -i PATH=/usr/bin:/bin HOME=$WORK/home TERM=xterm-256color XDG_STATE_HOME=$WORK/state XDG_CONFIG_HOME=$WORK/config \
+  "env -i PATH=/usr/bin:/bin HOME=$WORK/home TERM=xterm-256color XDG_STATE_HOME=$WORK/state XDG_CONFIG_HOME=$WORK/config XDG_DOWNLOAD_DIR=$WORK/downloads \
    $BIN demo --seed 7 2>$WORK/stderr; echo \"SIGNDECK_EXIT=\$?\"; sleep 600"
 
 step "dashboard loads both accounts"
@@ -148,6 +148,52 @@ keys C-s
 wait_for 'Send this copy\? \[y/N\]'
 keys y
 wait_for 'Copied .* to ' 15
+ok
+
+step "remind the pending signers of a Dropbox Sign request"
+keys /
+typ 'provider:dbx status:awaiting'
+keys Enter
+wait_for 'filter: provider:dbx'
+keys m
+wait_for 'Remind the pending signers of 1 session\?'
+keys y
+wait_for 'Remind .*: (ok|skipped) \((reminded|.*reminded within)' 15
+ok
+
+step "download its documents"
+keys D
+wait_for 'Download .*: ok \(saved ' 20
+ls "$WORK/downloads"/*.pdf >/dev/null 2>&1 || fail "no PDF in the download directory"
+ok
+
+step "send a Constellation1 draft"
+keys Escape
+sleep 0.4
+keys /
+typ 'provider:constellation1 status:draft'
+keys Enter
+wait_for 'filter: provider:constellation1 status:draft'
+keys p
+wait_for 'Send 1 draft to the signers\?'
+keys y
+wait_for 'Send .*: ok' 15
+ok
+
+step "the message log keeps every outcome"
+keys M
+wait_for 'Message log'
+wait_for 'Remind .*: '
+wait_for 'Download .*: ok'
+wait_for 'Send .*: ok'
+keys Escape
+sleep 0.4
+wait_gone 'Message log'
+keys Escape
+sleep 0.4
+keys Escape
+sleep 0.4
+wait_gone 'filter: provider'
 ok
 
 step "accounts view: a wrong token is refused and never shown"
