@@ -139,6 +139,17 @@ func (m *Model) startFixSigner() tea.Cmd {
 	return nil
 }
 
+// fixHint is the detail pane's pointer to the fix-a-signer key, for a
+// session whose signers it can change ("" otherwise).
+func (m *Model) fixHint(s *models.Session) string {
+	a := m.acct(s.Ref.Account)
+	if b := m.keys.b[actFixSigner]; b == nil || !b.Enabled() || a == nil || a.Provider == nil ||
+		!a.Provider.Capabilities().UpdateSigner || s.Status != models.StatusAwaitingSignature {
+		return ""
+	}
+	return m.st.Dim.Render("  " + m.keys.label(actFixSigner) + " fix a signer")
+}
+
 // fields lists the form's inputs in order.
 func (o *fixOverlay) fields() []*textinput.Model {
 	if o.split {

@@ -316,7 +316,11 @@ func TestFixAndExtendReadOnly(t *testing.T) {
 	}
 	d.press("esc")
 	d.moveTo("a1")
-	d.press("enter", "e")
+	d.press("enter")
+	if strings.Contains(d.screen(), "e fix a signer") {
+		t.Errorf("the read-only detail points to e:\n%s", d.screen())
+	}
+	d.press("e")
 	if d.m.ov != nil || !strings.Contains(d.flash(), "Fix signer: read-only mode") {
 		t.Errorf("e: %q", d.flash())
 	}
@@ -332,6 +336,12 @@ func TestFixAndExtendReadOnly(t *testing.T) {
 	d2.press("?")
 	if s := d2.screen(); !strings.Contains(s, "fix a signer's name/email") || !strings.Contains(s, "extend expiry") {
 		t.Errorf("help:\n%s", s)
+	}
+	d2.press("esc")
+	d2.moveTo("a1")
+	d2.press("enter")
+	if !strings.Contains(d2.screen(), "Signers (1/3 signed)  e fix a signer") {
+		t.Errorf("the detail does not point to e:\n%s", d2.screen())
 	}
 }
 
