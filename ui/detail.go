@@ -222,7 +222,7 @@ func (m *Model) renderDetail(width, height int) string {
 	if !s.Complete && len(s.Signers) == 0 {
 		add("%s", st.Bold.Render("Signers")+st.Dim.Render(" (not loaded)"))
 	} else {
-		add("%s", st.Bold.Render(fmt.Sprintf("Signers (%d/%d signed)", signed, total)))
+		add("%s", st.Bold.Render(fmt.Sprintf("Signers (%d/%d signed)", signed, total))+m.fixHint(s))
 	}
 	signers := slices.Clone(s.Signers)
 	slices.SortStableFunc(signers, func(x, y models.Signer) int { return x.Order - y.Order })

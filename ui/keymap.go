@@ -42,6 +42,8 @@ const (
 	actBrowse     = "browse"
 	actLog        = "log"
 	actAges       = "ages"
+	actFixSigner  = "fixsigner"
+	actExtend     = "extend"
 )
 
 // scopes: a key may be bound once per scope.
@@ -80,6 +82,8 @@ var actionDefs = []actionDef{
 	{actCopy, "copy, edit signers", []string{"c"}, scopeMain, true},
 	{actRemind, "remind pending signers", []string{"m"}, scopeMain, true},
 	{actSend, "send draft(s)", []string{"p"}, scopeMain, true},
+	{actFixSigner, "fix a signer's name/email", []string{"e"}, scopeMain, true},
+	{actExtend, "extend expiry", []string{"E"}, scopeMain, true},
 	{actDownload, "download documents", []string{"D"}, scopeMain, false},
 	{actYank, "yank ref (again: URL)", []string{"y"}, scopeMain, false},
 	{actBrowse, "open in browser", []string{"b"}, scopeMain, false},
@@ -290,7 +294,7 @@ func (k keyMap) helpGroups() []helpGroup {
 		{"View", k.list(actFilter, actSort, actReverse, actDetail, actScrollDown, actScrollUp, actRefresh, actView, actOpen, actAccounts, actLog, actAges)},
 		{"Selection", append(k.list(actMark, actClearMarks), fixed("esc", "back: detail›filter›marks"))},
 	}
-	if acts := k.list(actCancel, actCopy, actRemind, actSend, actDownload, actYank, actBrowse); len(acts) > 0 {
+	if acts := k.list(actCancel, actCopy, actRemind, actSend, actFixSigner, actExtend, actDownload, actYank, actBrowse); len(acts) > 0 {
 		groups = append(groups, helpGroup{"Actions (marked, else cursor row)", acts})
 	}
 	groups = append(groups,

@@ -140,6 +140,10 @@ func (m *Model) keyTable(msg tea.KeyPressMsg) tea.Cmd {
 		return m.startRemind()
 	case k.is(msg, actSend):
 		return m.startSend()
+	case k.hits(msg, actFixSigner):
+		return m.startFixSigner()
+	case k.hits(msg, actExtend):
+		return m.startExtend()
 	case k.is(msg, actDownload):
 		return m.startDownload()
 	case k.is(msg, actYank):

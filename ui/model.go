@@ -449,6 +449,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.handleCopyResult(msg)
 	case actionResultMsg:
 		return m.handleActionResult(msg)
+	case fixResultMsg:
+		return m.handleFixResult(msg)
+	case extendResultMsg:
+		return m.handleExtendResult(msg)
 	case openResultMsg:
 		return m.handleOpenResult(msg)
 	case loginResultMsg:
