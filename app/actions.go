@@ -242,6 +242,28 @@ func (s *Service) Remind(ctx context.Context, a Account, ref models.Ref, email s
 	return out
 }
 
+// UpdateBlocked says why a cannot change sess as spec asks (fix a signer,
+// change the expiry), or "" when it can: the account has no client, the
+// provider cannot (providers.UpdateRefusal), the session is not awaiting
+// signature, or only its sender may change it (a teammate's request). The
+// front ends ask it before they offer the action; the provider still has
+// the last word.
+func UpdateBlocked(a Account, sess *models.Session, spec providers.UpdateSpec) string {
+	if r := a.unavailable(); r != "" {
+		return r
+	}
+	if why := providers.UpdateRefusal(a.Provider, spec); why != "" {
+		return why
+	}
+	if sess == nil {
+		return "the session is no longer listed"
+	}
+	if sess.Status != models.StatusAwaitingSignature {
+		return "the session is " + strings.ToLower(sess.Status.Label()) + "; only a session awaiting signature can be changed"
+	}
+	return sess.NotCancelable
+}
+
 // UpdateSigner fixes signers of ref in place (journaled as "update").
 func (s *Service) UpdateSigner(ctx context.Context, a Account, ref models.Ref, ups []providers.SignerUpdate) UpdateOutcome {
 	return s.Update(ctx, a, ref, providers.UpdateSpec{Signers: ups})

@@ -87,6 +87,13 @@ type fixResultMsg struct {
 	out   app.UpdateOutcome
 }
 
+// fixSpec and extendSpec stand for the two kinds of update when asking
+// app.UpdateBlocked whether a session can take one.
+var (
+	fixSpec    = providers.UpdateSpec{Signers: []providers.SignerUpdate{{}}}
+	extendSpec = providers.UpdateSpec{ExpiresAt: time.Unix(1, 0)}
+)
+
 // startFixSigner opens the fix-a-signer form for the session in the open
 // detail pane, or flashes why it cannot.
 func (m *Model) startFixSigner() tea.Cmd {
@@ -109,14 +116,13 @@ func (m *Model) startFixSigner() tea.Cmd {
 	switch {
 	case a == nil || a.Provider == nil:
 		return m.flashf(flashWarn, "%s: %s", what, noTokenReasonFor(a, r.s.Ref.Account))
-	case !a.Provider.Capabilities().UpdateSigner:
-		return m.flashf(flashWarn, "%s: %s cannot change a signer in place; copy the session instead (%s)",
-			what, a.Kind.Label(), m.keys.label(actCopy))
 	case m.svc == nil:
 		return m.flashf(flashWarn, "%s: no operations journal is open in this session, so nothing can be sent", what)
-	case s.Status != models.StatusAwaitingSignature:
-		return m.flashf(flashWarn, "%s: the session is %s; only a session awaiting signature can change its signers",
-			what, strings.ToLower(s.Status.Label()))
+	}
+	if why := app.UpdateBlocked(m.appAccount(a), s, fixSpec); why != "" {
+		return m.flashf(flashWarn, "%s: %s", what, why)
+	}
+	switch {
 	case !s.Complete || len(s.Signers) == 0:
 		if d := m.details[r.s.Ref]; d != nil && d.loading {
 			return m.flashf(flashInfo, "%s: the signers are still loading", what)
@@ -127,7 +133,7 @@ func (m *Model) startFixSigner() tea.Cmd {
 	signers := slices.Clone(s.Signers)
 	slices.SortStableFunc(signers, func(x, y models.Signer) int { return x.Order - y.Order })
 	o := &fixOverlay{ref: r.s.Ref, title: r.title, acctName: a.Name, kind: a.Kind, caps: caps,
-		split: caps.Limits.RequireLastName || a.Kind == models.Constellation1, signers: signers}
+		split: caps.Limits.RequireLastName, signers: signers}
 	// Start on the first signer that can be changed.
 	for i, g := range signers {
 		if fixableSigner(g) == "" {
@@ -143,8 +149,7 @@ func (m *Model) startFixSigner() tea.Cmd {
 // session whose signers it can change ("" otherwise).
 func (m *Model) fixHint(s *models.Session) string {
 	a := m.acct(s.Ref.Account)
-	if b := m.keys.b[actFixSigner]; b == nil || !b.Enabled() || a == nil || a.Provider == nil ||
-		!a.Provider.Capabilities().UpdateSigner || s.Status != models.StatusAwaitingSignature {
+	if b := m.keys.b[actFixSigner]; b == nil || !b.Enabled() || a == nil || app.UpdateBlocked(m.appAccount(a), s, fixSpec) != "" {
 		return ""
 	}
 	return m.st.Dim.Render("  " + m.keys.label(actFixSigner) + " fix a signer")
@@ -571,8 +576,12 @@ func (m *Model) startExtend() tea.Cmd {
 	rows, skipped := m.actionTargets("change the expiry date", func(c providers.Capabilities) bool { return c.ExtendExpiry })
 	var ok []*row
 	for _, r := range rows {
-		if r.s.Status != models.StatusAwaitingSignature {
-			skipped = append(skipped, fmt.Sprintf("%s: %s, not awaiting signature", r.title, strings.ToLower(r.s.Status.Label())))
+		a := m.acct(r.s.Ref.Account)
+		if a == nil {
+			continue
+		}
+		if why := app.UpdateBlocked(m.appAccount(a), &r.s, extendSpec); why != "" {
+			skipped = append(skipped, r.title+": "+why)
 			continue
 		}
 		ok = append(ok, r)

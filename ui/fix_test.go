@@ -359,7 +359,7 @@ func TestExtendMarkedRows(t *testing.T) {
 	if !ok {
 		t.Fatalf("no prompt: %q", d.flash())
 	}
-	if len(o.rows) != 2 || len(o.skipped) != 1 || !strings.Contains(o.skipped[0], "declined, not awaiting signature") {
+	if len(o.rows) != 2 || len(o.skipped) != 1 || !strings.Contains(o.skipped[0], "the session is declined; only a session awaiting signature can be changed") {
 		t.Fatalf("rows %d, skipped %v", len(o.rows), o.skipped)
 	}
 	if s := d.screen(); !strings.Contains(s, "Extend the expiry of 2 sessions") || !strings.Contains(s, "Can't, not sent (1)") {

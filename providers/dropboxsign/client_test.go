@@ -157,7 +157,7 @@ func TestListPagesUntilNumPages(t *testing.T) {
 			}
 		case s.Requester != "":
 			theirs++
-			if s.NotCancelable != "sent by "+s.Requester+"; Dropbox Sign lets only the sender cancel it" {
+			if s.NotCancelable != "sent by "+s.Requester+"; Dropbox Sign lets only the sender cancel or change it" {
 				t.Fatalf("teammate's request %s: NotCancelable %q", s.Ref.ID, s.NotCancelable)
 			}
 			if s.Status.Cancelable() && s.CancelBlockedReason() != s.NotCancelable {

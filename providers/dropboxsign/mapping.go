@@ -180,7 +180,7 @@ func (c *Client) toSession(sr *signatureRequest, warnings []warning) models.Sess
 	owner := c.owner
 	c.mu.Unlock()
 	if owner != "" && s.Requester != "" && !strings.EqualFold(owner, s.Requester) {
-		s.NotCancelable = "sent by " + models.CleanText(s.Requester) + "; Dropbox Sign lets only the sender cancel it"
+		s.NotCancelable = "sent by " + models.CleanText(s.Requester) + "; Dropbox Sign lets only the sender cancel or change it"
 	}
 	updated := s.CreatedAt
 	later := func(t time.Time) {
