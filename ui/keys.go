@@ -16,44 +16,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.ov.key(m, msg)
 	}
 	switch {
-	case m.quitAsk:
-		m.quitAsk = false
-		if msg.String() == "y" {
-			return m.quit()
-		}
-		return m.setFlash(flashInfo, "Quit aborted")
-	case m.login != nil:
-		return m.keyLogin(msg)
-	case m.logoutAsk != 0:
-		return m.keyLogoutAsk(msg)
-	case m.copy != nil:
-		return m.keyCopy(msg)
-	case m.cancelPrompt != nil:
-		return m.keyCancelPrompt(msg)
-	case m.ask != nil:
-		return m.keyAsk(msg)
-	case m.open != nil:
-		return m.keyOpen(msg)
 	case m.filtering:
 		return m.keyFilter(msg)
-	case m.view == viewHelp:
-		switch {
-		case msg.String() == "ctrl+c":
-			return m.requestQuit()
-		case msg.String() == "esc", msg.String() == "q", m.keys.is(msg, actHelp):
-			m.view = viewTable
-			m.helpTop = 0
-		case m.keys.is(msg, actDown):
-			m.helpTop++
-		case m.keys.is(msg, actUp):
-			m.helpTop = max(0, m.helpTop-1)
-		case m.keys.is(msg, actPageDown):
-			m.helpTop += m.bodyHeight() / 2
-		case m.keys.is(msg, actPageUp):
-			m.helpTop = max(0, m.helpTop-m.bodyHeight()/2)
-		}
-		return nil
-	case m.view == viewAccounts:
+	case m.screen == screenAccounts:
 		return m.keyAccounts(msg)
 	}
 	return m.keyTable(msg)
@@ -130,7 +95,7 @@ func (m *Model) keyTable(msg tea.KeyPressMsg) tea.Cmd {
 	case k.is(msg, actRefresh):
 		return m.refresh(false)
 	case k.is(msg, actAccounts):
-		m.view = viewAccounts
+		m.screen = screenAccounts
 		return nil
 	case k.is(msg, actView):
 		return m.cycleView()
@@ -153,7 +118,7 @@ func (m *Model) keyTable(msg tea.KeyPressMsg) tea.Cmd {
 		m.relTimes = !m.relTimes
 		return nil
 	case k.is(msg, actHelp):
-		m.view = viewHelp
+		m.openOverlay(&helpOverlay{})
 		return nil
 	case k.is(msg, actQuit), msg.String() == "ctrl+c":
 		return m.requestQuit()
@@ -211,7 +176,7 @@ func (m *Model) move(d int) tea.Cmd {
 
 func (m *Model) requestQuit() tea.Cmd {
 	if n := m.inflightCount(); n > 0 {
-		m.quitAsk = true
+		m.openOverlay(&quitAsk{under: m.ov})
 		return nil
 	}
 	return m.quit()

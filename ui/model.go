@@ -95,12 +95,12 @@ const (
 	slogWarn        = slog.LevelWarn
 )
 
-type viewKind int
+// screenKind is what the body shows under any overlay.
+type screenKind int
 
 const (
-	viewTable viewKind = iota
-	viewAccounts
-	viewHelp
+	screenTable screenKind = iota
+	screenAccounts
 )
 
 type flashLevel int
@@ -166,8 +166,6 @@ type Model struct {
 	msgLog []logEntry
 	// ov is the one open overlay (dialog or screen over the table).
 	ov overlay
-	// ask is the y/N prompt of remind and send.
-	ask *askPrompt
 	// lastYank is what y copied last (y again copies the URL).
 	lastYank string
 	// relTimes shows created and expires as ages (t toggles).
@@ -201,7 +199,7 @@ type Model struct {
 
 	marks map[models.Ref]struct{}
 
-	view        viewKind
+	screen      screenKind // the table or the accounts
 	detailOpen  bool
 	details     map[models.Ref]*detailEntry
 	detailSeq   int
@@ -209,26 +207,19 @@ type Model struct {
 	detailTop   int
 	detailShown models.Ref // the row the open pane last asked a detail for
 	accountsCur int
-	helpTop     int
 
-	cancelPrompt *cancelPrompt
-	cancelOps    map[int]*cancelOp
-	inFlight     map[models.Ref]bool
-	pending      map[models.Ref]*pollState
-	opSeq        int
-	stamp        uint64 // orders action results against requests (keepActionStatus)
+	cancelOps map[int]*cancelOp
+	inFlight  map[models.Ref]bool
+	pending   map[models.Ref]*pollState
+	opSeq     int
+	stamp     uint64 // orders action results against requests (keepActionStatus)
 
-	copy    *copyForm
 	copySeq int
 
-	open        *openPrompt
 	openSeq     int
 	openPending int // Gets of open-by-id in flight
 
-	login       *loginState
-	logoutAsk   int // account index + 1 awaiting y/N, 0 when none
 	logoutBusy  bool
-	quitAsk     bool
 	quitting    bool
 	fl          flash
 	flashSeq    int
@@ -481,11 +472,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // paused reports whether a prompt, form or input is open: automatic
 // refresh waits until it closes.
 func (m *Model) paused() bool {
-	if m.ov != nil && m.ov.pausesRefresh() {
-		return true
+	for _, o := range m.overlays() {
+		if o.pausesRefresh() {
+			return true
+		}
 	}
-	return m.cancelPrompt != nil || m.ask != nil || m.copy != nil || m.filtering || m.login != nil || m.open != nil ||
-		m.logoutAsk != 0 || m.quitAsk
+	return m.filtering
 }
 
 // busy reports whether anything shows a spinner.
@@ -505,8 +497,12 @@ func (m *Model) busy() bool {
 			return true
 		}
 	}
-	return m.inflightCount() > 0 || (m.copy != nil && (m.copy.loading || m.copy.sending)) ||
-		(m.login != nil && m.login.sending) || m.logoutBusy
+	for _, o := range m.overlays() {
+		if b, ok := o.(busyOverlay); ok && b.busy() {
+			return true
+		}
+	}
+	return m.inflightCount() > 0 || m.logoutBusy
 }
 
 func (m *Model) ensureSpin() tea.Cmd {
@@ -523,8 +519,10 @@ func (m *Model) spin() string { return spinnerFrames[m.spinFrame] }
 // answer has not come back.
 func (m *Model) inflightCount() int {
 	n := len(m.inFlight)
-	if m.copy != nil && m.copy.sending {
-		n++
+	for _, o := range m.overlays() {
+		if f, ok := o.(inflightOverlay); ok {
+			n += f.inflight()
+		}
 	}
 	return n
 }
@@ -570,21 +568,6 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		return m.ov.paste(m, msg)
 	}
 	switch {
-	case m.login != nil:
-		var cmd tea.Cmd
-		m.login.input, cmd = m.login.input.Update(msg)
-		return cmd
-	case m.copy != nil:
-		return m.copy.paste(msg)
-	case m.cancelPrompt != nil && m.cancelPrompt.needCount:
-		var cmd tea.Cmd
-		m.cancelPrompt.input, cmd = m.cancelPrompt.input.Update(msg)
-		return cmd
-	case m.open != nil:
-		var cmd tea.Cmd
-		m.open.input, cmd = m.open.input.Update(msg)
-		m.open.err = ""
-		return cmd
 	case m.filtering:
 		var cmd tea.Cmd
 		m.filterInput, cmd = m.filterInput.Update(msg)
