@@ -1320,3 +1320,27 @@ func TestStaleListingDoesNotUndoACancel(t *testing.T) {
 		t.Errorf("a listing started after the cancel was ignored: %s", r.s.Status)
 	}
 }
+
+// TestDisabledActionKeyFlashesWhy: a key whose action cannot run now says
+// why instead of doing nothing; once it can, the same key acts.
+func TestDisabledActionKeyFlashesWhy(t *testing.T) {
+	d, _, _ := fixtureDriver(t, nil)
+	d.press("ctrl+d")
+	if d.flash() != "Scroll down: the detail pane is closed (enter opens it)" {
+		t.Errorf("ctrl+d with the detail closed: flash %q", d.flash())
+	}
+	d.press(`ctrl+\`)
+	if d.flash() != "Clear marks: nothing is marked" {
+		t.Errorf(`ctrl+\ without marks: flash %q`, d.flash())
+	}
+	d.press("space", `ctrl+\`)
+	if len(d.m.marks) != 0 || d.flash() != "Cleared 1 mark" {
+		t.Errorf(`ctrl+\ with a mark: marks %d flash %q`, len(d.m.marks), d.flash())
+	}
+	d.press("/")
+	d.typeText("nothing-matches-this")
+	d.press("enter", "y")
+	if !strings.Contains(d.flash(), "Yank: no session selected") {
+		t.Errorf("y on an empty table: flash %q", d.flash())
+	}
+}
