@@ -66,7 +66,7 @@ const MinimalExample = `accounts:
 // dashboard accepts every one).
 var KeyActions = []string{"up", "down", "top", "bottom", "pageup", "pagedown", "filter", "detail",
 	"scrollup", "scrolldown", "mark", "clearmarks", "cancel", "copy", "refresh", "accounts", "view", "open",
-	"login", "logout", "sort", "reverse", "help", "quit", "remind", "send", "download", "yank", "browse", "log", "ages"}
+	"login", "logout", "sort", "reverse", "help", "quit", "remind", "send", "download", "yank", "browse", "log", "ages", "palette"}
 
 // Config is a parsed config file.
 type Config struct {

@@ -45,6 +45,7 @@ const (
 	actBrowse     = "browse"
 	actLog        = "log"
 	actAges       = "ages"
+	actPalette    = "palette"
 )
 
 // scopes: a key may be bound once per scope.
@@ -152,6 +153,8 @@ var actionDefs = []actionDef{
 		run: func(m *Model) tea.Cmd { m.relTimes = !m.relTimes; return nil }},
 	{name: actLogin, desc: "log in", defaults: []string{"l", "enter"}, scope: scopeAccounts, group: grpAccounts, short: "log in"},
 	{name: actLogout, desc: "log out", defaults: []string{"L", "d"}, scope: scopeAccounts, group: grpAccounts, short: "log out"},
+	{name: actPalette, desc: "command palette", defaults: []string{":"}, scope: scopeMain, group: grpApp,
+		run: (*Model).openPalette},
 	{name: actHelp, desc: "help", defaults: []string{"?"}, scope: scopeMain | scopeAccounts, group: grpApp, short: "help", foot: 11,
 		run: func(m *Model) tea.Cmd { m.openOverlay(&helpOverlay{}); return nil }},
 	{name: actQuit, desc: "quit", defaults: []string{"q", "ctrl+c"}, scope: scopeMain | scopeAccounts, group: grpApp, short: "quit", foot: 12,
