@@ -120,8 +120,8 @@ func (m *Model) keyLogin(l *loginState, msg tea.KeyPressMsg) tea.Cmd {
 		l.err = ""
 		a := m.accts[l.acct]
 		ctx, stop := context.WithTimeout(m.ctx, time.Minute)
-		m.opSeq++
-		l.stop, l.seq = stop, m.opSeq
+		m.loginSeq++
+		l.stop, l.seq = stop, m.loginSeq
 		login, name, idx, seq := m.opts.Login, a.Name, l.acct, l.seq
 		return func() tea.Msg {
 			defer stop()

@@ -209,8 +209,8 @@ func (m *Model) keyCancelPrompt(p *cancelPrompt, msg tea.KeyPressMsg) tea.Cmd {
 // run at once per account) and reported back one by one.
 func (m *Model) confirmCancel(p *cancelPrompt) tea.Cmd {
 	m.dropOverlay(p)
-	m.opSeq++
-	op := &cancelOp{id: m.opSeq, total: len(p.targets), skipped: len(p.skipped)}
+	m.cancelSeq++
+	op := &cancelOp{id: m.cancelSeq, total: len(p.targets), skipped: len(p.skipped)}
 	m.cancelOps[op.id] = op
 	svc, ctx := m.svc, m.ctx
 	skipped := app.CancelPlan{Skipped: p.plan.Skipped}
@@ -285,8 +285,8 @@ func (m *Model) followCancel(ref models.Ref, title, opID string) tea.Cmd {
 	if a == nil || a.Provider == nil || m.svc == nil {
 		return nil
 	}
-	m.opSeq++
-	seq := m.opSeq
+	m.pollSeq++
+	seq := m.pollSeq
 	m.pending[ref] = &pollState{seq: seq, title: title}
 	svc, ctx, acct := m.svc, m.ctx, m.appAccount(a)
 	pace := app.Pacing{First: m.opts.CancelPollFirst, Max: m.opts.CancelPollMax, Timeout: m.opts.CancelConfirmTimeout}

@@ -148,88 +148,123 @@ type loadState struct {
 	lastLoad time.Time
 }
 
-// Model is the dashboard's Bubble Tea model.
+// Model is the dashboard's Bubble Tea model. Its state is grouped by
+// concern in embedded structs (their fields read as the Model's own).
 type Model struct {
 	opts  Options
-	mouse bool // Options.Mouse
 	ctx   context.Context
 	stop  context.CancelFunc
 	now   func() time.Time
 	log   *slog.Logger
 	keys  keyMap
-	st    styles
 	after func(d time.Duration, msg tea.Msg) tea.Cmd
 	newOp func() string
 	// svc is the service layer: every action that changes something.
 	svc *app.Service
-	// msgLog keeps the last outcomes (newest last); the log overlay shows it.
-	msgLog []logEntry
-	// ov is the one open overlay (dialog or screen over the table).
-	ov overlay
-	// lastYank is what y copied last (y again copies the URL).
-	lastYank string
-	// relTimes shows created and expires as ages (t toggles).
-	relTimes bool
 
+	// screen is what the body shows (the table or the accounts); ov is
+	// the one open overlay over it (dialog, form, help, palette).
+	screen   screenKind
+	ov       overlay
+	quitting bool
+
+	layoutState
+	listState
+	filterState
+	detailState
+	acctsView
+	opsState
+	flashState
+	timerState
+}
+
+// layoutState is the terminal and how things are drawn on it.
+type layoutState struct {
 	width, height int
+	st            styles
+	mouse         bool                 // Options.Mouse
+	statusCells   map[statusKey]string // statusCell's cache; setStyles clears it
+	hintCache     hintCache            // renderFooter's cache; setStyles clears it
+}
 
-	accts      []*acctState
-	acctByName map[string]int
-
+// listState is the table: the list views' rows, order and marks.
+type listState struct {
 	// *tableData is the current view's table; tables holds every view's
 	// ("" is the active view). Bucket rows never share a table with the
 	// active view's rows.
 	*tableData
 	tables  map[string]*tableData
-	curView string // "" (active) or a bucket name
+	curView string // the list view: "" (active) or a bucket name
 	swapped bool   // withView made another view current for a moment
 	// orderGen counts sort and filter changes (tableData.orderGen).
 	orderGen uint64
 
 	sortCol  sortCol
 	sortDesc bool
+	marks    map[models.Ref]struct{}
+	// relTimes shows created and expires as ages (t toggles).
+	relTimes bool
+}
 
-	// filter
+// filterState is the filter: the applied one and the input at the bottom.
+type filterState struct {
 	query       query  // active (or previewed) query
 	filterText  string // applied filter
 	filterInput textinput.Model
 	filtering   bool // input focused
 	filterErr   string
-	filterSeq   int
+	filterSeq   int // preview debounce
+}
 
-	marks map[models.Ref]struct{}
-
-	screen      screenKind // the table or the accounts
+// detailState is the detail pane and the fetched details.
+type detailState struct {
 	detailOpen  bool
 	details     map[models.Ref]*detailEntry
-	detailSeq   int
-	detailWant  int
+	detailSeq   int // versions of detail entries
+	detailWant  int // detail debounce
 	detailTop   int
 	detailShown models.Ref // the row the open pane last asked a detail for
-	accountsCur int
+}
 
+// acctsView is the accounts and the accounts screen's cursor.
+type acctsView struct {
+	accts       []*acctState
+	acctByName  map[string]int
+	accountsCur int
+}
+
+// opsState is the operations in flight, each kind with its own counter.
+type opsState struct {
 	cancelOps map[int]*cancelOp
 	inFlight  map[models.Ref]bool
 	pending   map[models.Ref]*pollState
-	opSeq     int
-	stamp     uint64 // orders action results against requests (keepActionStatus)
+	cancelSeq int    // cancel operations (cancelOp.id)
+	pollSeq   int    // confirmation polls (pollState.seq)
+	loginSeq  int    // login attempts (loginState.seq)
+	copySeq   int    // copy forms (copyForm.id)
+	openSeq   int    // open-by-id requests
+	stamp     uint64 // a clock shared on purpose: orders every action result against listings and details (keepActionStatus)
 
-	copySeq int
-
-	openSeq     int
 	openPending int // Gets of open-by-id in flight
-
 	logoutBusy  bool
-	quitting    bool
-	fl          flash
-	flashSeq    int
-	flashWrap   flashWrap            // flashLines' cache
-	statusCells map[statusKey]string // statusCell's cache; setStyles clears it
-	hintCache   hintCache            // renderFooter's cache; setStyles clears it
-	spinning    bool
-	spinFrame   int
-	lastRefresh time.Time
+	// lastYank is what y copied last (y again copies the URL).
+	lastYank string
+}
 
+// flashState is the flash in the footer and the message log.
+type flashState struct {
+	fl        flash
+	flashSeq  int
+	flashWrap flashWrap // flashLines' cache
+	// msgLog keeps the last outcomes (newest last); the log overlay shows it.
+	msgLog []logEntry
+}
+
+// timerState is the spinner and automatic refresh.
+type timerState struct {
+	spinning        bool
+	spinFrame       int
+	lastRefresh     time.Time
 	refreshDeferred bool
 }
 
@@ -252,25 +287,26 @@ func New(opts Options) (*Model, error) {
 		opts.CancelConfirmTimeout = 10 * time.Minute
 	}
 	m := &Model{
-		opts:       opts,
-		now:        opts.Now,
-		log:        opts.Logger,
-		keys:       km,
-		st:         themeStyles(opts.Theme),
-		mouse:      opts.Mouse,
-		newOp:      randomOpID,
-		width:      80,
-		height:     24,
-		acctByName: map[string]int{},
-		tables:     map[string]*tableData{},
-		marks:      map[models.Ref]struct{}{},
-		details:    map[models.Ref]*detailEntry{},
-		cancelOps:  map[int]*cancelOp{},
-		svc:        opts.Service,
-		inFlight:   map[models.Ref]bool{},
-		pending:    map[models.Ref]*pollState{},
-		sortCol:    sortCreated,
-		sortDesc:   true,
+		opts:        opts,
+		now:         opts.Now,
+		log:         opts.Logger,
+		keys:        km,
+		newOp:       randomOpID,
+		svc:         opts.Service,
+		layoutState: layoutState{width: 80, height: 24, st: themeStyles(opts.Theme), mouse: opts.Mouse},
+		listState: listState{
+			tables:   map[string]*tableData{},
+			marks:    map[models.Ref]struct{}{},
+			sortCol:  sortCreated,
+			sortDesc: true,
+		},
+		detailState: detailState{details: map[models.Ref]*detailEntry{}},
+		acctsView:   acctsView{acctByName: map[string]int{}},
+		opsState: opsState{
+			cancelOps: map[int]*cancelOp{},
+			inFlight:  map[models.Ref]bool{},
+			pending:   map[models.Ref]*pollState{},
+		},
 	}
 	m.after = m.timer
 	m.tableData = m.table("")
