@@ -21,6 +21,9 @@ func (m *Model) layoutInputs() {
 		f.width = m.formWidth()
 		f.layout()
 	}
+	if p := openAs[*paletteOverlay](m); p != nil {
+		p.input.SetWidth(paletteWidth(m) - 8)
+	}
 }
 
 // renderModal returns the open overlay's box, or "".
