@@ -67,7 +67,7 @@ const MinimalExample = `accounts:
 var KeyActions = []string{"up", "down", "top", "bottom", "pageup", "pagedown", "filter", "detail",
 	"scrollup", "scrolldown", "mark", "clearmarks", "cancel", "copy", "refresh", "accounts", "view", "open",
 	"login", "logout", "sort", "reverse", "help", "quit", "remind", "send", "download", "yank", "browse", "log", "ages",
-	"fixsigner", "extend"}
+	"fixsigner", "extend", "palette"}
 
 // Config is a parsed config file.
 type Config struct {

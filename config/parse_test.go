@@ -23,7 +23,7 @@ func errLines(t *testing.T, src string) []string {
 	return strings.Split(err.Error(), "\n")
 }
 
-const actions = "up, down, top, bottom, pageup, pagedown, filter, detail, scrollup, scrolldown, mark, clearmarks, cancel, copy, refresh, accounts, view, open, login, logout, sort, reverse, help, quit, remind, send, download, yank, browse, log, ages, fixsigner, extend"
+const actions = "up, down, top, bottom, pageup, pagedown, filter, detail, scrollup, scrolldown, mark, clearmarks, cancel, copy, refresh, accounts, view, open, login, logout, sort, reverse, help, quit, remind, send, download, yank, browse, log, ages, fixsigner, extend, palette"
 
 const need = "a constellation1 account needs both username (the agent's sign-in email) and transactions (the transaction ids to list)"
 

@@ -229,6 +229,18 @@ sleep 0.4
 wait_gone 'cancel session'
 ok
 
+step "the : palette runs a view by name"
+typ ':'
+wait_for 'action or view name'
+typ 'view exp'
+keys Enter
+wait_for 'view: expired' 10
+typ ':'
+typ 'view act'
+keys Enter
+wait_for 'view: active' 10
+ok
+
 step "bucket views and open by id"
 keys v
 wait_for 'view: expired' 10

@@ -58,11 +58,11 @@ func (m *Model) keyAccounts(msg tea.KeyPressMsg) tea.Cmd {
 	case k.is(msg, actRefresh):
 		return m.refresh(false)
 	case k.is(msg, actHelp):
-		m.view = viewHelp
+		m.openOverlay(&helpOverlay{})
 	case k.is(msg, actQuit), msg.String() == "ctrl+c":
 		return m.requestQuit()
 	case k.is(msg, actAccounts), msg.String() == "esc":
-		m.view = viewTable
+		m.screen = screenTable
 	}
 	return nil
 }
@@ -85,19 +85,19 @@ func (m *Model) startLogin() tea.Cmd {
 	in := m.st.newInput("Token: ", "paste the API key or token", 40)
 	in.EchoMode = textinput.EchoPassword
 	in.EchoCharacter = '•'
-	m.login = &loginState{acct: m.accountsCur, input: in}
-	return m.login.input.Focus()
+	l := &loginState{acct: m.accountsCur, input: in}
+	m.openOverlay(l)
+	return l.input.Focus()
 }
 
-func (m *Model) keyLogin(msg tea.KeyPressMsg) tea.Cmd {
-	l := m.login
+func (m *Model) keyLogin(l *loginState, msg tea.KeyPressMsg) tea.Cmd {
 	if l.sending {
 		// Verifying; the secret is no longer held here. esc gives up (the
 		// verification is canceled), ctrl+c quits.
 		switch msg.String() {
 		case "esc":
 			l.stop()
-			m.login = nil
+			m.dropOverlay(l)
 			return m.flashf(flashInfo, "Login to %s canceled", m.accts[l.acct].label)
 		case "ctrl+c":
 			return m.requestQuit()
@@ -107,7 +107,7 @@ func (m *Model) keyLogin(msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
 	case "esc", "ctrl+c":
 		l.input.Reset()
-		m.login = nil
+		m.dropOverlay(l)
 		return nil
 	case "enter":
 		secret := l.input.Value()
@@ -120,8 +120,8 @@ func (m *Model) keyLogin(msg tea.KeyPressMsg) tea.Cmd {
 		l.err = ""
 		a := m.accts[l.acct]
 		ctx, stop := context.WithTimeout(m.ctx, time.Minute)
-		m.opSeq++
-		l.stop, l.seq = stop, m.opSeq
+		m.loginSeq++
+		l.stop, l.seq = stop, m.loginSeq
 		login, name, idx, seq := m.opts.Login, a.Name, l.acct, l.seq
 		return func() tea.Msg {
 			defer stop()
@@ -148,14 +148,14 @@ func (m *Model) handleLoginResult(msg loginResultMsg) tea.Cmd {
 	a := m.accts[msg.acct]
 	if msg.err != "" {
 		m.recordOutcome("Login", a.label, app.OutcomeFailed, msg.err)
-		if m.login != nil && m.login.seq == msg.seq {
-			m.login.sending = false
-			m.login.err = "Login failed: " + msg.err
+		if l := m.loginOv(); l != nil && l.seq == msg.seq {
+			l.sending = false
+			l.err = "Login failed: " + msg.err
 		}
 		return tea.Batch(m.logCmd(slogWarn, "login failed", "account", a.Name, "err", msg.err))
 	}
-	if m.login != nil && m.login.seq == msg.seq {
-		m.login = nil
+	if l := m.loginOv(); l != nil && l.seq == msg.seq {
+		m.dropOverlay(l)
 	}
 	a.Provider = msg.p
 	a.TokenSource = msg.source
@@ -184,13 +184,13 @@ func (m *Model) startLogout() tea.Cmd {
 	if a.Provider == nil && (a.TokenSource == "none" || a.TokenSource == "") {
 		return m.flashf(flashWarn, "Logout: %s has no token", a.label)
 	}
-	m.logoutAsk = m.accountsCur + 1
+	m.openOverlay(&logoutAsk{acct: m.accountsCur})
 	return nil
 }
 
-func (m *Model) keyLogoutAsk(msg tea.KeyPressMsg) tea.Cmd {
-	i := m.logoutAsk - 1
-	m.logoutAsk = 0
+func (m *Model) keyLogoutAsk(o *logoutAsk, msg tea.KeyPressMsg) tea.Cmd {
+	i := o.acct
+	m.dropOverlay(o)
 	if msg.String() != "y" {
 		return m.setFlash(flashInfo, "Logout aborted")
 	}

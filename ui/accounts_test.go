@@ -42,7 +42,7 @@ func TestLoginSecretIsMaskedSentInACmdAndWiped(t *testing.T) {
 		t.Error("no mask")
 	}
 	_, cmd := d.m.Update(keyMsg("enter"))
-	if d.m.login.input.Value() != "" {
+	if d.m.loginOv().input.Value() != "" {
 		t.Error("the secret stays in the model after Enter")
 	}
 	if got != "" {
@@ -93,7 +93,7 @@ func TestLoginFailureIsRedacted(t *testing.T) {
 		t.Error("provider set after a failed login")
 	}
 	d.press("esc")
-	if d.m.login != nil {
+	if d.m.loginOv() != nil {
 		t.Error("esc did not close the login")
 	}
 }
@@ -108,7 +108,7 @@ func TestLogoutAsksAndExplainsEnvTokens(t *testing.T) {
 		t.Errorf("no env explanation:\n%s", d.screen())
 	}
 	d.press("enter")
-	if len(calls) != 0 || d.m.logoutAsk != 0 {
+	if len(calls) != 0 || openAs[*logoutAsk](d.m) != nil {
 		t.Fatal("enter logged out")
 	}
 	d.press("d", "y")
@@ -162,7 +162,7 @@ func TestLoginVerificationCanBeAbandoned(t *testing.T) {
 	d.press("enter") // the verification blocks: parked
 	ctx := <-started
 	d.press("esc")
-	if d.m.login != nil {
+	if d.m.loginOv() != nil {
 		t.Fatal("esc does not close the prompt while verifying")
 	}
 	select {
@@ -182,9 +182,9 @@ func TestLoginVerificationCanBeAbandoned(t *testing.T) {
 	d.typeText(secret)
 	d.press("enter")
 	<-started
-	d.send(loginResultMsg{acct: 0, seq: d.m.login.seq - 1, err: "context canceled"})
-	if d.m.login == nil || !d.m.login.sending || d.m.login.err != "" {
-		t.Fatalf("an old attempt's answer changed the new prompt: %+v", d.m.login)
+	d.send(loginResultMsg{acct: 0, seq: d.m.loginOv().seq - 1, err: "context canceled"})
+	if d.m.loginOv() == nil || !d.m.loginOv().sending || d.m.loginOv().err != "" {
+		t.Fatalf("an old attempt's answer changed the new prompt: %+v", d.m.loginOv())
 	}
 	d.press("esc")
 	d.settle()
@@ -212,13 +212,13 @@ func TestNoLoginWhileALogoutIsInProgress(t *testing.T) {
 	d.blocking = true
 	d.press("a", "L", "y") // the logout blocks: parked
 	d.press("l")
-	if d.m.login != nil || d.flash() != "Wait: a logout is still in progress" {
+	if d.m.loginOv() != nil || d.flash() != "Wait: a logout is still in progress" {
 		t.Errorf("login opened during a logout: flash %q", d.flash())
 	}
 	close(release)
 	d.settle()
 	d.press("l")
-	if d.m.login == nil {
+	if d.m.loginOv() == nil {
 		t.Error("login does not open after the logout finished")
 	}
 }

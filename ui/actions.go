@@ -26,18 +26,16 @@ type askPrompt struct {
 	yes   func() tea.Cmd
 }
 
-func (m *Model) keyAsk(msg tea.KeyPressMsg) tea.Cmd {
-	p := m.ask
-	m.ask = nil
+func (m *Model) keyAsk(p *askPrompt, msg tea.KeyPressMsg) tea.Cmd {
+	m.dropOverlay(p)
 	if msg.String() == "y" {
 		return p.yes()
 	}
 	return m.setFlash(flashInfo, strings.SplitN(p.title, "?", 2)[0]+": aborted")
 }
 
-func (m *Model) renderAsk() string {
+func (m *Model) renderAsk(p *askPrompt) string {
 	st := m.st
-	p := m.ask
 	var b strings.Builder
 	b.WriteString(st.Title.Render(p.title) + "\n\n")
 	maxLines := max(1, m.height-10)
@@ -95,7 +93,7 @@ func (m *Model) startRemind() tea.Cmd {
 	for _, s := range skipped {
 		lines = append(lines, m.st.Dim.Render("skipped: "+s))
 	}
-	m.ask = &askPrompt{title: fmt.Sprintf("Remind the pending signers of %s?", plural2(len(rows), "session")), lines: lines,
+	m.openOverlay(&askPrompt{title: fmt.Sprintf("Remind the pending signers of %s?", plural2(len(rows), "session")), lines: lines,
 		yes: func() tea.Cmd {
 			var cmds []tea.Cmd
 			for _, r := range rows {
@@ -107,7 +105,7 @@ func (m *Model) startRemind() tea.Cmd {
 				})
 			}
 			return tea.Batch(append(cmds, m.flashf(flashInfo, "Reminding %s…", plural2(len(rows), "session")))...)
-		}}
+		}})
 	return nil
 }
 
@@ -129,7 +127,7 @@ func (m *Model) startSend() tea.Cmd {
 	for _, r := range drafts {
 		lines = append(lines, r.acct+"  "+r.title)
 	}
-	m.ask = &askPrompt{title: fmt.Sprintf("Send %s to the signers?", plural2(len(drafts), "draft")), lines: lines,
+	m.openOverlay(&askPrompt{title: fmt.Sprintf("Send %s to the signers?", plural2(len(drafts), "draft")), lines: lines,
 		yes: func() tea.Cmd {
 			var cmds []tea.Cmd
 			for _, r := range drafts {
@@ -141,7 +139,7 @@ func (m *Model) startSend() tea.Cmd {
 				})
 			}
 			return tea.Batch(cmds...)
-		}}
+		}})
 	return nil
 }
 

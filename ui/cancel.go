@@ -151,10 +151,10 @@ func (m *Model) startCancel() tea.Cmd {
 		in.CharLimit = 7
 		in.SetWidth(8)
 		p.input = in
-		m.cancelPrompt = p
-		return m.cancelPrompt.input.Focus()
+		m.openOverlay(p)
+		return p.input.Focus()
 	}
-	m.cancelPrompt = p
+	m.openOverlay(p)
 	return nil
 }
 
@@ -177,14 +177,13 @@ func reasonSummary(ts []cancelTarget) string {
 
 // keyCancelPrompt: only y confirms; Enter, Esc and any other key abort.
 // Above five targets the count must be typed first, then y or Enter.
-func (m *Model) keyCancelPrompt(msg tea.KeyPressMsg) tea.Cmd {
-	p := m.cancelPrompt
+func (m *Model) keyCancelPrompt(p *cancelPrompt, msg tea.KeyPressMsg) tea.Cmd {
 	s := msg.String()
 	if p.needCount {
 		switch {
 		case s == "y" || s == "enter":
 			if strings.TrimSpace(p.input.Value()) == fmt.Sprint(len(p.targets)) {
-				return m.confirmCancel()
+				return m.confirmCancel(p)
 			}
 			p.err = fmt.Sprintf("type %d (the number of sessions) to confirm", len(p.targets))
 			p.input.SetValue("")
@@ -195,24 +194,23 @@ func (m *Model) keyCancelPrompt(msg tea.KeyPressMsg) tea.Cmd {
 			p.err = ""
 			return cmd
 		}
-		m.cancelPrompt = nil
+		m.dropOverlay(p)
 		return m.setFlash(flashInfo, "Cancel aborted")
 	}
 	if s == "y" {
-		return m.confirmCancel()
+		return m.confirmCancel(p)
 	}
-	m.cancelPrompt = nil
+	m.dropOverlay(p)
 	return m.setFlash(flashInfo, "Cancel aborted")
 }
 
 // confirmCancel hands the plan to the service: skipped targets are
 // journaled, every eligible one is cancelled (the service bounds how many
 // run at once per account) and reported back one by one.
-func (m *Model) confirmCancel() tea.Cmd {
-	p := m.cancelPrompt
-	m.cancelPrompt = nil
-	m.opSeq++
-	op := &cancelOp{id: m.opSeq, total: len(p.targets), skipped: len(p.skipped)}
+func (m *Model) confirmCancel(p *cancelPrompt) tea.Cmd {
+	m.dropOverlay(p)
+	m.cancelSeq++
+	op := &cancelOp{id: m.cancelSeq, total: len(p.targets), skipped: len(p.skipped)}
 	m.cancelOps[op.id] = op
 	svc, ctx := m.svc, m.ctx
 	skipped := app.CancelPlan{Skipped: p.plan.Skipped}
@@ -287,8 +285,8 @@ func (m *Model) followCancel(ref models.Ref, title, opID string) tea.Cmd {
 	if a == nil || a.Provider == nil || m.svc == nil {
 		return nil
 	}
-	m.opSeq++
-	seq := m.opSeq
+	m.pollSeq++
+	seq := m.pollSeq
 	m.pending[ref] = &pollState{seq: seq, title: title}
 	svc, ctx, acct := m.svc, m.ctx, m.appAccount(a)
 	pace := app.Pacing{First: m.opts.CancelPollFirst, Max: m.opts.CancelPollMax, Timeout: m.opts.CancelConfirmTimeout}

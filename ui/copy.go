@@ -130,7 +130,7 @@ func (m *Model) startCopy() tea.Cmd {
 		split:  caps.Limits.RequireLastName,
 		retain: true, sendNow: true, st: m.st, width: m.formWidth(),
 	}
-	m.copy = f
+	m.openOverlay(f)
 	full := &r.s
 	if d := m.details[r.s.Ref]; d != nil && d.s != nil {
 		full = d.s
@@ -152,7 +152,7 @@ func (m *Model) startCopy() tea.Cmd {
 func (m *Model) formWidth() int { return max(40, min(m.width-4, 100)) }
 
 func (m *Model) handleCopySource(msg copySourceMsg) tea.Cmd {
-	f := m.copy
+	f := m.copyOv()
 	if f == nil || f.id != msg.form {
 		return nil
 	}
@@ -319,7 +319,7 @@ func (f *copyForm) focusItem(want formItem) {
 	f.syncFocus()
 }
 
-func (f *copyForm) paste(msg tea.PasteMsg) tea.Cmd {
+func (f *copyForm) pasteText(msg tea.PasteMsg) tea.Cmd {
 	if f.loading || f.reviewing || f.sending || f.discardAsk {
 		return nil
 	}
@@ -517,8 +517,7 @@ func (f *copyForm) errsFor(path string) []string {
 }
 
 // keyCopy handles keys while the copy form (or its review) is open.
-func (m *Model) keyCopy(msg tea.KeyPressMsg) tea.Cmd {
-	f := m.copy
+func (m *Model) keyCopy(f *copyForm, msg tea.KeyPressMsg) tea.Cmd {
 	s := msg.String()
 	switch {
 	case f.sending:
@@ -530,13 +529,13 @@ func (m *Model) keyCopy(msg tea.KeyPressMsg) tea.Cmd {
 	case f.discardAsk:
 		f.discardAsk = false
 		if s == "y" {
-			m.copy = nil
+			m.dropOverlay(f)
 			return m.setFlash(flashInfo, "Copy discarded")
 		}
 		return nil
 	case f.loading || f.loadErr != nil:
 		if s == "esc" || s == "ctrl+c" || s == "q" {
-			m.copy = nil
+			m.dropOverlay(f)
 		}
 		return nil
 	case f.reviewing:
@@ -553,7 +552,7 @@ func (m *Model) keyCopy(msg tea.KeyPressMsg) tea.Cmd {
 			f.discardAsk = true
 			return nil
 		}
-		m.copy = nil
+		m.dropOverlay(f)
 		return nil
 	case "ctrl+s":
 		if f.validate() {
@@ -644,7 +643,7 @@ func (m *Model) keyCopy(msg tea.KeyPressMsg) tea.Cmd {
 // send is a retry of that operation (the service looks for the copy
 // first); otherwise it is a first attempt, which never searches.
 func (m *Model) sendCopy() tea.Cmd {
-	f := m.copy
+	f := m.copyOv()
 	if f == nil || f.sending {
 		return nil
 	}
@@ -675,7 +674,7 @@ func (m *Model) sendCopy() tea.Cmd {
 }
 
 func (m *Model) handleCopyResult(msg copyResultMsg) tea.Cmd {
-	f := m.copy
+	f := m.copyOv()
 	if f == nil || f.id != msg.form {
 		return nil
 	}
@@ -707,7 +706,7 @@ func (m *Model) handleCopyResult(msg copyResultMsg) tea.Cmd {
 		}
 		return m.logCmd(slogWarn, "copy failed", "ref", f.srcRef.String(), "op", res.OpID, "err", res.Reason)
 	}
-	m.copy = nil
+	m.dropOverlay(f)
 	m.recordOutcome("Copy", f.srcTitle, res.Outcome, res.Reason)
 	ns := res.Session
 	if ns.Ref.Account == "" {

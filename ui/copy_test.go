@@ -14,7 +14,7 @@ import (
 func focusField(t *testing.T, d *driver, it formItem) {
 	t.Helper()
 	for i := 0; i < 50; i++ {
-		if d.m.copy.focused() == it {
+		if d.m.copyOv().focused() == it {
 			return
 		}
 		d.press("tab")
@@ -34,7 +34,7 @@ func openCopy(t *testing.T, id string) (*driver, *fakeProvider, *fakeProvider) {
 	d.send(tea.WindowSizeMsg{Width: 100, Height: 40})
 	d.moveTo(id)
 	d.press("c")
-	if d.m.copy == nil {
+	if d.m.copyOv() == nil {
 		t.Fatalf("copy form did not open: %q", d.flash())
 	}
 	return d, dbx, c1
@@ -42,7 +42,7 @@ func openCopy(t *testing.T, id string) (*driver, *fakeProvider, *fakeProvider) {
 
 func TestCopyFormPrefillsAndValidatesInline(t *testing.T) {
 	d, dbx, _ := openCopy(t, "a1")
-	f := d.m.copy
+	f := d.m.copyOv()
 	if f.title.Value() != "Lease renewal 12 Oak St" || len(f.signers) != 3 || f.signers[1].email.Value() != "bob@example.com" {
 		t.Fatalf("not prefilled: title=%q signers=%d", f.title.Value(), len(f.signers))
 	}
@@ -84,11 +84,11 @@ func TestCopyConstellationLiteRowLoadsSourceAndSplitsNames(t *testing.T) {
 	d, _, c1 := fixtureDriver(t, nil)
 	d.moveTo("p1")
 	_, cmd := d.m.Update(keyMsg("c"))
-	if !d.m.copy.loading || !strings.Contains(d.screen(), "loading the source session") {
+	if !d.m.copyOv().loading || !strings.Contains(d.screen(), "loading the source session") {
 		t.Fatal("no loading state for a lite row")
 	}
 	d.run(cmd)
-	f := d.m.copy
+	f := d.m.copyOv()
 	if len(c1.gets) != 1 || len(f.signers) != 2 {
 		t.Fatalf("gets=%v signers=%d", c1.gets, len(f.signers))
 	}
@@ -108,8 +108,8 @@ func TestCopyConstellationLiteRowLoadsSourceAndSplitsNames(t *testing.T) {
 	if !strings.Contains(d.screen(), "signers[1].last_name: is empty: a one-word name goes in Last") {
 		t.Errorf("no last-name error:\n%s", d.screen())
 	}
-	if d.m.copy.focused() != (formItem{itLast, 1}) {
-		t.Errorf("focus = %+v", d.m.copy.focused())
+	if d.m.copyOv().focused() != (formItem{itLast, 1}) {
+		t.Errorf("focus = %+v", d.m.copyOv().focused())
 	}
 }
 
@@ -123,7 +123,7 @@ func TestCopyEditAddRemoveReorderAndReviewDiff(t *testing.T) {
 	d.typeText("Zed Ray")
 	d.press("tab")
 	d.typeText("zed+test@example.com") // '+' is text in an input
-	f := d.m.copy
+	f := d.m.copyOv()
 	if len(f.signers) != 3 || f.signers[2].name.Value() != "Zed Ray" || f.signers[2].email.Value() != "zed+test@example.com" {
 		t.Fatalf("signers = %d, last = %q <%q>", len(f.signers), f.signers[2].name.Value(), f.signers[2].email.Value())
 	}
@@ -176,7 +176,7 @@ func TestCopySentOnceAndOperationIDReusedOnRetry(t *testing.T) {
 	dbx.copyErrs = []error{providers.NewError(providers.ErrAmbiguous, "copy a1", 0, "", "connection reset after sending")}
 	d.press("ctrl+s")
 	_, cmd := d.m.Update(keyMsg("y"))
-	if cmd == nil || !d.m.copy.sending {
+	if cmd == nil || !d.m.copyOv().sending {
 		t.Fatal("y did not send")
 	}
 	_, again := d.m.Update(keyMsg("y"))
@@ -187,7 +187,7 @@ func TestCopySentOnceAndOperationIDReusedOnRetry(t *testing.T) {
 		t.Error("no sending state")
 	}
 	d.press("esc") // locked: nothing closes it
-	if d.m.copy == nil {
+	if d.m.copyOv() == nil {
 		t.Fatal("esc closed a form that is sending")
 	}
 	d.run(cmd)
@@ -195,8 +195,8 @@ func TestCopySentOnceAndOperationIDReusedOnRetry(t *testing.T) {
 		t.Fatalf("copies = %d, finds = %d: a first attempt never searches", len(dbx.copies), len(dbx.finds))
 	}
 	opID := dbx.copies[0].OperationID
-	if !strings.HasPrefix(opID, "sdop") || d.m.copy.opID != opID {
-		t.Fatalf("operation id %q (form %q)", opID, d.m.copy.opID)
+	if !strings.HasPrefix(opID, "sdop") || d.m.copyOv().opID != opID {
+		t.Fatalf("operation id %q (form %q)", opID, d.m.copyOv().opID)
 	}
 	s := d.screen()
 	for _, want := range []string{"Outcome unknown", "Sending again is safe", opID[:8]} {
@@ -208,7 +208,7 @@ func TestCopySentOnceAndOperationIDReusedOnRetry(t *testing.T) {
 	if len(dbx.finds) != 1 || dbx.finds[0] != opID || len(dbx.copies) != 2 || dbx.copies[1].OperationID != opID {
 		t.Fatalf("retry: finds %v, copies %d", dbx.finds, len(dbx.copies))
 	}
-	if d.m.copy != nil {
+	if d.m.copyOv() != nil {
 		t.Fatal("form still open after success")
 	}
 	if d.flash() != "Copied Lease renewal 12 Oak St to copy-1 (Awaiting)" {
@@ -229,12 +229,12 @@ func TestCopyRetryFindsTheLostCopy(t *testing.T) {
 	d, dbx, _ := openCopy(t, "a1")
 	dbx.loseAnswers = 1
 	d.press("ctrl+s", "y")
-	if d.m.copy == nil || d.m.copy.opID == "" {
+	if d.m.copyOv() == nil || d.m.copyOv().opID == "" {
 		t.Fatal("the unclear send did not keep the form with its operation")
 	}
 	d.press("y")
-	if len(dbx.copies) != 1 || len(dbx.finds) != 1 || d.m.copy != nil {
-		t.Fatalf("copies %d, finds %d, form open %v", len(dbx.copies), len(dbx.finds), d.m.copy != nil)
+	if len(dbx.copies) != 1 || len(dbx.finds) != 1 || d.m.copyOv() != nil {
+		t.Fatalf("copies %d, finds %d, form open %v", len(dbx.copies), len(dbx.finds), d.m.copyOv() != nil)
 	}
 	if !strings.Contains(d.flash(), "found by its operation id; nothing was sent twice") {
 		t.Errorf("flash = %q", d.flash())
@@ -251,7 +251,7 @@ func TestCopyIdenticalRecentCopyAsksFirst(t *testing.T) {
 	}
 	d.moveTo("a1")
 	d.press("c", "ctrl+s", "y")
-	if len(dbx.copies) != 1 || d.m.copy == nil || !strings.Contains(d.screen(), "an identical copy of acme/a1") {
+	if len(dbx.copies) != 1 || d.m.copyOv() == nil || !strings.Contains(d.screen(), "an identical copy of acme/a1") {
 		t.Fatalf("the duplicate was sent or not explained (copies %d):\n%s", len(dbx.copies), d.screen())
 	}
 	d.press("y") // send it all the same
@@ -308,25 +308,25 @@ func TestCopyCancelOriginalAndOriginalCancelError(t *testing.T) {
 func TestCopyEscOnDirtyFormAsks(t *testing.T) {
 	d, _, _ := openCopy(t, "a1")
 	d.press("esc")
-	if d.m.copy != nil {
+	if d.m.copyOv() != nil {
 		t.Fatal("esc on an untouched form did not close it")
 	}
 	d.press("c")
 	d.typeText(" v2")
 	d.press("esc")
-	if d.m.copy == nil || !d.m.copy.discardAsk || !strings.Contains(d.screen(), "Discard your changes to this copy? [y/N]") {
+	if d.m.copyOv() == nil || !d.m.copyOv().discardAsk || !strings.Contains(d.screen(), "Discard your changes to this copy? [y/N]") {
 		t.Fatal("esc on a dirty form did not ask")
 	}
 	d.press("enter")
-	if d.m.copy == nil || d.m.copy.title.Value() != "Lease renewal 12 Oak St v2" {
+	if d.m.copyOv() == nil || d.m.copyOv().title.Value() != "Lease renewal 12 Oak St v2" {
 		t.Fatal("enter discarded the form")
 	}
 	d.press("ctrl+c") // never loses a dirty form, never quits
-	if d.quit || d.m.copy == nil || !d.m.copy.discardAsk {
+	if d.quit || d.m.copyOv() == nil || !d.m.copyOv().discardAsk {
 		t.Fatal("ctrl+c did not ask")
 	}
 	d.press("y")
-	if d.m.copy != nil {
+	if d.m.copyOv() != nil {
 		t.Error("y did not discard")
 	}
 }
@@ -337,11 +337,11 @@ func TestCopyDisabledReasons(t *testing.T) {
 	d.press("r")
 	d.moveTo("a2")
 	d.press("c")
-	if d.m.copy != nil || d.flash() != "Copy: session is deleted and may have lost its documents" {
+	if d.m.copyOv() != nil || d.flash() != "Copy: session is deleted and may have lost its documents" {
 		t.Errorf("flash = %q", d.flash())
 	}
 	d.press("space", "space", "c")
-	if d.m.copy != nil || !strings.HasPrefix(d.flash(), "Copy: works on one session at a time (2 are marked") {
+	if d.m.copyOv() != nil || !strings.HasPrefix(d.flash(), "Copy: works on one session at a time (2 are marked") {
 		t.Errorf("flash = %q", d.flash())
 	}
 	dbx.caps.Copy = false
@@ -371,7 +371,7 @@ func TestCopyFormTestModeForcedByAccount(t *testing.T) {
 	d.send(tea.WindowSizeMsg{Width: 100, Height: 40})
 	d.moveTo("a1")
 	d.press("c")
-	f := d.m.copy
+	f := d.m.copyOv()
 	if f == nil || !f.testMode {
 		t.Fatal("the form must start in test mode when the account forces it")
 	}
@@ -392,7 +392,7 @@ func TestCopyFormTestModeForcedByAccount(t *testing.T) {
 
 func TestCopyPlusAddsASignerOutsideTextFields(t *testing.T) {
 	d, _, _ := openCopy(t, "a1")
-	f := d.m.copy
+	f := d.m.copyOv()
 	// In an email field '+' is text.
 	focusField(t, d, formItem{itEmail, 0})
 	d.press("end")
@@ -499,11 +499,33 @@ func TestCopyCancelOriginalUnavailableForATeammatesRequest(t *testing.T) {
 		t.Errorf("the option does not say why:\n%s", d.screen())
 	}
 	d.press("space")
-	if d.m.copy.cancel {
+	if d.m.copyOv().cancel {
 		t.Fatal("the option was turned on")
 	}
 	d.press("ctrl+s", "y")
 	if len(dbx.copies) != 1 || dbx.copies[0].Options.CancelOriginal || len(dbx.cancels) != 0 {
 		t.Errorf("copies %+v, cancels %v", dbx.copies, dbx.cancels)
+	}
+}
+
+// TestQuitQuestionOverASendingCopy: ctrl+c while a copy is sending asks
+// first; the copy's answer reaches the form under the question, and
+// declining brings back what was under it.
+func TestQuitQuestionOverASendingCopy(t *testing.T) {
+	d, dbx, _ := openCopy(t, "a1")
+	dbx.copyErrs = []error{providers.NewError(providers.ErrAmbiguous, "copy a1", 0, "", "connection reset after sending")}
+	d.press("ctrl+s")
+	_, cmd := d.m.Update(keyMsg("y"))
+	d.press("ctrl+c")
+	if d.quit || d.m.quitOv() == nil || !strings.Contains(d.screen(), "1 operation in flight") {
+		t.Fatalf("ctrl+c while sending did not ask:\n%s", d.screen())
+	}
+	d.run(cmd) // the answer arrives under the question
+	if f := d.m.copyOv(); f == nil || f.sending || f.opID == "" {
+		t.Fatalf("the copy's answer did not reach its form: %+v", f)
+	}
+	d.press("n")
+	if d.quit || d.m.quitOv() != nil || d.m.copyOv() == nil || !strings.Contains(d.screen(), "Outcome unknown") {
+		t.Fatalf("declining did not bring the form back:\n%s", d.screen())
 	}
 }

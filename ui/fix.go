@@ -23,14 +23,12 @@ import (
 // issue 10, actions 2 and 3. Both are app.Service.Update calls made in a
 // tea.Cmd; each outcome goes to the flash and the message log.
 
-// hits reports whether msg is the action's key, also when read-only mode
-// removed it (the handler then says why nothing happens).
-func (k keyMap) hits(msg fmt.Stringer, action string) bool {
-	if k.is(msg, action) {
-		return true
+// fixNeedsDetail: a signer is picked from the detail pane.
+func fixNeedsDetail(m *Model) string {
+	if m.current() != nil && !m.detailOpen {
+		return "open the detail pane first (" + m.keys.label(actDetail) + "), then pick the signer"
 	}
-	b, ok := k.removed[action]
-	return ok && slices.Contains(b.Keys(), msg.String())
+	return ""
 }
 
 // fixableSigner says why signer g cannot be changed in place ("" when it

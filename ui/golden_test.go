@@ -107,6 +107,14 @@ func TestGolden(t *testing.T) {
 		{"help", func(t *testing.T, d *driver) {
 			d.press("?")
 		}},
+		{"palette", func(t *testing.T, d *driver) {
+			d.press(":")
+		}},
+		{"palette_typed", func(t *testing.T, d *driver) {
+			d.press(":")
+			d.typeText("re")
+			d.press("down")
+		}},
 		{"hostile", func(t *testing.T, d *driver) {
 			d.send(pagesMsg{acct: "acme", gen: d.m.accts[0].gen, sessions: []models.Session{
 				sess("acme", "e1", "\x1b]0;pwned\x07\x1b[2JInvoice\u202e gnp.exe", models.StatusError, 0,

@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/signdeck/signdeck/providers"
 )
 
 // Action names accepted in Options.Keys.
@@ -44,6 +47,7 @@ const (
 	actAges       = "ages"
 	actFixSigner  = "fixsigner"
 	actExtend     = "extend"
+	actPalette    = "palette"
 )
 
 // scopes: a key may be bound once per scope.
@@ -52,6 +56,12 @@ const (
 	scopeAccounts
 )
 
+// actionDef is everything about one action, in one place: its name (the
+// config key), help text, default keys, where its keys apply, whether
+// read-only mode removes it, its help group, its footer word and place,
+// what it does and why it cannot run now. Key handling, the footer, the
+// help screen, the command palette and config validation all come from
+// actionDefs.
 type actionDef struct {
 	name     string
 	desc     string
@@ -60,43 +70,101 @@ type actionDef struct {
 	// dangerous actions change something at a provider; read-only mode
 	// removes them.
 	dangerous bool
+	// title names the action in flashes ("": the name, capitalised).
+	title string
+	// group is the help screen group.
+	group string
+	// short is the footer word ("": desc); foot the place in the table's
+	// footer (0: not in it).
+	short string
+	foot  int
+	// run does the action on the table screen (its key, or the palette);
+	// nil for the accounts screen's own actions.
+	run func(m *Model) tea.Cmd
+	// disabled says why the action cannot run now, "" when it can; its
+	// key then flashes the reason.
+	disabled func(m *Model) string
 }
+
+// Help groups, in the order the help screen shows them.
+const (
+	grpNav      = "Navigation"
+	grpView     = "View"
+	grpSelect   = "Selection"
+	grpActions  = "Actions (marked, else cursor row)"
+	grpAccounts = "Accounts view"
+	grpApp      = "App"
+)
 
 // actionDefs lists every rebindable action in help order.
 var actionDefs = []actionDef{
-	{actUp, "move up", []string{"k", "up"}, scopeMain | scopeAccounts, false},
-	{actDown, "move down", []string{"j", "down"}, scopeMain | scopeAccounts, false},
-	{actTop, "go to top", []string{"g", "home"}, scopeMain | scopeAccounts, false},
-	{actBottom, "go to bottom", []string{"G", "end"}, scopeMain | scopeAccounts, false},
-	{actPageUp, "page up", []string{"pgup", "ctrl+b"}, scopeMain, false},
-	{actPageDown, "page down", []string{"pgdown", "ctrl+f"}, scopeMain, false},
-	{actFilter, "filter", []string{"/"}, scopeMain, false},
-	{actSort, "sort: next column", []string{"s"}, scopeMain, false},
-	{actReverse, "sort: reverse", []string{"S"}, scopeMain, false},
-	{actDetail, "open/close detail", []string{"enter"}, scopeMain, false},
-	{actScrollDown, "scroll detail down", []string{"ctrl+d"}, scopeMain, false},
-	{actScrollUp, "scroll detail up", []string{"ctrl+u"}, scopeMain, false},
-	{actMark, "mark/unmark, move down", []string{"space"}, scopeMain, false},
-	{actClearMarks, "clear marks", []string{`ctrl+\`}, scopeMain, false},
-	{actCancel, "cancel session(s)", []string{"x"}, scopeMain, true},
-	{actCopy, "copy, edit signers", []string{"c"}, scopeMain, true},
-	{actRemind, "remind pending signers", []string{"m"}, scopeMain, true},
-	{actSend, "send draft(s)", []string{"p"}, scopeMain, true},
-	{actFixSigner, "fix a signer's name/email", []string{"e"}, scopeMain, true},
-	{actExtend, "extend expiry", []string{"E"}, scopeMain, true},
-	{actDownload, "download documents", []string{"D"}, scopeMain, false},
-	{actYank, "yank ref (again: URL)", []string{"y"}, scopeMain, false},
-	{actBrowse, "open in browser", []string{"b"}, scopeMain, false},
-	{actLog, "message log", []string{"M"}, scopeMain, false},
-	{actAges, "times: dates or ages", []string{"t"}, scopeMain, false},
-	{actRefresh, "refresh now", []string{"r"}, scopeMain | scopeAccounts, false},
-	{actAccounts, "accounts view", []string{"a"}, scopeMain | scopeAccounts, false},
-	{actView, "next view (buckets)", []string{"v"}, scopeMain, false},
-	{actOpen, "open by ACCOUNT/ID", []string{"o"}, scopeMain, false},
-	{actLogin, "log in", []string{"l", "enter"}, scopeAccounts, false},
-	{actLogout, "log out", []string{"L", "d"}, scopeAccounts, false},
-	{actHelp, "help", []string{"?"}, scopeMain | scopeAccounts, false},
-	{actQuit, "quit", []string{"q", "ctrl+c"}, scopeMain | scopeAccounts, false},
+	{name: actUp, desc: "move up", defaults: []string{"k", "up"}, scope: scopeMain | scopeAccounts, group: grpNav,
+		run: func(m *Model) tea.Cmd { return m.move(-1) }},
+	{name: actDown, desc: "move down", defaults: []string{"j", "down"}, scope: scopeMain | scopeAccounts, group: grpNav,
+		run: func(m *Model) tea.Cmd { return m.move(1) }},
+	{name: actTop, desc: "go to top", defaults: []string{"g", "home"}, scope: scopeMain | scopeAccounts, group: grpNav,
+		run: func(m *Model) tea.Cmd { return m.move(-len(m.visible)) }},
+	{name: actBottom, desc: "go to bottom", defaults: []string{"G", "end"}, scope: scopeMain | scopeAccounts, group: grpNav,
+		run: func(m *Model) tea.Cmd { return m.move(len(m.visible)) }},
+	{name: actPageUp, desc: "page up", defaults: []string{"pgup", "ctrl+b"}, scope: scopeMain, group: grpNav,
+		run: func(m *Model) tea.Cmd { return m.move(-max(1, m.tableHeight())) }},
+	{name: actPageDown, desc: "page down", defaults: []string{"pgdown", "ctrl+f"}, scope: scopeMain, group: grpNav,
+		run: func(m *Model) tea.Cmd { return m.move(max(1, m.tableHeight())) }},
+	{name: actFilter, desc: "filter", defaults: []string{"/"}, scope: scopeMain, group: grpView, short: "filter", foot: 1,
+		run: (*Model).startFilter},
+	{name: actSort, desc: "sort: next column", defaults: []string{"s"}, scope: scopeMain, group: grpView, short: "sort", foot: 2,
+		run: (*Model).nextSort},
+	{name: actReverse, desc: "sort: reverse", defaults: []string{"S"}, scope: scopeMain, group: grpView, short: "reverse",
+		run: (*Model).reverseSort},
+	{name: actDetail, desc: "open/close detail", defaults: []string{"enter"}, scope: scopeMain, group: grpView, short: "detail", foot: 3,
+		run: (*Model).toggleDetail},
+	{name: actScrollDown, desc: "scroll detail down", title: "Scroll down", defaults: []string{"ctrl+d"}, scope: scopeMain, group: grpView,
+		run: func(m *Model) tea.Cmd { m.detailTop += max(1, m.bodyHeight()/2); return nil }, disabled: detailClosed},
+	{name: actScrollUp, desc: "scroll detail up", title: "Scroll up", defaults: []string{"ctrl+u"}, scope: scopeMain, group: grpView,
+		run:      func(m *Model) tea.Cmd { m.detailTop = max(0, m.detailTop-max(1, m.bodyHeight()/2)); return nil },
+		disabled: detailClosed},
+	{name: actMark, desc: "mark/unmark, move down", defaults: []string{"space"}, scope: scopeMain, group: grpSelect, short: "mark", foot: 4,
+		run: (*Model).toggleMark, disabled: noCursorRow},
+	{name: actClearMarks, desc: "clear marks", title: "Clear marks", defaults: []string{`ctrl+\`}, scope: scopeMain, group: grpSelect,
+		run: (*Model).clearMarks, disabled: noMarks},
+	{name: actCancel, desc: "cancel session(s)", defaults: []string{"x"}, scope: scopeMain, dangerous: true, group: grpActions, short: "cancel", foot: 5,
+		run: (*Model).startCancel, disabled: needsJournal},
+	{name: actCopy, desc: "copy, edit signers", defaults: []string{"c"}, scope: scopeMain, dangerous: true, group: grpActions, short: "copy", foot: 6,
+		run: (*Model).startCopy, disabled: needsTargets},
+	{name: actRemind, desc: "remind pending signers", defaults: []string{"m"}, scope: scopeMain, dangerous: true, group: grpActions,
+		run: (*Model).startRemind, disabled: needsCap("remind signers", func(c providers.Capabilities) bool { return c.Remind })},
+	{name: actSend, desc: "send draft(s)", defaults: []string{"p"}, scope: scopeMain, dangerous: true, group: grpActions,
+		run: (*Model).startSend, disabled: needsCap("send drafts", func(c providers.Capabilities) bool { return c.StartDraft })},
+	{name: actFixSigner, desc: "fix a signer's name/email", title: "Fix signer", defaults: []string{"e"}, scope: scopeMain, dangerous: true, group: grpActions,
+		run: (*Model).startFixSigner, disabled: fixNeedsDetail},
+	{name: actExtend, desc: "extend expiry", title: "Extend expiry", defaults: []string{"E"}, scope: scopeMain, dangerous: true, group: grpActions,
+		run: (*Model).startExtend, disabled: needsJournal},
+	{name: actDownload, desc: "download documents", defaults: []string{"D"}, scope: scopeMain, group: grpActions,
+		run: (*Model).startDownload, disabled: downloadDisabled},
+	{name: actYank, desc: "yank ref (again: URL)", defaults: []string{"y"}, scope: scopeMain, group: grpActions,
+		run: (*Model).yank, disabled: noCursorRow},
+	{name: actBrowse, desc: "open in browser", defaults: []string{"b"}, scope: scopeMain, group: grpActions,
+		run: (*Model).openBrowser, disabled: noCursorRow},
+	{name: actRefresh, desc: "refresh now", defaults: []string{"r"}, scope: scopeMain | scopeAccounts, group: grpView, short: "refresh", foot: 7,
+		run: func(m *Model) tea.Cmd { return m.refresh(false) }},
+	{name: actView, desc: "next view (buckets)", defaults: []string{"v"}, scope: scopeMain, group: grpView, short: "view", foot: 8,
+		run: (*Model).cycleView},
+	{name: actOpen, desc: "open by ACCOUNT/ID", defaults: []string{"o"}, scope: scopeMain, group: grpView, short: "open", foot: 9,
+		run: (*Model).startOpen},
+	{name: actAccounts, desc: "accounts view", defaults: []string{"a"}, scope: scopeMain | scopeAccounts, group: grpView, short: "accounts", foot: 10,
+		run: func(m *Model) tea.Cmd { m.screen = screenAccounts; return nil }},
+	{name: actLog, desc: "message log", defaults: []string{"M"}, scope: scopeMain, group: grpView,
+		run: func(m *Model) tea.Cmd { m.openOverlay(logOverlay{}); return nil }},
+	{name: actAges, desc: "times: dates or ages", defaults: []string{"t"}, scope: scopeMain, group: grpView,
+		run: func(m *Model) tea.Cmd { m.relTimes = !m.relTimes; return nil }},
+	{name: actLogin, desc: "log in", defaults: []string{"l", "enter"}, scope: scopeAccounts, group: grpAccounts, short: "log in"},
+	{name: actLogout, desc: "log out", defaults: []string{"L", "d"}, scope: scopeAccounts, group: grpAccounts, short: "log out"},
+	{name: actPalette, desc: "command palette", defaults: []string{":"}, scope: scopeMain, group: grpApp,
+		run: (*Model).openPalette},
+	{name: actHelp, desc: "help", defaults: []string{"?"}, scope: scopeMain | scopeAccounts, group: grpApp, short: "help", foot: 11,
+		run: func(m *Model) tea.Cmd { m.openOverlay(&helpOverlay{}); return nil }},
+	{name: actQuit, desc: "quit", defaults: []string{"q", "ctrl+c"}, scope: scopeMain | scopeAccounts, group: grpApp, short: "quit", foot: 12,
+		run: (*Model).requestQuit},
 }
 
 // reservedKeys close things and cannot be given to an action.
@@ -107,6 +175,9 @@ var reservedKeys = map[string]string{"esc": "back/close"}
 type keyMap struct {
 	b        map[string]*key.Binding
 	readonly bool
+	// defs is actionDefs (held here so that the actions' handlers can
+	// reach the list without an initialization cycle).
+	defs []actionDef
 	// removed keeps the bindings read-only mode removed, to explain why a
 	// key does nothing.
 	removed map[string]key.Binding
@@ -160,7 +231,7 @@ func newKeyMap(over map[string][]string, readonly bool) (keyMap, error) {
 		}
 		keys[n] = clean
 	}
-	km := keyMap{b: map[string]*key.Binding{}, readonly: readonly, removed: map[string]key.Binding{}}
+	km := keyMap{b: map[string]*key.Binding{}, readonly: readonly, removed: map[string]key.Binding{}, defs: actionDefs}
 	owner := map[int]map[string]string{scopeMain: {}, scopeAccounts: {}}
 	for _, d := range actionDefs {
 		ks, ok := keys[d.name]
@@ -215,9 +286,9 @@ func (k keyMap) is(msg fmt.Stringer, action string) bool {
 
 // removedAction returns the read-only-removed action msg would have run.
 func (k keyMap) removedAction(msg fmt.Stringer) string {
-	for _, n := range []string{actCancel, actCopy, actRemind, actSend} {
-		if b, ok := k.removed[n]; ok && slices.Contains(b.Keys(), msg.String()) {
-			return n
+	for _, d := range k.defs {
+		if b, ok := k.removed[d.name]; ok && slices.Contains(b.Keys(), msg.String()) {
+			return d.name
 		}
 	}
 	return ""
@@ -231,11 +302,14 @@ func (k keyMap) label(action string) string {
 	return ""
 }
 
-// shortDesc is the footer word of an action.
-var shortDesc = map[string]string{
-	actFilter: "filter", actSort: "sort", actReverse: "reverse", actDetail: "detail", actMark: "mark",
-	actCancel: "cancel", actCopy: "copy", actRefresh: "refresh", actAccounts: "accounts", actHelp: "help",
-	actQuit: "quit", actLogin: "log in", actLogout: "log out", actView: "view", actOpen: "open",
+// def returns the action's definition.
+func (k keyMap) def(action string) *actionDef {
+	for i := range k.defs {
+		if k.defs[i].name == action {
+			return &k.defs[i]
+		}
+	}
+	return nil
 }
 
 // hints returns footer bindings with short descriptions.
@@ -244,8 +318,8 @@ func (k keyMap) hints(actions ...string) []key.Binding {
 	for i, b := range out {
 		for _, a := range actions {
 			if k.b[a] != nil && k.b[a].Help() == b.Help() {
-				if d, ok := shortDesc[a]; ok {
-					out[i].SetHelp(b.Help().Key, d)
+				if d := k.def(a); d != nil && d.short != "" {
+					out[i].SetHelp(b.Help().Key, d.short)
 				}
 				break
 			}
@@ -264,9 +338,32 @@ func (k keyMap) list(actions ...string) []key.Binding {
 	return out
 }
 
-// short returns the footer hints of the main table.
+// short returns the footer hints of the main table: the actions with a
+// footer place, in that order.
 func (k keyMap) short() []key.Binding {
-	return k.hints(actFilter, actSort, actDetail, actMark, actCancel, actCopy, actRefresh, actView, actOpen, actAccounts, actHelp, actQuit)
+	var foot []*actionDef
+	for i := range k.defs {
+		if k.defs[i].foot > 0 {
+			foot = append(foot, &k.defs[i])
+		}
+	}
+	slices.SortStableFunc(foot, func(a, b *actionDef) int { return a.foot - b.foot })
+	names := make([]string, len(foot))
+	for i, d := range foot {
+		names[i] = d.name
+	}
+	return k.hints(names...)
+}
+
+// group lists the enabled bindings of a help group, in actionDefs order.
+func (k keyMap) group(title string) []key.Binding {
+	var names []string
+	for _, d := range k.defs {
+		if d.group == title {
+			names = append(names, d.name)
+		}
+	}
+	return k.list(names...)
 }
 
 // accountsShort returns the footer hints of the accounts view.
@@ -290,15 +387,15 @@ func fixed(keyText, desc string) key.Binding {
 // that handle key presses.
 func (k keyMap) helpGroups() []helpGroup {
 	groups := []helpGroup{
-		{"Navigation", k.list(actUp, actDown, actTop, actBottom, actPageUp, actPageDown)},
-		{"View", k.list(actFilter, actSort, actReverse, actDetail, actScrollDown, actScrollUp, actRefresh, actView, actOpen, actAccounts, actLog, actAges)},
-		{"Selection", append(k.list(actMark, actClearMarks), fixed("esc", "back: detail›filter›marks"))},
+		{grpNav, k.group(grpNav)},
+		{grpView, k.group(grpView)},
+		{grpSelect, append(k.group(grpSelect), fixed("esc", "back: detail›filter›marks"))},
 	}
-	if acts := k.list(actCancel, actCopy, actRemind, actSend, actFixSigner, actExtend, actDownload, actYank, actBrowse); len(acts) > 0 {
-		groups = append(groups, helpGroup{"Actions (marked, else cursor row)", acts})
+	if acts := k.group(grpActions); len(acts) > 0 {
+		groups = append(groups, helpGroup{grpActions, acts})
 	}
 	groups = append(groups,
-		helpGroup{"Accounts view", k.list(actLogin, actLogout)},
+		helpGroup{grpAccounts, k.group(grpAccounts)},
 		helpGroup{"Prompts", []key.Binding{fixed("y", "confirm"), fixed("other keys", "abort (enter too)")}},
 	)
 	if !k.readonly {
@@ -313,6 +410,6 @@ func (k keyMap) helpGroups() []helpGroup {
 			fixed("esc", "close (asks if edited)"),
 		}})
 	}
-	groups = append(groups, helpGroup{"App", k.list(actHelp, actQuit)})
+	groups = append(groups, helpGroup{grpApp, k.group(grpApp)})
 	return groups
 }

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/signdeck/signdeck/models"
+	"github.com/signdeck/signdeck/providers"
 )
 
 // handleKey routes a key press: an open prompt, form or input swallows
@@ -16,152 +17,21 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.ov.key(m, msg)
 	}
 	switch {
-	case m.quitAsk:
-		m.quitAsk = false
-		if msg.String() == "y" {
-			return m.quit()
-		}
-		return m.setFlash(flashInfo, "Quit aborted")
-	case m.login != nil:
-		return m.keyLogin(msg)
-	case m.logoutAsk != 0:
-		return m.keyLogoutAsk(msg)
-	case m.copy != nil:
-		return m.keyCopy(msg)
-	case m.cancelPrompt != nil:
-		return m.keyCancelPrompt(msg)
-	case m.ask != nil:
-		return m.keyAsk(msg)
-	case m.open != nil:
-		return m.keyOpen(msg)
 	case m.filtering:
 		return m.keyFilter(msg)
-	case m.view == viewHelp:
-		switch {
-		case msg.String() == "ctrl+c":
-			return m.requestQuit()
-		case msg.String() == "esc", msg.String() == "q", m.keys.is(msg, actHelp):
-			m.view = viewTable
-			m.helpTop = 0
-		case m.keys.is(msg, actDown):
-			m.helpTop++
-		case m.keys.is(msg, actUp):
-			m.helpTop = max(0, m.helpTop-1)
-		case m.keys.is(msg, actPageDown):
-			m.helpTop += m.bodyHeight() / 2
-		case m.keys.is(msg, actPageUp):
-			m.helpTop = max(0, m.helpTop-m.bodyHeight()/2)
-		}
-		return nil
-	case m.view == viewAccounts:
+	case m.screen == screenAccounts:
 		return m.keyAccounts(msg)
 	}
 	return m.keyTable(msg)
 }
 
+// keyTable runs the action bound to the key (actionDefs); a disabled
+// action's key flashes why, a key read-only mode removed says so.
 func (m *Model) keyTable(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	h := max(1, m.tableHeight())
-	switch {
-	case k.is(msg, actUp):
-		return m.move(-1)
-	case k.is(msg, actDown):
-		return m.move(1)
-	case k.is(msg, actTop):
-		return m.move(-len(m.visible))
-	case k.is(msg, actBottom):
-		return m.move(len(m.visible))
-	case k.is(msg, actPageUp):
-		return m.move(-h)
-	case k.is(msg, actPageDown):
-		return m.move(h)
-	case k.is(msg, actFilter):
-		m.filtering = true
-		m.filterErr = ""
-		m.filterInput.SetValue(m.filterText)
-		m.filterInput.CursorEnd()
-		return m.filterInput.Focus()
-	case k.is(msg, actSort):
-		m.sortCol = (m.sortCol + 1) % numSortCols
-		m.sortDesc = m.sortCol.defaultDesc()
-		m.orderGen++
-		m.rebuild()
-		return nil
-	case k.is(msg, actReverse):
-		m.sortDesc = !m.sortDesc
-		m.orderGen++
-		m.rebuild()
-		return nil
-	case k.is(msg, actDetail):
-		m.detailOpen = !m.detailOpen
-		m.detailTop = 0
-		m.clampCursor()
-		if m.detailOpen {
-			return m.loadDetail(true)
-		}
-		return nil
-	case k.is(msg, actScrollDown):
-		if m.detailOpen {
-			m.detailTop += max(1, m.bodyHeight()/2)
-		}
-		return nil
-	case k.is(msg, actScrollUp):
-		if m.detailOpen {
-			m.detailTop = max(0, m.detailTop-max(1, m.bodyHeight()/2))
-		}
-		return nil
-	case k.is(msg, actMark):
-		r := m.current()
-		if r == nil {
-			return nil
-		}
-		if _, ok := m.marks[r.s.Ref]; ok {
-			delete(m.marks, r.s.Ref)
-		} else {
-			m.marks[r.s.Ref] = struct{}{}
-		}
-		return m.move(1)
-	case k.is(msg, actClearMarks):
-		return m.clearMarks()
-	case k.is(msg, actCancel):
-		return m.startCancel()
-	case k.is(msg, actCopy):
-		return m.startCopy()
-	case k.is(msg, actRefresh):
-		return m.refresh(false)
-	case k.is(msg, actAccounts):
-		m.view = viewAccounts
-		return nil
-	case k.is(msg, actView):
-		return m.cycleView()
-	case k.is(msg, actOpen):
-		return m.startOpen()
-	case k.is(msg, actRemind):
-		return m.startRemind()
-	case k.is(msg, actSend):
-		return m.startSend()
-	case k.hits(msg, actFixSigner):
-		return m.startFixSigner()
-	case k.hits(msg, actExtend):
-		return m.startExtend()
-	case k.is(msg, actDownload):
-		return m.startDownload()
-	case k.is(msg, actYank):
-		return m.yank()
-	case k.is(msg, actBrowse):
-		return m.openBrowser()
-	case k.is(msg, actLog):
-		m.openOverlay(logOverlay{})
-		return nil
-	case k.is(msg, actAges):
-		m.relTimes = !m.relTimes
-		return nil
-	case k.is(msg, actHelp):
-		m.view = viewHelp
-		return nil
-	case k.is(msg, actQuit), msg.String() == "ctrl+c":
+	switch msg.String() {
+	case "ctrl+c":
 		return m.requestQuit()
-	case msg.String() == "esc":
+	case "esc":
 		switch {
 		case m.detailOpen:
 			m.detailOpen = false
@@ -173,18 +43,152 @@ func (m *Model) keyTable(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if a := k.removedAction(msg); a != "" {
-		return m.flashf(flashWarn, "%s: read-only mode", actionTitle(a))
+	for i := range m.keys.defs {
+		d := &m.keys.defs[i]
+		if d.run != nil && d.scope&scopeMain != 0 && m.keys.is(msg, d.name) {
+			return m.runAction(d)
+		}
+	}
+	if a := m.keys.removedAction(msg); a != "" {
+		return m.flashf(flashWarn, "%s: read-only mode", m.keys.title(a))
 	}
 	return nil
 }
 
-func actionTitle(a string) string {
-	switch a {
-	case actCancel:
-		return "Cancel"
-	case actCopy:
-		return "Copy"
+// runAction runs an action as its key does (the palette too): when it is
+// disabled, the flash says why.
+func (m *Model) runAction(d *actionDef) tea.Cmd {
+	if why := m.actionDisabled(d); why != "" {
+		return m.flashf(flashWarn, "%s: %s", m.keys.title(d.name), why)
+	}
+	return d.run(m)
+}
+
+// actionDisabled is why d cannot run now ("" when it can).
+func (m *Model) actionDisabled(d *actionDef) string {
+	if m.opts.Readonly && d.dangerous {
+		return "read-only mode"
+	}
+	if d.disabled == nil {
+		return ""
+	}
+	return d.disabled(m)
+}
+
+// The actions' disabled reasons.
+
+func detailClosed(m *Model) string {
+	if !m.detailOpen {
+		return "the detail pane is closed (" + m.keys.label(actDetail) + " opens it)"
+	}
+	return ""
+}
+
+func noCursorRow(m *Model) string {
+	if m.current() == nil {
+		return "no session selected"
+	}
+	return ""
+}
+
+func noMarks(m *Model) string {
+	if len(m.marks) == 0 {
+		return "nothing is marked"
+	}
+	return ""
+}
+
+func needsTargets(m *Model) string {
+	if len(m.marks) == 0 && m.current() == nil {
+		return "no session selected"
+	}
+	return ""
+}
+
+func needsJournal(m *Model) string {
+	if why := needsTargets(m); why != "" {
+		return why
+	}
+	if m.svc == nil {
+		return "no operations journal is open in this session"
+	}
+	return ""
+}
+
+// needsCap: some account must have the capability.
+func needsCap(what string, can func(providers.Capabilities) bool) func(m *Model) string {
+	return func(m *Model) string {
+		if why := needsTargets(m); why != "" {
+			return why
+		}
+		for _, a := range m.accts {
+			if a.Provider != nil && can(a.Provider.Capabilities()) {
+				return ""
+			}
+		}
+		return "no account here can " + what
+	}
+}
+
+var downloadCap = needsCap("download documents", func(c providers.Capabilities) bool { return c.Download })
+
+func downloadDisabled(m *Model) string {
+	if m.opts.DownloadDir == "" {
+		return "no download directory is set"
+	}
+	return downloadCap(m)
+}
+
+func (m *Model) startFilter() tea.Cmd {
+	m.filtering = true
+	m.filterErr = ""
+	m.filterInput.SetValue(m.filterText)
+	m.filterInput.CursorEnd()
+	return m.filterInput.Focus()
+}
+
+func (m *Model) nextSort() tea.Cmd {
+	m.sortCol = (m.sortCol + 1) % numSortCols
+	m.sortDesc = m.sortCol.defaultDesc()
+	m.orderGen++
+	m.rebuild()
+	return nil
+}
+
+func (m *Model) reverseSort() tea.Cmd {
+	m.sortDesc = !m.sortDesc
+	m.orderGen++
+	m.rebuild()
+	return nil
+}
+
+func (m *Model) toggleDetail() tea.Cmd {
+	m.detailOpen = !m.detailOpen
+	m.detailTop = 0
+	m.clampCursor()
+	if m.detailOpen {
+		return m.loadDetail(true)
+	}
+	return nil
+}
+
+func (m *Model) toggleMark() tea.Cmd {
+	r := m.current()
+	if r == nil {
+		return nil
+	}
+	if _, ok := m.marks[r.s.Ref]; ok {
+		delete(m.marks, r.s.Ref)
+	} else {
+		m.marks[r.s.Ref] = struct{}{}
+	}
+	return m.move(1)
+}
+
+// title names an action in a flash ("Cancel: read-only mode").
+func (k keyMap) title(a string) string {
+	if d := k.def(a); d != nil && d.title != "" {
+		return d.title
 	}
 	return strings.ToUpper(a[:1]) + a[1:]
 }
@@ -215,7 +219,7 @@ func (m *Model) move(d int) tea.Cmd {
 
 func (m *Model) requestQuit() tea.Cmd {
 	if n := m.inflightCount(); n > 0 {
-		m.quitAsk = true
+		m.openOverlay(&quitAsk{under: m.ov})
 		return nil
 	}
 	return m.quit()

@@ -14,44 +14,28 @@ import (
 // layoutInputs resizes inputs after a terminal resize.
 func (m *Model) layoutInputs() {
 	m.filterInput.SetWidth(max(10, m.width-4))
-	if m.open != nil {
-		m.open.input.SetWidth(openInputWidth(m.width))
+	if p := m.openOv(); p != nil {
+		p.input.SetWidth(openInputWidth(m.width))
 	}
-	if m.copy != nil {
-		m.copy.width = m.formWidth()
-		m.copy.layout()
+	if f := m.copyOv(); f != nil {
+		f.width = m.formWidth()
+		f.layout()
+	}
+	if p := openAs[*paletteOverlay](m); p != nil {
+		p.input.SetWidth(paletteWidth(m) - 8)
 	}
 }
 
-// renderModal returns the open prompt or form as a box, or "".
+// renderModal returns the open overlay's box, or "".
 func (m *Model) renderModal() string {
-	st := m.st
-	if m.ov != nil {
-		return m.ov.view(m)
+	if m.ov == nil {
+		return ""
 	}
-	switch {
-	case m.quitAsk:
-		n := m.inflightCount()
-		return st.Danger.Render(st.Title.Render("Quit?") + "\n\n" +
-			fmt.Sprintf("%d operation%s in flight — quit anyway? ", n, plural(n)) + st.Bold.Render("[y/N]") + "\n" +
-			st.Dim.Render("Quitting now leaves their outcome unknown."))
-	case m.login != nil:
-		return m.renderLogin()
-	case m.logoutAsk != 0:
-		return m.renderLogout()
-	case m.copy != nil:
-		return m.renderCopy()
-	case m.cancelPrompt != nil:
-		return m.renderCancelPrompt()
-	case m.ask != nil:
-		return m.renderAsk()
-	}
-	return ""
+	return m.ov.view(m)
 }
 
-func (m *Model) renderCancelPrompt() string {
+func (m *Model) renderCancelPrompt(p *cancelPrompt) string {
 	st := m.st
-	p := m.cancelPrompt
 	maxW := max(30, min(m.width-6, 90))
 	var b []string
 	n := len(p.targets)
@@ -116,9 +100,8 @@ func (m *Model) renderCancelPrompt() string {
 	return st.Danger.Render(strings.Join(b, "\n"))
 }
 
-func (m *Model) renderLogin() string {
+func (m *Model) renderLogin(l *loginState) string {
 	st := m.st
-	l := m.login
 	a := m.accts[l.acct]
 	lines := []string{st.Title.Render("Log in to " + a.label + " (" + a.Kind.Label() + ")"), ""}
 	lines = append(lines, l.input.View())
@@ -134,9 +117,9 @@ func (m *Model) renderLogin() string {
 	return st.Modal.Render(strings.Join(lines, "\n"))
 }
 
-func (m *Model) renderLogout() string {
+func (m *Model) renderLogout(o *logoutAsk) string {
 	st := m.st
-	a := m.accts[m.logoutAsk-1]
+	a := m.accts[o.acct]
 	lines := []string{st.Title.Render("Log out of " + a.label + "?"), ""}
 	switch a.TokenSource {
 	case "env":
@@ -151,9 +134,8 @@ func (m *Model) renderLogout() string {
 }
 
 // renderCopy draws the copy form, its review, or the discard question.
-func (m *Model) renderCopy() string {
+func (m *Model) renderCopy(f *copyForm) string {
 	st := m.st
-	f := m.copy
 	w := f.width
 	head := st.Title.Render("Copy ") + fmt.Sprintf("%q", ansi.Truncate(f.srcTitle, w-30, ellipsis)) +
 		st.Dim.Render(" ("+m.acctLabel(f.acctName)+")")
@@ -165,9 +147,9 @@ func (m *Model) renderCopy() string {
 	case f.loadErr != nil:
 		lines = []string{head, "", st.Err.Render(ansi.Wordwrap("Could not load the source: "+cleanErr(f.loadErr), w-4, " ")), "", st.Dim.Render("esc close")}
 	case f.reviewing || f.sending:
-		lines = m.renderCopyReview(head)
+		lines = m.renderCopyReview(f, head)
 	default:
-		lines, focusLine = m.renderCopyForm(head)
+		lines, focusLine = m.renderCopyForm(f, head)
 	}
 	if f.discardAsk {
 		lines = append(lines, "", st.Warn.Render("Discard your changes to this copy? ")+st.Bold.Render("[y/N]"))
@@ -194,9 +176,8 @@ func (m *Model) acctLabel(name string) string {
 	return models.CleanText(name)
 }
 
-func (m *Model) renderCopyForm(head string) ([]string, int) {
+func (m *Model) renderCopyForm(f *copyForm, head string) ([]string, int) {
 	st := m.st
-	f := m.copy
 	cur := f.focused()
 	focusLine := 0
 	var lines []string
@@ -297,9 +278,8 @@ func shortOp(id string) string {
 	return id
 }
 
-func (m *Model) renderCopyReview(head string) []string {
+func (m *Model) renderCopyReview(f *copyForm, head string) []string {
 	st := m.st
-	f := m.copy
 	spec := f.spec()
 	lines := []string{st.Title.Render("Review: ") + head, ""}
 	lines = append(lines, st.Bold.Render("Signers"))
@@ -398,7 +378,7 @@ func yesNo(b bool) string {
 
 // renderHelp lists every action with its keys, from the key map. Blocks
 // are packed into as many columns as fit; what does not fit scrolls.
-func (m *Model) renderHelp(w, h int) string {
+func (m *Model) renderHelp(ho *helpOverlay, w, h int) string {
 	st := m.st
 	var blocks []string
 	for _, g := range m.keys.helpGroups() {
@@ -463,8 +443,8 @@ func (m *Model) renderHelp(w, h int) string {
 		}
 	}
 	maxTop := max(0, len(lines)-h)
-	m.helpTop = max(0, min(m.helpTop, maxTop))
-	lines = lines[m.helpTop:]
+	ho.top = max(0, min(ho.top, maxTop))
+	lines = lines[ho.top:]
 	if len(lines) > h {
 		lines = lines[:h]
 		lines[h-1] = st.Dim.Render("  ↓ more: " + m.keys.label(actDown) + " scrolls")

@@ -95,12 +95,12 @@ const (
 	slogWarn        = slog.LevelWarn
 )
 
-type viewKind int
+// screenKind is what the body shows under any overlay.
+type screenKind int
 
 const (
-	viewTable viewKind = iota
-	viewAccounts
-	viewHelp
+	screenTable screenKind = iota
+	screenAccounts
 )
 
 type flashLevel int
@@ -148,97 +148,123 @@ type loadState struct {
 	lastLoad time.Time
 }
 
-// Model is the dashboard's Bubble Tea model.
+// Model is the dashboard's Bubble Tea model. Its state is grouped by
+// concern in embedded structs (their fields read as the Model's own).
 type Model struct {
 	opts  Options
-	mouse bool // Options.Mouse
 	ctx   context.Context
 	stop  context.CancelFunc
 	now   func() time.Time
 	log   *slog.Logger
 	keys  keyMap
-	st    styles
 	after func(d time.Duration, msg tea.Msg) tea.Cmd
 	newOp func() string
 	// svc is the service layer: every action that changes something.
 	svc *app.Service
-	// msgLog keeps the last outcomes (newest last); the log overlay shows it.
-	msgLog []logEntry
-	// ov is the one open overlay (dialog or screen over the table).
-	ov overlay
-	// ask is the y/N prompt of remind and send.
-	ask *askPrompt
-	// lastYank is what y copied last (y again copies the URL).
-	lastYank string
-	// relTimes shows created and expires as ages (t toggles).
-	relTimes bool
 
+	// screen is what the body shows (the table or the accounts); ov is
+	// the one open overlay over it (dialog, form, help, palette).
+	screen   screenKind
+	ov       overlay
+	quitting bool
+
+	layoutState
+	listState
+	filterState
+	detailState
+	acctsView
+	opsState
+	flashState
+	timerState
+}
+
+// layoutState is the terminal and how things are drawn on it.
+type layoutState struct {
 	width, height int
+	st            styles
+	mouse         bool                 // Options.Mouse
+	statusCells   map[statusKey]string // statusCell's cache; setStyles clears it
+	hintCache     hintCache            // renderFooter's cache; setStyles clears it
+}
 
-	accts      []*acctState
-	acctByName map[string]int
-
+// listState is the table: the list views' rows, order and marks.
+type listState struct {
 	// *tableData is the current view's table; tables holds every view's
 	// ("" is the active view). Bucket rows never share a table with the
 	// active view's rows.
 	*tableData
 	tables  map[string]*tableData
-	curView string // "" (active) or a bucket name
+	curView string // the list view: "" (active) or a bucket name
 	swapped bool   // withView made another view current for a moment
 	// orderGen counts sort and filter changes (tableData.orderGen).
 	orderGen uint64
 
 	sortCol  sortCol
 	sortDesc bool
+	marks    map[models.Ref]struct{}
+	// relTimes shows created and expires as ages (t toggles).
+	relTimes bool
+}
 
-	// filter
+// filterState is the filter: the applied one and the input at the bottom.
+type filterState struct {
 	query       query  // active (or previewed) query
 	filterText  string // applied filter
 	filterInput textinput.Model
 	filtering   bool // input focused
 	filterErr   string
-	filterSeq   int
+	filterSeq   int // preview debounce
+}
 
-	marks map[models.Ref]struct{}
-
-	view        viewKind
+// detailState is the detail pane and the fetched details.
+type detailState struct {
 	detailOpen  bool
 	details     map[models.Ref]*detailEntry
-	detailSeq   int
-	detailWant  int
+	detailSeq   int // versions of detail entries
+	detailWant  int // detail debounce
 	detailTop   int
 	detailShown models.Ref // the row the open pane last asked a detail for
+}
+
+// acctsView is the accounts and the accounts screen's cursor.
+type acctsView struct {
+	accts       []*acctState
+	acctByName  map[string]int
 	accountsCur int
-	helpTop     int
+}
 
-	cancelPrompt *cancelPrompt
-	cancelOps    map[int]*cancelOp
-	inFlight     map[models.Ref]bool
-	pending      map[models.Ref]*pollState
-	opSeq        int
-	stamp        uint64 // orders action results against requests (keepActionStatus)
+// opsState is the operations in flight, each kind with its own counter.
+type opsState struct {
+	cancelOps map[int]*cancelOp
+	inFlight  map[models.Ref]bool
+	pending   map[models.Ref]*pollState
+	cancelSeq int    // cancel operations (cancelOp.id)
+	pollSeq   int    // confirmation polls (pollState.seq)
+	loginSeq  int    // login attempts (loginState.seq)
+	copySeq   int    // copy forms (copyForm.id)
+	openSeq   int    // open-by-id requests
+	stamp     uint64 // a clock shared on purpose: orders every action result against listings and details (keepActionStatus)
 
-	copy    *copyForm
-	copySeq int
-
-	open        *openPrompt
-	openSeq     int
 	openPending int // Gets of open-by-id in flight
-
-	login       *loginState
-	logoutAsk   int // account index + 1 awaiting y/N, 0 when none
 	logoutBusy  bool
-	quitAsk     bool
-	quitting    bool
-	fl          flash
-	flashSeq    int
-	flashWrap   flashWrap            // flashLines' cache
-	statusCells map[statusKey]string // statusCell's cache; setStyles clears it
-	hintCache   hintCache            // renderFooter's cache; setStyles clears it
-	spinning    bool
-	spinFrame   int
-	lastRefresh time.Time
+	// lastYank is what y copied last (y again copies the URL).
+	lastYank string
+}
 
+// flashState is the flash in the footer and the message log.
+type flashState struct {
+	fl        flash
+	flashSeq  int
+	flashWrap flashWrap // flashLines' cache
+	// msgLog keeps the last outcomes (newest last); the log overlay shows it.
+	msgLog []logEntry
+}
+
+// timerState is the spinner and automatic refresh.
+type timerState struct {
+	spinning        bool
+	spinFrame       int
+	lastRefresh     time.Time
 	refreshDeferred bool
 }
 
@@ -261,25 +287,26 @@ func New(opts Options) (*Model, error) {
 		opts.CancelConfirmTimeout = 10 * time.Minute
 	}
 	m := &Model{
-		opts:       opts,
-		now:        opts.Now,
-		log:        opts.Logger,
-		keys:       km,
-		st:         themeStyles(opts.Theme),
-		mouse:      opts.Mouse,
-		newOp:      randomOpID,
-		width:      80,
-		height:     24,
-		acctByName: map[string]int{},
-		tables:     map[string]*tableData{},
-		marks:      map[models.Ref]struct{}{},
-		details:    map[models.Ref]*detailEntry{},
-		cancelOps:  map[int]*cancelOp{},
-		svc:        opts.Service,
-		inFlight:   map[models.Ref]bool{},
-		pending:    map[models.Ref]*pollState{},
-		sortCol:    sortCreated,
-		sortDesc:   true,
+		opts:        opts,
+		now:         opts.Now,
+		log:         opts.Logger,
+		keys:        km,
+		newOp:       randomOpID,
+		svc:         opts.Service,
+		layoutState: layoutState{width: 80, height: 24, st: themeStyles(opts.Theme), mouse: opts.Mouse},
+		listState: listState{
+			tables:   map[string]*tableData{},
+			marks:    map[models.Ref]struct{}{},
+			sortCol:  sortCreated,
+			sortDesc: true,
+		},
+		detailState: detailState{details: map[models.Ref]*detailEntry{}},
+		acctsView:   acctsView{acctByName: map[string]int{}},
+		opsState: opsState{
+			cancelOps: map[int]*cancelOp{},
+			inFlight:  map[models.Ref]bool{},
+			pending:   map[models.Ref]*pollState{},
+		},
 	}
 	m.after = m.timer
 	m.tableData = m.table("")
@@ -485,11 +512,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 // paused reports whether a prompt, form or input is open: automatic
 // refresh waits until it closes.
 func (m *Model) paused() bool {
-	if m.ov != nil && m.ov.pausesRefresh() {
-		return true
+	for _, o := range m.overlays() {
+		if o.pausesRefresh() {
+			return true
+		}
 	}
-	return m.cancelPrompt != nil || m.ask != nil || m.copy != nil || m.filtering || m.login != nil || m.open != nil ||
-		m.logoutAsk != 0 || m.quitAsk
+	return m.filtering
 }
 
 // busy reports whether anything shows a spinner.
@@ -509,8 +537,12 @@ func (m *Model) busy() bool {
 			return true
 		}
 	}
-	return m.inflightCount() > 0 || (m.copy != nil && (m.copy.loading || m.copy.sending)) ||
-		(m.login != nil && m.login.sending) || m.logoutBusy
+	for _, o := range m.overlays() {
+		if b, ok := o.(busyOverlay); ok && b.busy() {
+			return true
+		}
+	}
+	return m.inflightCount() > 0 || m.logoutBusy
 }
 
 func (m *Model) ensureSpin() tea.Cmd {
@@ -527,8 +559,10 @@ func (m *Model) spin() string { return spinnerFrames[m.spinFrame] }
 // answer has not come back.
 func (m *Model) inflightCount() int {
 	n := len(m.inFlight)
-	if m.copy != nil && m.copy.sending {
-		n++
+	for _, o := range m.overlays() {
+		if f, ok := o.(inflightOverlay); ok {
+			n += f.inflight()
+		}
 	}
 	return n
 }
@@ -574,21 +608,6 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		return m.ov.paste(m, msg)
 	}
 	switch {
-	case m.login != nil:
-		var cmd tea.Cmd
-		m.login.input, cmd = m.login.input.Update(msg)
-		return cmd
-	case m.copy != nil:
-		return m.copy.paste(msg)
-	case m.cancelPrompt != nil && m.cancelPrompt.needCount:
-		var cmd tea.Cmd
-		m.cancelPrompt.input, cmd = m.cancelPrompt.input.Update(msg)
-		return cmd
-	case m.open != nil:
-		var cmd tea.Cmd
-		m.open.input, cmd = m.open.input.Update(msg)
-		m.open.err = ""
-		return cmd
 	case m.filtering:
 		var cmd tea.Cmd
 		m.filterInput, cmd = m.filterInput.Update(msg)

@@ -44,11 +44,11 @@ func TestNewRejectsBadKeyBindings(t *testing.T) {
 func TestReboundKeysDriveActionsAndHelp(t *testing.T) {
 	d, dbx, _ := fixtureDriver(t, func(o *Options) { o.Keys = map[string][]string{"cancel": {"X"}, "quit": {"Q"}} })
 	d.press("x")
-	if d.m.cancelPrompt != nil {
+	if d.m.cancelOv() != nil {
 		t.Fatal("x still opens the cancel prompt after rebinding to X")
 	}
 	d.press("X")
-	if d.m.cancelPrompt == nil {
+	if d.m.cancelOv() == nil {
 		t.Fatal("X does not open the cancel prompt")
 	}
 	d.press("esc")
@@ -439,12 +439,12 @@ func TestCancelPromptOnlyYConfirms(t *testing.T) {
 	for _, k := range []string{"enter", "esc", "n", "Y", "space", "x", "q", "ctrl+c"} {
 		d, dbx, _ := fixtureDriver(t, nil)
 		d.press("x")
-		if d.m.cancelPrompt == nil {
+		if d.m.cancelOv() == nil {
 			t.Fatal("x did not open the prompt")
 		}
 		_, cmd := d.m.Update(keyMsg(k))
 		d.run(cmd)
-		if d.m.cancelPrompt != nil {
+		if d.m.cancelOv() != nil {
 			t.Errorf("%s left the prompt open", k)
 		}
 		if len(dbx.cancels) != 0 || d.m.inflightCount() != 0 || d.quit {
@@ -492,7 +492,7 @@ func TestCancelAllIneligibleGivesReasonWithoutPrompt(t *testing.T) {
 	d, dbx, _ := fixtureDriver(t, nil)
 	d.moveTo("a2")
 	d.press("x")
-	if d.m.cancelPrompt != nil {
+	if d.m.cancelOv() != nil {
 		t.Fatal("a prompt opened for a completed session")
 	}
 	if d.flash() != "Cancel: session already completed" {
@@ -502,7 +502,7 @@ func TestCancelAllIneligibleGivesReasonWithoutPrompt(t *testing.T) {
 	d.press("space")
 	d.moveTo("p2")
 	d.press("space", "x")
-	if d.m.cancelPrompt != nil || !strings.Contains(d.flash(), "none of the 2 sessions can be canceled (1 × session already completed; 1 × session already canceled)") {
+	if d.m.cancelOv() != nil || !strings.Contains(d.flash(), "none of the 2 sessions can be canceled (1 × session already completed; 1 × session already canceled)") {
 		t.Errorf("flash = %q", d.flash())
 	}
 	if len(dbx.cancels) != 0 {
@@ -544,7 +544,7 @@ func TestCancelSkipsSessionTheProviderSaysCannotBeCanceled(t *testing.T) {
 	d.row("a1").s.NotCancelable = "sent by kim@example.com; Dropbox Sign lets only the sender cancel it"
 	d.moveTo("a1")
 	d.press("x")
-	if d.m.cancelPrompt != nil {
+	if d.m.cancelOv() != nil {
 		t.Fatal("a prompt opened for a teammate's request")
 	}
 	if d.flash() != "Cancel: sent by kim@example.com; Dropbox Sign lets only the sender cancel it" {
@@ -617,7 +617,7 @@ func TestCancelAboveFiveNeedsTypedCount(t *testing.T) {
 		return d, dbx
 	}
 	d, dbx := setup()
-	if !d.m.cancelPrompt.needCount || !strings.Contains(d.screen(), "Type 7 to confirm") {
+	if !d.m.cancelOv().needCount || !strings.Contains(d.screen(), "Type 7 to confirm") {
 		t.Fatalf("no count prompt:\n%s", d.screen())
 	}
 	d.press("y") // y before the count: does not confirm
@@ -625,7 +625,7 @@ func TestCancelAboveFiveNeedsTypedCount(t *testing.T) {
 	d.press("enter") // wrong count: does not confirm
 	d.typeText("77")
 	d.press("y")
-	if len(dbx.cancels) != 0 || d.m.cancelPrompt == nil {
+	if len(dbx.cancels) != 0 || d.m.cancelOv() == nil {
 		t.Fatalf("confirmed on a wrong count: cancels=%v", dbx.cancels)
 	}
 	if !strings.Contains(d.screen(), "type 7 (the number of sessions) to confirm") {
@@ -646,12 +646,12 @@ func TestCancelAboveFiveNeedsTypedCount(t *testing.T) {
 	d, dbx = setup()
 	d.typeText("7")
 	d.press("n")
-	if d.m.cancelPrompt != nil || len(dbx.cancels) != 0 {
+	if d.m.cancelOv() != nil || len(dbx.cancels) != 0 {
 		t.Error("n did not abort the count prompt")
 	}
 	d, _ = setup()
 	d.press("esc")
-	if d.m.cancelPrompt != nil {
+	if d.m.cancelOv() != nil {
 		t.Error("esc did not abort the count prompt")
 	}
 }
@@ -776,14 +776,14 @@ func TestQuitAsksWhileOperationsInFlight(t *testing.T) {
 	d.press("x")
 	_, _ = d.m.Update(keyMsg("y")) // cancel command not run: in flight
 	d.press("q")
-	if d.quit || !d.m.quitAsk {
+	if d.quit || d.m.quitOv() == nil {
 		t.Fatal("q quit with a cancel in flight")
 	}
 	if !strings.Contains(d.screen(), "1 operation in flight — quit anyway? [y/N]") {
 		t.Errorf("no quit question:\n%s", d.screen())
 	}
 	d.press("enter")
-	if d.quit || d.m.quitAsk {
+	if d.quit || d.m.quitOv() != nil {
 		t.Fatal("enter confirmed quitting")
 	}
 	d.press("ctrl+c", "y")
@@ -863,14 +863,14 @@ func TestReadonlyRemovesCancelAndCopy(t *testing.T) {
 	d.press("esc")
 	_, cmd := d.m.Update(keyMsg("x"))
 	d.run(cmd)
-	if d.m.cancelPrompt != nil || len(dbx.cancels) != 0 {
+	if d.m.cancelOv() != nil || len(dbx.cancels) != 0 {
 		t.Error("x works in read-only mode")
 	}
 	if d.flash() != "Cancel: read-only mode" {
 		t.Errorf("flash = %q", d.flash())
 	}
 	d.press("c")
-	if d.m.copy != nil || d.flash() != "Copy: read-only mode" {
+	if d.m.copyOv() != nil || d.flash() != "Copy: read-only mode" {
 		t.Errorf("copy opened or flash = %q", d.flash())
 	}
 }
@@ -1318,5 +1318,29 @@ func TestStaleListingDoesNotUndoACancel(t *testing.T) {
 	d.send(pagesMsg{acct: "acme", gen: a.gen, sessions: []models.Session{old}})
 	if r := d.row("a1"); r.s.Status != models.StatusAwaitingSignature {
 		t.Errorf("a listing started after the cancel was ignored: %s", r.s.Status)
+	}
+}
+
+// TestDisabledActionKeyFlashesWhy: a key whose action cannot run now says
+// why instead of doing nothing; once it can, the same key acts.
+func TestDisabledActionKeyFlashesWhy(t *testing.T) {
+	d, _, _ := fixtureDriver(t, nil)
+	d.press("ctrl+d")
+	if d.flash() != "Scroll down: the detail pane is closed (enter opens it)" {
+		t.Errorf("ctrl+d with the detail closed: flash %q", d.flash())
+	}
+	d.press(`ctrl+\`)
+	if d.flash() != "Clear marks: nothing is marked" {
+		t.Errorf(`ctrl+\ without marks: flash %q`, d.flash())
+	}
+	d.press("space", `ctrl+\`)
+	if len(d.m.marks) != 0 || d.flash() != "Cleared 1 mark" {
+		t.Errorf(`ctrl+\ with a mark: marks %d flash %q`, len(d.m.marks), d.flash())
+	}
+	d.press("/")
+	d.typeText("nothing-matches-this")
+	d.press("enter", "y")
+	if !strings.Contains(d.flash(), "Yank: no session selected") {
+		t.Errorf("y on an empty table: flash %q", d.flash())
 	}
 }

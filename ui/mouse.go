@@ -19,7 +19,7 @@ const tableTop = 2
 // handleMouse acts on a click or a wheel notch over the session table; it
 // ignores the mouse while a prompt, form or other view is open.
 func (m *Model) handleMouse(msg tea.Msg) tea.Cmd {
-	if !m.mouse || m.view != viewTable || m.paused() {
+	if !m.mouse || m.screen != screenTable || m.ov != nil || m.paused() {
 		return nil
 	}
 	switch msg := msg.(type) {

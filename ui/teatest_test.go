@@ -131,7 +131,7 @@ func TestProgramCopyFlow(t *testing.T) {
 	if r := fm.current(); r == nil || r.s.Ref.ID != "copy-1" {
 		t.Error("the new session is not selected")
 	}
-	if fm.copy != nil {
+	if fm.copyOv() != nil {
 		t.Error("form still open")
 	}
 }

@@ -37,12 +37,11 @@ func (m *Model) render() string {
 	m.clampCursor()
 	var body string
 	bh := m.bodyHeight()
-	switch m.view {
-	case viewHelp:
-		body = m.renderHelp(w, bh)
-	case viewAccounts:
+	if b, ok := m.ov.(bodyOverlay); ok {
+		body = b.body(m, w, bh)
+	} else if m.screen == screenAccounts {
 		body = m.renderAccounts(w, bh)
-	default:
+	} else {
 		body = m.renderMain(w, bh)
 	}
 	footer := strings.Split(m.renderFooter(), "\n")
@@ -108,7 +107,7 @@ type flashWrap struct {
 // (fewer on a short terminal); the last line ends in "…" when cut. It is
 // nil when no flash shows (the filter input has the footer).
 func (m *Model) flashLines() []string {
-	if m.fl.text == "" || m.filtering || m.open != nil || m.width <= 0 {
+	if _, ownsFooter := m.ov.(footerOverlay); m.fl.text == "" || m.filtering || ownsFooter || m.width <= 0 {
 		return nil
 	}
 	c := &m.flashWrap
@@ -167,8 +166,8 @@ func (m *Model) renderHeader() string {
 // renderStatus is the per-account health, budget, refresh time and marks.
 func (m *Model) renderStatus() string {
 	st := m.st
-	if m.open != nil && m.open.err != "" {
-		return st.Err.Render(glyphErr + " " + m.open.err)
+	if p := m.openOv(); p != nil && p.err != "" {
+		return st.Err.Render(glyphErr + " " + p.err)
 	}
 	var parts []string
 	for _, a := range m.accts {
@@ -230,8 +229,8 @@ func (m *Model) renderStatus() string {
 
 func (m *Model) renderFooter() string {
 	st := m.st
-	if m.open != nil {
-		return m.open.input.View()
+	if f, ok := m.ov.(footerOverlay); ok {
+		return f.footer(m)
 	}
 	if m.filtering {
 		var out []string
@@ -260,11 +259,12 @@ func (m *Model) renderFooter() string {
 		return st.Dim.Render(hint)
 	}
 	var bs []key.Binding
-	switch m.view {
-	case viewAccounts:
-		bs = m.keys.accountsShort()
-	case viewHelp:
+	_, helpOpen := m.ov.(*helpOverlay)
+	switch {
+	case helpOpen:
 		bs = []key.Binding{fixed("esc/?", "close help")}
+	case m.screen == screenAccounts:
+		bs = m.keys.accountsShort()
 	default:
 		bs = m.keys.short()
 	}
@@ -285,7 +285,7 @@ func (m *Model) renderFooter() string {
 	hm.Styles.Ellipsis = st.Dim
 	// Help and quit are always shown: the other hints give way first.
 	pinned := m.keys.hints(actHelp, actQuit)
-	if m.view == viewHelp {
+	if helpOpen {
 		pinned = m.keys.hints(actQuit)
 	}
 	var rest []key.Binding
@@ -313,40 +313,13 @@ func (m *Model) renderFooter() string {
 // rendered from.
 type hintCache struct{ sig, out string }
 
-// modalHint is the footer while a prompt or form has the keyboard.
+// modalHint is the footer while an overlay has the keyboard ("": the
+// key hints).
 func (m *Model) modalHint() string {
-	if m.ov != nil {
-		return m.ov.hint(m)
+	if m.ov == nil {
+		return ""
 	}
-	switch {
-	case m.quitAsk, m.logoutAsk != 0:
-		return "y confirm · any other key aborts"
-	case m.login != nil:
-		return "enter verify & save · esc cancel"
-	case m.copy != nil:
-		f := m.copy
-		switch {
-		case f.sending:
-			return "sending… the form is locked until the provider answers"
-		case f.discardAsk:
-			return "y discard · any other key keeps editing"
-		case f.loading || f.loadErr != nil:
-			return "esc close"
-		case f.reviewing:
-			return "y send · any other key returns to the form"
-		}
-		// The keys that finish the form come first, so that they stay
-		// visible at 80 columns.
-		return "ctrl+s review · esc close · tab/↑↓ move · ctrl+n/+ add · ctrl+x remove · alt+↑↓ reorder · space toggle"
-	case m.ask != nil:
-		return "y confirm · any other key aborts"
-	case m.cancelPrompt != nil:
-		if m.cancelPrompt.needCount {
-			return "type the count, then y or enter · any other key aborts"
-		}
-		return "y cancel · enter, esc or any other key aborts"
-	}
-	return ""
+	return m.ov.hint(m)
 }
 
 // column is one table column laid out for the current width.

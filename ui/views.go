@@ -253,16 +253,16 @@ func openInputWidth(w int) int { return max(10, w-len(openPromptText)-2) }
 func (m *Model) startOpen() tea.Cmd {
 	in := m.st.newInput(openPromptText, "acme/0123abcd", openInputWidth(m.width))
 	in.CharLimit = 300
-	m.open = &openPrompt{input: in}
-	return m.open.input.Focus()
+	p := &openPrompt{input: in}
+	m.openOverlay(p)
+	return p.input.Focus()
 }
 
 // keyOpen handles keys while the open prompt has focus.
-func (m *Model) keyOpen(msg tea.KeyPressMsg) tea.Cmd {
-	p := m.open
+func (m *Model) keyOpen(p *openPrompt, msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
 	case "esc", "ctrl+c":
-		m.open = nil
+		m.dropOverlay(p)
 		return m.setFlash(flashInfo, "Open aborted")
 	case "enter":
 		ref, err := models.ParseRef(strings.TrimSpace(p.input.Value()))
@@ -283,7 +283,7 @@ func (m *Model) keyOpen(msg tea.KeyPressMsg) tea.Cmd {
 			p.err = noTokenReason(a) + " — press " + m.keys.label(actAccounts) + " to log in"
 			return nil
 		}
-		m.open = nil
+		m.dropOverlay(p)
 		m.openSeq++
 		m.openPending++
 		prov, seq, stamp, ctx := a.Provider, m.openSeq, m.stamp, m.ctx

@@ -167,18 +167,18 @@ func TestBucketRowsCancelRefusedCopyAllowed(t *testing.T) {
 	d.press("v")
 	d.moveTo("e1")
 	d.press("x")
-	if d.m.cancelPrompt != nil || !strings.Contains(d.flash(), "session has expired") {
-		t.Errorf("cancel of an expired row: prompt %v flash %q", d.m.cancelPrompt != nil, d.flash())
+	if d.m.cancelOv() != nil || !strings.Contains(d.flash(), "session has expired") {
+		t.Errorf("cancel of an expired row: prompt %v flash %q", d.m.cancelOv() != nil, d.flash())
 	}
 	d.press("c")
-	if d.m.copy == nil {
+	if d.m.copyOv() == nil {
 		t.Fatalf("copy of an expired row refused: %q", d.flash())
 	}
 	d.press("esc")
 	d.press("v") // deleted
 	d.press("c")
-	if d.m.copy != nil || !strings.Contains(d.flash(), "deleted") {
-		t.Errorf("copy of a deleted row: form %v flash %q", d.m.copy != nil, d.flash())
+	if d.m.copyOv() != nil || !strings.Contains(d.flash(), "deleted") {
+		t.Errorf("copy of a deleted row: form %v flash %q", d.m.copyOv() != nil, d.flash())
 	}
 	if len(c1.cancels) != 0 {
 		t.Errorf("cancels sent: %v", c1.cancels)
@@ -243,12 +243,12 @@ func openRef(d *driver, text string) {
 func TestOpenByIDSelectsAndOpensDetail(t *testing.T) {
 	d, _, c1 := bucketDriver(t, nil)
 	d.press("o")
-	if d.m.open == nil || !strings.Contains(d.screen(), "Open ACCOUNT/ID:") {
+	if d.m.openOv() == nil || !strings.Contains(d.screen(), "Open ACCOUNT/ID:") {
 		t.Fatalf("no prompt:\n%s", d.screen())
 	}
 	d.typeText("prod/e1")
 	d.press("enter")
-	if d.m.open != nil {
+	if d.m.openOv() != nil {
 		t.Error("prompt still open")
 	}
 	if !slices.Contains(c1.gets, "e1") {
@@ -286,7 +286,7 @@ func TestOpenByIDErrors(t *testing.T) {
 	c1.getErr = map[string]error{"gone1": providers.NewError(providers.ErrGone, "get gone1", 410, "", "session removed")}
 
 	openRef(d, "prod/nope")
-	if d.m.open != nil || !strings.Contains(d.flash(), "Open prod/nope") || !strings.Contains(d.flash(), "not found") {
+	if d.m.openOv() != nil || !strings.Contains(d.flash(), "Open prod/nope") || !strings.Contains(d.flash(), "not found") {
 		t.Errorf("not found: flash %q", d.flash())
 	}
 	if d.m.detailOpen {
@@ -299,8 +299,8 @@ func TestOpenByIDErrors(t *testing.T) {
 
 	gets := len(c1.gets)
 	openRef(d, "garbage")
-	if d.m.open == nil || !strings.Contains(d.m.open.err, "ACCOUNT/ID") {
-		t.Fatalf("bad ref: %+v", d.m.open)
+	if d.m.openOv() == nil || !strings.Contains(d.m.openOv().err, "ACCOUNT/ID") {
+		t.Fatalf("bad ref: %+v", d.m.openOv())
 	}
 	if s := d.screen(); !strings.Contains(s, "want ACCOUNT/ID") {
 		t.Errorf("the error is not shown inline:\n%s", s)
@@ -308,18 +308,18 @@ func TestOpenByIDErrors(t *testing.T) {
 	d.press("esc")
 
 	openRef(d, "zzz/1")
-	if d.m.open == nil || !strings.Contains(d.m.open.err, "zzz is not configured") {
-		t.Errorf("unknown account: %+v", d.m.open)
+	if d.m.openOv() == nil || !strings.Contains(d.m.openOv().err, "zzz is not configured") {
+		t.Errorf("unknown account: %+v", d.m.openOv())
 	}
 	d.press("esc")
 
 	openRef(d, "new/1")
-	if d.m.open == nil || !strings.Contains(d.m.open.err, "has no token") {
-		t.Errorf("no token: %+v", d.m.open)
+	if d.m.openOv() == nil || !strings.Contains(d.m.openOv().err, "has no token") {
+		t.Errorf("no token: %+v", d.m.openOv())
 	}
 	d.press("esc")
-	if d.m.open != nil || d.flash() != "Open aborted" {
-		t.Errorf("esc: open %v flash %q", d.m.open != nil, d.flash())
+	if d.m.openOv() != nil || d.flash() != "Open aborted" {
+		t.Errorf("esc: open %v flash %q", d.m.openOv() != nil, d.flash())
 	}
 	if len(c1.gets) != gets {
 		t.Errorf("Get called for a refused ref: %v", c1.gets[gets:])
