@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test: drives the real signdeck binary through `signdeck demo`
 # inside tmux (send-keys / capture-pane) — filter, cancel, bulk cancel, copy,
-# remind, download, send a draft, the message log, accounts (failed and successful login), help, quit — and checks that the
+# remind, download, extend, fix a signer, send a draft, the message log, accounts (failed and successful login), help, quit — and checks that the
 # terminal is restored and nothing was printed outside the TUI.
 #
 # Usage: scripts/e2e-tmux.sh [path/to/signdeck]
@@ -165,6 +165,41 @@ step "download its documents"
 keys D
 wait_for 'Download .*: ok \(saved ' 20
 ls "$WORK/downloads"/*.pdf >/dev/null 2>&1 || fail "no PDF in the download directory"
+ok
+
+step "extend the expiry of a request of our own"
+# A teammate's request says why it can't; move down to one of our own.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  keys E
+  sleep 0.2
+  if screen | grep -Eq 'Extend the expiry of 1 session'; then break; fi
+  screen | grep -Eq 'Extend expiry: .*sent by' || fail "E neither opened the prompt nor said why"
+  keys j
+done
+wait_for 'Extend the expiry of 1 session'
+typ '+7d'
+keys Enter
+wait_for '\[y/N\]'
+keys y
+wait_for 'Extend expiry .*: ok \(expires ' 15
+ok
+
+step "fix a signer's email from the detail pane"
+keys Enter
+wait_for 'Signers \(' 10
+keys e
+wait_for 'Which signer\?'
+keys Enter
+wait_for 'Email'
+keys C-u
+typ 'fixed.signer@example.com'
+keys Enter
+wait_for 'Change this signer\? \[y/N\]'
+keys y
+wait_for 'Fix signer .*: ok' 15
+wait_for 'fixed.signer@example.com' 10
+keys Escape
+sleep 0.4
 ok
 
 step "send a Constellation1 draft"
