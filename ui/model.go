@@ -191,8 +191,8 @@ type Model struct {
 	curView string // "" (active) or a bucket name
 	// lens is the view over the active table (expiring, stalled, a saved
 	// filter) while curView is "" (lens.go).
-	lens lensState
-	swapped bool   // withView made another view current for a moment
+	lens    lensState
+	swapped bool // withView made another view current for a moment
 	// orderGen counts sort and filter changes (tableData.orderGen).
 	orderGen uint64
 

@@ -222,7 +222,7 @@ func TestAutoRefreshOnlyTheCurrentView(t *testing.T) {
 func TestSortAndFilterApplyToBucketViews(t *testing.T) {
 	d, _, _ := bucketDriver(t, nil)
 	pressV(d, 3) // expired listed; back to active
-	d.press("S")           // oldest first, while the expired view is hidden
+	d.press("S") // oldest first, while the expired view is hidden
 	pressV(d, 1)
 	if got := d.visibleIDs(); !slices.Equal(got, []string{"e2", "e1"}) {
 		t.Errorf("expired rows after reverse = %v, want [e2 e1]", got)
