@@ -1,6 +1,9 @@
 package models
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // The default windows of the "expiring soon" and "stalled" views, in days
 // (config ui.expiring_days and ui.stalled_days).
@@ -57,4 +60,15 @@ func (s *Session) ExpiringSoon(now time.Time, n int) bool {
 // Stalled is Stalled for the session.
 func (s *Session) Stalled(now time.Time, n int) bool {
 	return Stalled(s.Status, s.LastActivity(), now, n)
+}
+
+// ReservedViewName reports whether name is a built-in view's (active,
+// expiring, stalled) or a provider bucket's (expired, archived, deleted),
+// which a saved view may not take.
+func ReservedViewName(name string) bool {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "active", "expiring", "stalled", "expired", "archived", "deleted":
+		return true
+	}
+	return false
 }

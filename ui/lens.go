@@ -90,7 +90,7 @@ func (m *Model) initLens(opts Options) error {
 		if name == "" {
 			return fmt.Errorf("views[%d]: the name is empty", i)
 		}
-		if seen[strings.ToLower(name)] || reservedView(name) {
+		if seen[strings.ToLower(name)] || models.ReservedViewName(name) {
 			return fmt.Errorf("views[%d]: the name %q is taken", i, models.CleanText(name))
 		}
 		seen[strings.ToLower(name)] = true
@@ -101,15 +101,6 @@ func (m *Model) initLens(opts Options) error {
 		l.saved = append(l.saved, savedView{name: name, q: queryOf(f)})
 	}
 	return nil
-}
-
-// reservedView reports whether a saved view name is a built-in view's.
-func reservedView(name string) bool {
-	switch strings.ToLower(strings.TrimSpace(name)) {
-	case "active", "expiring", "stalled", "expired", "archived", "deleted":
-		return true
-	}
-	return false
 }
 
 // lensViews are the lens ids in the view cycle: expiring, stalled, then
