@@ -20,11 +20,24 @@ func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
 // expiry (zero) is never expiring, nor is one whose expiry has passed
 // (the provider moves it to expired).
 func ExpiringSoon(st Status, expires, now time.Time, n int) bool {
-	if st != StatusAwaitingSignature || expires.IsZero() || n <= 0 {
+	if !Watched(st) || expires.IsZero() || n <= 0 {
 		return false
 	}
-	return !expires.Before(now) && expires.Before(now.Add(days(n)))
+	from, to := ExpiringRange(now, n)
+	return !expires.Before(from) && expires.Before(to)
 }
+
+// Watched reports whether the expiring and stalled views look at a
+// session in status st: only sessions awaiting signature.
+func Watched(st Status) bool { return st == StatusAwaitingSignature }
+
+// ExpiringRange is the window of ExpiringSoon: from (included) to (not
+// included).
+func ExpiringRange(now time.Time, n int) (from, to time.Time) { return now, now.Add(days(n)) }
+
+// StalledCutoff is the latest activity that Stalled counts as stalled
+// (included).
+func StalledCutoff(now time.Time, n int) time.Time { return now.Add(-days(n)) }
 
 // LastActivity is when a signer last did something on the session that we
 // can see: the latest signer's SignedAt, or CreatedAt (being asked to sign
@@ -46,10 +59,10 @@ func (s *Session) LastActivity() time.Time {
 // activity for at least n days before now. Unknown activity (zero) is not
 // stalled.
 func Stalled(st Status, last, now time.Time, n int) bool {
-	if st != StatusAwaitingSignature || last.IsZero() || n <= 0 {
+	if !Watched(st) || last.IsZero() || n <= 0 {
 		return false
 	}
-	return !last.After(now.Add(-days(n)))
+	return !last.After(StalledCutoff(now, n))
 }
 
 // ExpiringSoon is ExpiringSoon for the session.

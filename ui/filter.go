@@ -35,10 +35,13 @@ type term struct {
 	negate   bool
 	statuses map[models.Status]bool
 	kinds    map[models.ProviderKind]bool
-	// termLens: which test, and the clock and window it uses.
-	lens     lensKind
-	lensNow  int64
-	lensDays int
+	// termLens: which test, and the clock and window it uses, with the
+	// bounds models gives for them (unix nanos: lensLo <= t < lensHi for
+	// expiring, t <= lensHi for stalled).
+	lens           lensKind
+	lensNow        int64
+	lensDays       int
+	lensLo, lensHi int64
 }
 
 func (q query) empty() bool { return len(q.terms) == 0 }

@@ -50,8 +50,9 @@ type savedView struct {
 // lensState is the lens shown over the active table and what it needs.
 type lensState struct {
 	id string // the lens shown (a view id), "" when none
-	// now is the clock the expiring and stalled tests read: taken when a
-	// view is chosen, so rows do not drift in and out while one is shown.
+	// now is the clock the expiring and stalled tests read, to the minute:
+	// taken when a view is chosen, so rows do not drift in and out while
+	// one is shown, and choosing views within a minute reuses the counts.
 	now                time.Time
 	expDays, stallDays int
 	saved              []savedView
@@ -76,7 +77,7 @@ type lensState struct {
 // place in the file).
 func (m *Model) initLens(opts Options) error {
 	l := &m.lens
-	l.now = m.now()
+	l.now = m.now().Truncate(time.Minute)
 	l.expDays, l.stallDays = opts.ExpiringDays, opts.StalledDays
 	if l.expDays <= 0 {
 		l.expDays = models.DefaultExpiringDays
@@ -153,9 +154,12 @@ func (m *Model) lensTerms(v string) []term {
 	l := &m.lens
 	switch v {
 	case viewExpiring:
-		return []term{{kind: termLens, lens: lensExpiring, lensNow: l.now.UnixNano(), lensDays: l.expDays}}
+		from, to := models.ExpiringRange(l.now, l.expDays)
+		return []term{{kind: termLens, lens: lensExpiring, lensNow: l.now.UnixNano(), lensDays: l.expDays,
+			lensLo: from.UnixNano(), lensHi: to.UnixNano()}}
 	case viewStalled:
-		return []term{{kind: termLens, lens: lensStalled, lensNow: l.now.UnixNano(), lensDays: l.stallDays}}
+		return []term{{kind: termLens, lens: lensStalled, lensNow: l.now.UnixNano(), lensDays: l.stallDays,
+			lensHi: models.StalledCutoff(l.now, l.stallDays).UnixNano()}}
 	}
 	for _, s := range l.saved {
 		if savedPrefix+s.name == v {
@@ -181,24 +185,20 @@ func (m *Model) tq() query {
 	return l.q
 }
 
-// lensHit is a lens term's test of a row: the models rule (one rule for
-// the dashboard and `signdeck list --view`).
+// lensHit is a lens term's test of a row: models.ExpiringSoon and
+// models.Stalled (the rules `signdeck list --view` uses) on the row's unix
+// nanos, with the bounds models gave (a test holds them equal).
 func (t *term) lensHit(r *row) bool {
-	now := time.Unix(0, t.lensNow)
+	if t.lensDays <= 0 || !models.Watched(r.s.Status) {
+		return false
+	}
 	switch t.lens {
 	case lensExpiring:
-		return models.ExpiringSoon(r.s.Status, nanoTime(r.expires), now, t.lensDays)
+		return r.expires != 0 && r.expires >= t.lensLo && r.expires < t.lensHi
 	case lensStalled:
-		return models.Stalled(r.s.Status, nanoTime(r.activity), now, t.lensDays)
+		return r.activity != 0 && r.activity <= t.lensHi
 	}
 	return false
-}
-
-func nanoTime(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n)
 }
 
 // lensSort is the order a lens shows its rows in, when it has its own.
@@ -240,14 +240,14 @@ type viewCount struct {
 }
 
 type countKey struct {
-	rowSet, placeGen uint64
+	rowSet, removed uint64
 	rows             int
 	now              int64
 	table            *tableData
 }
 
 // countCache holds the lens counts over the active table until its rows
-// change (rowSetGen, placeGen, the row count) or the lens clock moves.
+// change (rowSetGen, removals, the row count) or the lens clock moves.
 type countCache struct {
 	key   countKey
 	valid bool
@@ -263,7 +263,7 @@ func (m *Model) viewCounts() []viewCount {
 		act = &tableData{}
 	}
 	c := &m.lens.counts
-	key := countKey{rowSetGen.Load(), act.placeGen, len(act.rows), m.lens.now.UnixNano(), act}
+	key := countKey{rowSetGen.Load(), act.removedGen, len(act.rows), m.lens.now.UnixNano(), act}
 	if !c.valid || c.key != key {
 		c.key, c.valid = key, true
 		c.n = map[string]int{}

@@ -267,3 +267,71 @@ func TestLensDetailMovesRowOut(t *testing.T) {
 		t.Errorf("p1 still expiring after its detail: %v", got)
 	}
 }
+
+// The dashboard's lens test on row nanos gives the models rule's answers,
+// at and around the windows' edges.
+func TestLensHitAgreesWithModels(t *testing.T) {
+	d := lensDriver(t, func(o *Options) { o.ExpiringDays, o.StalledDays = 3, 2 })
+	now := d.m.lens.now
+	day := 24 * time.Hour
+	var times []time.Time
+	for _, base := range []time.Duration{0, 3 * day, -2 * day, day, -5 * day} {
+		for _, e := range []time.Duration{-time.Nanosecond, 0, time.Nanosecond, time.Minute} {
+			times = append(times, now.Add(base+e))
+		}
+	}
+	times = append(times, time.Time{})
+	exp := query{terms: d.m.lensTerms(viewExpiring)}
+	stall := query{terms: d.m.lensTerms(viewStalled)}
+	for _, st := range models.AllStatuses {
+		for _, tm := range times {
+			s := models.Session{Ref: models.Ref{Account: "acme", ID: "x"}, Provider: models.DropboxSign, Status: st, CreatedAt: tm, ExpiresAt: tm}
+			r := newRow(s, 0)
+			if got, want := exp.match(r), s.ExpiringSoon(now, 3); got != want {
+				t.Errorf("expiring %s at %v: ui %v, models %v", st, tm.Sub(now), got, want)
+			}
+			if got, want := stall.match(r), s.Stalled(now, 2); got != want {
+				t.Errorf("stalled %s at %v: ui %v, models %v", st, tm.Sub(now), got, want)
+			}
+		}
+	}
+}
+
+// Going back and forth between views with their own sorts reuses the
+// orders kept (swapOrder) only while no row changed: after every step the
+// visible rows are exactly the view's rows in its sort.
+func TestViewSwitchOrdersStayRight(t *testing.T) {
+	d := lensDriver(t, nil)
+	check := func(step string) {
+		t.Helper()
+		m := d.m
+		q := m.tq()
+		var want []int
+		for i, r := range m.rows {
+			if q.match(r) {
+				want = append(want, i)
+			}
+		}
+		slices.SortFunc(want, func(a, b int) int { return compareRows(m.rows[a], m.rows[b], m.sortCol, m.sortDesc) })
+		if !slices.Equal(m.visible, want) {
+			t.Fatalf("%s: visible %v, want %v", step, m.visible, want)
+		}
+	}
+	acme := d.m.accts[0]
+	for i := range 12 {
+		d.press("v")
+		check(fmt.Sprintf("switch %d to %q", i, d.m.viewID()))
+		switch i % 4 {
+		case 1: // a page changes one row and adds one
+			r := d.m.tables[""].rows[i%len(d.m.tables[""].rows)].s
+			r.CreatedAt = r.CreatedAt.Add(-time.Duration(i) * 24 * time.Hour)
+			r.ExpiresAt = testNow.Add(time.Duration(i) * time.Hour)
+			n := sess("acme", fmt.Sprintf("n%d", i), "New", models.StatusAwaitingSignature, 100+i*50)
+			d.send(pagesMsg{acct: "acme", view: "", gen: acme.load("").gen, sessions: []models.Session{r, n}})
+			check(fmt.Sprintf("page %d in %q", i, d.m.viewID()))
+		case 3:
+			d.press("S") // reverse: a user sort inside the view
+			check(fmt.Sprintf("reverse %d in %q", i, d.m.viewID()))
+		}
+	}
+}

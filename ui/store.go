@@ -346,6 +346,7 @@ func (m *Model) removeRows(drop func(r *row) bool) int {
 		return 0
 	}
 	m.placeGen++
+	m.removedGen++
 	for i, r := range m.rows {
 		m.byRef[r.s.Ref] = i
 	}
@@ -523,6 +524,9 @@ func (m *Model) ensureOrder() {
 			return
 		}
 	}
+	if (m.orderCol != col || m.orderDesc != desc) && m.swapOrder(col, desc) {
+		return
+	}
 	m.placeGen++
 	m.dirty = m.dirty[:0]
 	idx := m.scratch[:0]
@@ -538,6 +542,68 @@ func (m *Model) ensureOrder() {
 	}
 	m.order, m.scratch = order, idx[:0]
 	m.orderCol, m.orderDesc = col, desc
+}
+
+// keptOrder is the order of every row in another sort, valid while no
+// row changed, was added or was removed since (stamp).
+type keptOrder struct {
+	col   sortCol
+	desc  bool
+	order []int32
+	stamp orderStamp
+}
+
+type orderStamp struct {
+	rowSet, removed uint64
+	rows            int
+}
+
+// maxKeptOrders bounds the sorts kept (a few hundred KB each at 100,000
+// rows): enough for a view's own sort and the user's.
+const maxKeptOrders = 3
+
+// swapOrder makes the order the one for sort (col, desc) kept from a
+// moment ago when no row changed since, keeping the current one: going
+// back and forth between views with their own sorts (expiring, stalled)
+// re-sorts nothing. It reports false when there is none; then the
+// current order is kept and a fresh buffer is left for the sort.
+func (m *Model) swapOrder(col sortCol, desc bool) bool {
+	st := orderStamp{rowSetGen.Load(), m.removedGen, len(m.rows)}
+	canKeep := len(m.dirty) == 0 && len(m.order) == len(m.rows) && len(m.order) > 0
+	cur := keptOrder{m.orderCol, m.orderDesc, m.order, st}
+	var spare []int32
+	live := m.kept[:0]
+	for _, k := range m.kept {
+		if k.stamp == st {
+			live = append(live, k)
+		} else if spare == nil {
+			spare = k.order[:0]
+		}
+	}
+	clear(m.kept[len(live):])
+	m.kept = live
+	for i, k := range m.kept {
+		if k.col == col && k.desc == desc {
+			m.order, m.orderCol, m.orderDesc = k.order, col, desc
+			if canKeep {
+				m.kept[i] = cur
+			} else {
+				m.kept = slices.Delete(m.kept, i, i+1)
+			}
+			m.dirty = m.dirty[:0]
+			m.placeGen++
+			return true
+		}
+	}
+	if canKeep {
+		if len(m.kept) == maxKeptOrders {
+			spare = m.kept[0].order[:0]
+			m.kept = slices.Delete(m.kept, 0, 1)
+		}
+		m.kept = append(m.kept, cur)
+		m.order = spare
+	}
+	return false
 }
 
 // orderTake removes rows (sorted, distinct) from the order; rows not in it

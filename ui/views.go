@@ -63,6 +63,11 @@ type tableData struct {
 	// orderGen is Model.orderGen when the visible order was last built:
 	// a view that missed a sort or filter change is rebuilt on entry.
 	orderGen uint64
+
+	// kept are the orders of other sorts used a moment ago (swapOrder);
+	// removedGen counts removeRows calls that removed rows, which end them.
+	kept       []keptOrder
+	removedGen uint64
 }
 
 // table returns the table of a view, creating it.
@@ -219,7 +224,7 @@ func (m *Model) cycleView() tea.Cmd {
 // setView shows view v and lazily lists it for every account that offers
 // it and has not listed it yet.
 func (m *Model) setView(v string) tea.Cmd {
-	m.lens.now = m.now()
+	m.lens.now = m.now().Truncate(time.Minute)
 	m.setLens(v)
 	if isLens(v) {
 		m.switchTo("")
