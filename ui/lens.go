@@ -241,9 +241,9 @@ type viewCount struct {
 
 type countKey struct {
 	rowSet, removed uint64
-	rows             int
-	now              int64
-	table            *tableData
+	rows            int
+	now             int64
+	table           *tableData
 }
 
 // countCache holds the lens counts over the active table until its rows
