@@ -179,7 +179,9 @@ func (m *Model) tq() query {
 	if l.built && l.builtFor == l.id && l.builtNow == l.now.UnixNano() && l.base.equal(m.query) {
 		return l.q
 	}
-	terms := append(slices.Clone(m.query.terms), m.lensTerms(l.id)...)
+	// The lens's terms first: a filter typed in the view then narrows the
+	// last one (rebuild filters only the rows it showed).
+	terms := append(slices.Clone(m.lensTerms(l.id)), m.query.terms...)
 	l.q, l.base = query{terms: terms}, m.query
 	l.built, l.builtFor, l.builtNow = true, l.id, l.now.UnixNano()
 	return l.q
