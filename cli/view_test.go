@@ -97,3 +97,21 @@ func TestListViewExpiringEndToEnd(t *testing.T) {
 		t.Errorf("unknown view: %s", r)
 	}
 }
+
+func TestCompleteViews(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, twoAccounts+"views:\n  - name: cedar deals\n    filter: cedar\n  - name: Stale ones\n    filter: status:awaiting\n")
+	for _, c := range []struct {
+		prefix string
+		want   []string
+	}{
+		{"", []string{"expiring", "stalled", "cedar deals", "Stale ones"}},
+		{"st", []string{"stalled", "Stale ones"}},
+		{"c", []string{"cedar deals"}},
+	} {
+		got, dir := complete(t, h, nil, "list", "--view", c.prefix)
+		if !slices.Equal(got, c.want) || dir != ":4" {
+			t.Errorf("--view %q: %q %s, want %q", c.prefix, got, dir, c.want)
+		}
+	}
+}
