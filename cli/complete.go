@@ -21,6 +21,7 @@ import (
 //
 //   - --account and `auth login|logout ACCOUNT`: the configured accounts
 //   - --status: the neutral statuses
+//   - --view: expiring, stalled and the config's saved views
 //   - ACCOUNT/ID arguments: "ACCOUNT/" for each account, then the refs the
 //     session cache knows (a.cachedRefs)
 //
@@ -35,6 +36,9 @@ func (a *app) registerCompletions(root *cobra.Command) {
 		}
 		if c.Flags().Lookup("status") != nil {
 			_ = c.RegisterFlagCompletionFunc("status", completeStatuses)
+		}
+		if c.Flags().Lookup("view") != nil {
+			_ = c.RegisterFlagCompletionFunc("view", a.completeViews)
 		}
 		if c.ValidArgsFunction == nil {
 			switch {
@@ -90,6 +94,23 @@ func (a *app) completeAccounts(_ *cobra.Command, _ []string, toComplete string) 
 	for _, acct := range cfg.Accounts {
 		if strings.HasPrefix(acct.Name, last) {
 			out = append(out, done+acct.Name+"\t"+acct.Provider.Label())
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+func (a *app) completeViews(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	out := []string{}
+	add := func(name, desc string) {
+		if strings.HasPrefix(strings.ToLower(name), strings.ToLower(toComplete)) {
+			out = append(out, name+"\t"+desc)
+		}
+	}
+	add("expiring", "awaiting signature, expiring soon")
+	add("stalled", "awaiting signature, no signer activity")
+	if cfg := a.completionConfig(); cfg != nil {
+		for _, v := range cfg.Views {
+			add(v.Name, clean(v.Filter))
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp

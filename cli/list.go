@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ func (a *app) listCmd() *cobra.Command {
 	var accounts, statuses []string
 	var out *outputFlags
 	var cached bool
+	var view string
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the sessions of every account, newest first",
@@ -37,18 +39,29 @@ where the provider has such a view) are fetched from it when asked for.
 Providers that list summaries (Constellation1) may show no signers here;
 use 'signdeck show ACCOUNT/ID' for the full session.
 
+--view shows one of the dashboard's views of the active sessions, by the
+same rules: expiring (awaiting signature, expiring within ui.expiring_days,
+default 7; soonest first), stalled (awaiting signature, no signer activity,
+that is no signature since it was sent, for ui.stalled_days, default 7;
+oldest first), or the name of a saved view from the config's views:
+section. A session whose expiry is not known is not expiring: Constellation1
+lists summaries without one (the dashboard fetches the details in the
+background; --cached reads what it fetched).
+
 The listing is live, and every listed session is written through to the
 local session cache (unless 'cache: false'); --cached prints the cache
 instead, without a request.`,
 		Example: `  signdeck list
   signdeck list --account acme --status awaiting
   signdeck list --cached
+  signdeck list --view expiring
+  signdeck list --view "cedar deals"
   signdeck list --json=ref,status,title
   signdeck list --jq '.[] | select(.status == "declined") | .ref'
   signdeck list --template '{{range .}}{{tablerow .ref .status (timeago .created_at)}}{{end}}'`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.list(cmd.Context(), accounts, statuses, out, cached)
+			return a.list(cmd.Context(), accounts, statuses, out, cached, view)
 		},
 	}
 	f := cmd.Flags()
@@ -56,6 +69,7 @@ instead, without a request.`,
 	f.StringSliceVarP(&statuses, "status", "s", nil, "only sessions in this status (repeatable): "+statusNames())
 	out = a.addOutputFlags(cmd, jsonFields(sessionJSON{}))
 	f.BoolVar(&cached, "cached", false, "print the session cache; send no request")
+	f.StringVar(&view, "view", "", "only the sessions of a view: expiring, stalled or a saved view's name")
 	return cmd
 }
 
@@ -76,8 +90,12 @@ type listResult struct {
 	err      error
 }
 
-func (a *app) list(ctx context.Context, accountNames, statusArgs []string, of *outputFlags, cached bool) error {
+func (a *app) list(ctx context.Context, accountNames, statusArgs []string, of *outputFlags, cached bool, viewName string) error {
 	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	view, err := listView(cfg, viewName, time.Now())
 	if err != nil {
 		return err
 	}
@@ -128,6 +146,7 @@ func (a *app) list(ctx context.Context, accountNames, statusArgs []string, of *o
 		all = append(all, r.sessions...)
 	}
 	sortNewestFirst(all)
+	all = view.apply(all)
 
 	if of != nil && of.on() {
 		out := make([]sessionJSON, 0, len(all))
@@ -274,4 +293,62 @@ func signedCell(s *models.Session) string {
 	}
 	n, total := s.SignedCount()
 	return strconv.Itoa(n) + "/" + strconv.Itoa(total)
+}
+
+// sessionView is a dashboard view for list --view: which sessions it
+// keeps and the order it shows them in (nil: newest first).
+type sessionView struct {
+	keep  func(*models.Session) bool
+	order func(x, y *models.Session) int
+}
+
+// listView resolves --view: expiring, stalled (the models rules the
+// dashboard uses) or a saved view of the config; "" and active keep all.
+func listView(cfg *config.Config, name string, now time.Time) (sessionView, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "", "active":
+		return sessionView{}, nil
+	case "expiring":
+		n := cfg.UI.Expiring()
+		return sessionView{
+			keep:  func(s *models.Session) bool { return s.ExpiringSoon(now, n) },
+			order: func(x, y *models.Session) int { return x.ExpiresAt.Compare(y.ExpiresAt) },
+		}, nil
+	case "stalled":
+		n := cfg.UI.Stalled()
+		return sessionView{
+			keep:  func(s *models.Session) bool { return s.Stalled(now, n) },
+			order: func(x, y *models.Session) int { return x.LastActivity().Compare(y.LastActivity()) },
+		}, nil
+	}
+	v, ok := cfg.View(name)
+	if !ok {
+		names := []string{"expiring", "stalled"}
+		for _, v := range cfg.Views {
+			names = append(names, strconv.Quote(v.Name))
+		}
+		return sessionView{}, usageErrorf("--view: unknown view %q (views: %s)", clean(name), strings.Join(names, ", "))
+	}
+	f, err := models.ParseFilter(v.Filter)
+	if err != nil {
+		return sessionView{}, usageErrorf("--view %s: filter: %v", clean(v.Name), err)
+	}
+	return sessionView{keep: f.Match}, nil
+}
+
+// apply keeps the view's sessions (sorted newest first) in its order.
+func (v sessionView) apply(ss []models.Session) []models.Session {
+	if v.keep == nil {
+		return ss
+	}
+	out := ss[:0]
+	for i := range ss {
+		if v.keep(&ss[i]) {
+			out = append(out, ss[i])
+		}
+	}
+	if v.order != nil {
+		slices.SortStableFunc(out, func(x, y models.Session) int { return v.order(&x, &y) })
+	}
+	return out
 }

@@ -79,6 +79,11 @@ func (a *app) uiOptions(ctx context.Context, cfg *config.Config, tok *keyring.To
 		Service:         svc,
 		Reconcile:       svc != nil,
 		DownloadDir:     xdg.UserDirs.Download,
+		ExpiringDays:    cfg.UI.Expiring(),
+		StalledDays:     cfg.UI.Stalled(),
+	}
+	for _, v := range cfg.Views {
+		o.Views = append(o.Views, ui.SavedView{Name: v.Name, Filter: v.Filter})
 	}
 	if svc != nil {
 		// The dashboard opens from the session cache and writes every

@@ -81,6 +81,9 @@ type Config struct {
 	// their default keys. Nil when the file rebinds nothing.
 	Keys map[string][]string
 
+	// Views are the saved filters shown as views (views:), in file order.
+	Views []View
+
 	// NoCache is `cache: false`: sessions are not kept in the local store
 	// and the dashboard opens empty.
 	NoCache bool
@@ -144,6 +147,48 @@ type UI struct {
 	Mouse bool
 	// Theme is one of Themes, or "" (the same as "auto") when not set.
 	Theme string
+	// ExpiringDays and StalledDays are the windows, in days, of the
+	// dashboard's "expiring" and "stalled" views and of `list --view`; 0
+	// when not set (Expiring and Stalled give the defaults).
+	ExpiringDays, StalledDays int
+}
+
+// MaxViewDays bounds ui.expiring_days and ui.stalled_days (ten years).
+const MaxViewDays = 3650
+
+// Expiring is the expiring view's window in days (ExpiringDays, else
+// models.DefaultExpiringDays).
+func (u UI) Expiring() int {
+	if u.ExpiringDays > 0 {
+		return u.ExpiringDays
+	}
+	return models.DefaultExpiringDays
+}
+
+// Stalled is the stalled view's window in days (StalledDays, else
+// models.DefaultStalledDays).
+func (u UI) Stalled() int {
+	if u.StalledDays > 0 {
+		return u.StalledDays
+	}
+	return models.DefaultStalledDays
+}
+
+// View is a saved filter shown as a view: a unique name and a filter in
+// the dashboard's filter language (models.ParseFilter).
+type View struct {
+	Name   string
+	Filter string
+}
+
+// View returns the saved view with the given name (case-insensitive).
+func (c *Config) View(name string) (View, bool) {
+	for _, v := range c.Views {
+		if strings.EqualFold(v.Name, name) {
+			return v, true
+		}
+	}
+	return View{}, false
 }
 
 // Default returns the settings of an empty config file.

@@ -38,7 +38,24 @@ func Marshal(c *Config) ([]byte, error) {
 	if c.UI.Theme != "" {
 		put(ui, "theme", str(c.UI.Theme))
 	}
+	if c.UI.ExpiringDays != 0 {
+		put(ui, "expiring_days", scalar("!!int", strconv.Itoa(c.UI.ExpiringDays)))
+	}
+	if c.UI.StalledDays != 0 {
+		put(ui, "stalled_days", scalar("!!int", strconv.Itoa(c.UI.StalledDays)))
+	}
 	put(root, "ui", ui)
+
+	if len(c.Views) > 0 {
+		views := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for _, v := range c.Views {
+			m := mapping()
+			put(m, "name", str(v.Name))
+			put(m, "filter", str(v.Filter))
+			views.Content = append(views.Content, m)
+		}
+		put(root, "views", views)
+	}
 
 	if len(c.Keys) > 0 {
 		keys := mapping()

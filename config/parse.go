@@ -269,6 +269,8 @@ func (p *parser) root(doc *yaml.Node, cfg *Config) {
 			p.ui(f, &cfg.UI)
 		case "keys":
 			cfg.Keys = p.keys(f, cfg)
+		case "views":
+			cfg.Views = p.views(f)
 		case "cache":
 			if b, ok := p.boolean(f); ok {
 				cfg.NoCache = !b
@@ -513,6 +515,10 @@ func (p *parser) ui(f field, ui *UI) {
 			ui.Readonly, _ = p.boolean(g)
 		case "mouse":
 			ui.Mouse, _ = p.boolean(g)
+		case "expiring_days":
+			ui.ExpiringDays, _ = p.days(g)
+		case "stalled_days":
+			ui.StalledDays, _ = p.days(g)
 		case "theme":
 			if t, ok := p.str(g); ok {
 				if slices.Contains(Themes, t) {
@@ -596,6 +602,107 @@ func (p *parser) keys(f field, cfg *Config) map[string][]string {
 	}
 	if len(out) == 0 {
 		return nil
+	}
+	return out
+}
+
+// days reads a whole number of days, 1 to MaxViewDays.
+func (p *parser) days(f field) (int, bool) {
+	var n int
+	if f.val.Kind != yaml.ScalarNode || f.val.Decode(&n) != nil {
+		p.add(f.val, f.path, "want a whole number of days like 7, got %s", describe(f.val))
+		return 0, false
+	}
+	if n < 1 || n > MaxViewDays {
+		p.add(f.val, f.path, "want 1 to %d days, got %d", MaxViewDays, n)
+		return 0, false
+	}
+	return n, true
+}
+
+// viewKeys are the keys of one saved view.
+var viewKeys = []string{"name", "filter"}
+
+// views reads the saved views: each a mapping with a unique, non-empty
+// name that is not a built-in view's, and a filter that parses.
+func (p *parser) views(f field) []View {
+	if isNull(f.val) {
+		return nil
+	}
+	if f.val.Kind != yaml.SequenceNode {
+		p.add(f.val, f.path, "want a list of views, each like - name: cedar deals, filter: \"cedar status:awaiting\", got %s", describe(f.val))
+		return nil
+	}
+	seen := map[string]*yaml.Node{}
+	var out []View
+	for i, item := range f.val.Content {
+		n, path := deref(item), index(f.path, i)
+		if n.Kind != yaml.MappingNode {
+			p.add(n, path, "want a view (a mapping with name and filter), got %s", describe(n))
+			continue
+		}
+		var v View
+		var nameNode, filterNode *yaml.Node
+		var named, filtered bool // the key is there (a bad value is reported by str)
+		for _, g := range p.fields(n, path) {
+			switch g.name {
+			case "name":
+				named = true
+				if s, ok := p.str(g); ok {
+					v.Name, nameNode = strings.TrimSpace(s), g.at()
+				}
+			case "filter":
+				filtered = true
+				if s, ok := p.str(g); ok {
+					v.Filter, filterNode = s, g.at()
+				}
+			default:
+				p.unknown(g, viewKeys, "a view")
+			}
+		}
+		ok := true
+		switch {
+		case nameNode == nil:
+			if !named {
+				p.add(n, path, "missing name; every view needs one")
+			}
+			ok = false
+		case v.Name == "":
+			p.add(nameNode, path+".name", "empty name; every view needs one")
+			ok = false
+		case strings.IndexFunc(v.Name, unicode.IsControl) >= 0:
+			p.add(nameNode, path+".name", "name %q holds control characters", clean(v.Name))
+			ok = false
+		case models.ReservedViewName(v.Name):
+			p.add(nameNode, path+".name", "%q is a built-in view's name (active, expiring, stalled, expired, archived, deleted); pick another", clean(v.Name))
+			ok = false
+		default:
+			key := strings.ToLower(v.Name)
+			if prev, dup := seen[key]; dup {
+				p.add(nameNode, path+".name", "duplicate view name %q (first at line %d:%d); names must be unique", clean(v.Name), prev.Line, prev.Column)
+				ok = false
+			} else {
+				seen[key] = nameNode
+			}
+		}
+		switch {
+		case filterNode == nil:
+			if !filtered {
+				p.add(n, path, "missing filter, like filter: \"cedar status:awaiting\"")
+			}
+			ok = false
+		case strings.TrimSpace(v.Filter) == "":
+			p.add(filterNode, path+".filter", "empty filter; a view shows the active sessions that match it")
+			ok = false
+		default:
+			if _, err := models.ParseFilter(v.Filter); err != nil {
+				p.add(filterNode, path+".filter", "%s", clean(err.Error()))
+				ok = false
+			}
+		}
+		if ok {
+			out = append(out, v)
+		}
 	}
 	return out
 }

@@ -72,7 +72,7 @@ accounts:
 		{
 			name: "unknown top-level key without suggestion",
 			src:  "colour: red\n",
-			want: []string{`config.yaml:1:1: colour: unknown key; the file takes accounts, ui, keys, cache`},
+			want: []string{`config.yaml:1:1: colour: unknown key; the file takes accounts, ui, keys, views, cache`},
 		},
 		{
 			name: "transactions scalar",
@@ -144,7 +144,7 @@ accounts:
 		{
 			name: "ui not a mapping",
 			src:  "ui: fast\n",
-			want: []string{`config.yaml:1:5: ui: want a mapping with refresh_interval, readonly, mouse, theme, got "fast"`},
+			want: []string{`config.yaml:1:5: ui: want a mapping with refresh_interval, readonly, mouse, theme, expiring_days, stalled_days, got "fast"`},
 		},
 		{
 			name: "duplicate account name names both lines",

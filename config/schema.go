@@ -24,6 +24,7 @@ const (
 	kindEnum
 	kindAccountName
 	kindProvider
+	kindDays
 )
 
 // setting is one key of a mapping.
@@ -49,6 +50,7 @@ var topSettings = []setting{
 	{name: "accounts", desc: "The provider accounts to show, each with a unique name."},
 	{name: "ui", desc: "Dashboard settings."},
 	{name: "keys", desc: "Key rebinding: action name to a key or a list of keys. Actions not listed keep their default keys."},
+	{name: "views", desc: "Saved filters shown as views in the dashboard (v cycles through them) and in `signdeck list --view NAME`: each a unique name and a filter in the dashboard's filter language."},
 	{name: "cache", kind: kindBool, desc: "Keep listed sessions (titles, statuses, dates, signers' names and emails) in the local store so the dashboard opens at once; false turns the session cache off.", sample: "false"},
 }
 
@@ -68,6 +70,8 @@ var uiSettings = []setting{
 	{name: "readonly", kind: kindBool, desc: "Hide and refuse every action that changes a session.", sample: "true"},
 	{name: "mouse", kind: kindBool, desc: "Mouse support in the dashboard: a click selects a row, the wheel scrolls. Off by default because it takes over the terminal's text selection.", sample: "true"},
 	{name: "theme", kind: kindEnum, enum: Themes, desc: "Colours: auto (follow the terminal's background), dark, light, or none (no colour).", sample: "light"},
+	{name: "expiring_days", kind: kindDays, desc: "The expiring view shows sessions awaiting signature that expire within this many days (default 7).", sample: "14"},
+	{name: "stalled_days", kind: kindDays, desc: "The stalled view shows sessions awaiting signature with no signer activity (a signature, or the request being sent) for this many days (default 7).", sample: "10"},
 }
 
 func names(ss []setting) []string {
@@ -123,6 +127,10 @@ func (s setting) schema() map[string]any {
 		m["pattern"] = `^[A-Za-z0-9._-]+$`
 	case kindProvider:
 		m["enum"] = []string{string(models.DropboxSign), string(models.Constellation1)}
+	case kindDays:
+		m["type"] = "integer"
+		m["minimum"] = 1
+		m["maximum"] = MaxViewDays
 	}
 	return m
 }
@@ -179,6 +187,14 @@ func Schema() []byte {
 			m = map[string]any{"type": "object", "additionalProperties": false, "properties": keyProps}
 		case "cache":
 			m = map[string]any{"type": "boolean"}
+		case "views":
+			m = map[string]any{"type": "array", "items": map[string]any{
+				"type": "object", "additionalProperties": false, "required": []string{"name", "filter"},
+				"properties": map[string]any{
+					"name":   map[string]any{"type": "string", "minLength": 1, "description": "The view's name, unique; not active, expiring, stalled, expired, archived or deleted."},
+					"filter": map[string]any{"type": "string", "minLength": 1, "description": "A filter, like \"cedar status:awaiting -signer:ana\"."},
+				},
+			}}
 		}
 		m["description"] = s.desc
 		props[s.name] = m

@@ -267,25 +267,30 @@ ok
 step "the : palette runs a view by name"
 typ ':'
 wait_for 'action or view name'
-typ 'view exp'
+typ 'view expired'
 keys Enter
-wait_for 'view: expired' 10
+wait_for 'View: expired' 10
 typ ':'
-typ 'view act'
+typ 'view active'
 keys Enter
-wait_for 'view: active' 10
+wait_for 'View: active' 10
 ok
 
-step "bucket views and open by id"
+step "views (expiring, stalled, buckets) and open by id"
+wait_for 'exp(iring)? [0-9]'
 keys v
-wait_for 'view: expired' 10
+wait_for 'View: expiring' 10
+keys v
+wait_for 'View: stalled' 10
+keys v
+wait_for 'View: expired' 10
 wait_for 'demo-constellation1' 10
 keys v
-wait_for 'view: archived'
+wait_for 'View: archived'
 keys v
-wait_for 'view: deleted'
+wait_for 'View: deleted'
 keys v
-wait_for 'view: active'
+wait_for 'View: active'
 keys o
 wait_for 'Open ACCOUNT/ID'
 typ 'demo-constellation1/00000000-0000-0000-0000-000000000000'

@@ -119,8 +119,9 @@ func (m *Model) handleDetail(msg detailMsg) tea.Cmd {
 // rowOrderChanged reports whether an in-place update may move the row or
 // change whether it passes the filter, which needs a rebuild.
 func (m *Model) rowOrderChanged(a, b *row) bool {
-	if !m.query.empty() && (a.low != b.low || a.title != b.title || a.id != b.id || a.sig != b.sig ||
-		a.s.Status != b.s.Status || a.s.Provider != b.s.Provider || a.s.Ref.Account != b.s.Ref.Account) {
+	if !m.tq().empty() && (a.low != b.low || a.title != b.title || a.id != b.id || a.sig != b.sig ||
+		a.s.Status != b.s.Status || a.s.Provider != b.s.Provider || a.s.Ref.Account != b.s.Ref.Account ||
+		a.expires != b.expires || a.activity != b.activity) {
 		return true
 	}
 	return sortKeyDiffers(a, b, m.sortCol)
@@ -132,6 +133,8 @@ func sortKeyDiffers(a, b *row, col sortCol) bool {
 		return a.created != b.created
 	case sortExpires:
 		return a.expires != b.expires
+	case sortActivity:
+		return a.activity != b.activity
 	case sortTitle:
 		return a.titleLower() != b.titleLower()
 	case sortStatus:

@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"fmt"
 	"maps"
 	"strings"
-	"unicode"
 
 	"github.com/signdeck/signdeck/models"
 )
@@ -17,14 +15,17 @@ type query struct {
 	terms []term
 }
 
-type termKind int
+type termKind = models.FilterKind
 
 const (
-	termText termKind = iota
-	termStatus
-	termAccount
-	termProvider
-	termSigner
+	termText     = models.FilterText
+	termStatus   = models.FilterStatus
+	termAccount  = models.FilterAccount
+	termProvider = models.FilterProvider
+	termSigner   = models.FilterSigner
+	// termLens is a view's own test (expiring, stalled), never typed: the
+	// active table adds it to the filter while the view is shown (lens.go).
+	termLens termKind = 100
 )
 
 type term struct {
@@ -34,137 +35,34 @@ type term struct {
 	negate   bool
 	statuses map[models.Status]bool
 	kinds    map[models.ProviderKind]bool
+	// termLens: which test, and the clock and window it uses, with the
+	// bounds models gives for them (unix nanos: lensLo <= t < lensHi for
+	// expiring, t <= lensHi for stalled).
+	lens           lensKind
+	lensNow        int64
+	lensDays       int
+	lensLo, lensHi int64
 }
 
 func (q query) empty() bool { return len(q.terms) == 0 }
 
-// parseQuery reads a filter string. Errors name the offending term.
+// parseQuery reads a filter string (models.ParseFilter: the CLI and the
+// config read the same language). Errors name the offending term.
 func parseQuery(s string) (query, error) {
+	f, err := models.ParseFilter(s)
+	if err != nil {
+		return query{}, err
+	}
+	return queryOf(f), nil
+}
+
+func queryOf(f models.Filter) query {
 	var q query
-	for _, f := range strings.Fields(s) {
-		t := term{}
-		if len(f) > 1 && f[0] == '-' {
-			t.negate, f = true, f[1:]
-		}
-		name, val, hasQual := strings.Cut(f, ":")
-		kind := termText
-		if hasQual {
-			switch strings.ToLower(name) {
-			case "status", "is":
-				kind = termStatus
-			case "account", "acct":
-				kind = termAccount
-			case "provider":
-				kind = termProvider
-			case "signer":
-				kind = termSigner
-			default:
-				hasQual = false // "foo:bar" is plain text (ids may hold colons)
-			}
-		}
-		if !hasQual {
-			val = f
-		} else if val == "" {
-			return query{}, fmt.Errorf("%s: needs a value, like %s", name, qualExample(kind))
-		}
-		t.kind = kind
-		switch kind {
-		case termStatus:
-			st, err := parseStatuses(val)
-			if err != nil {
-				return query{}, fmt.Errorf("status: %v", err)
-			}
-			t.statuses = st
-		case termProvider:
-			k, err := parseKinds(val)
-			if err != nil {
-				return query{}, fmt.Errorf("provider: %v", err)
-			}
-			t.kinds = k
-		default:
-			t.cased = hasUpper(val)
-			if t.cased {
-				t.text = val
-			} else {
-				t.text = strings.ToLower(val)
-			}
-		}
-		q.terms = append(q.terms, t)
+	for _, t := range f.Terms {
+		q.terms = append(q.terms, term{kind: t.Kind, text: t.Text, cased: t.Cased, negate: t.Negate,
+			statuses: t.Statuses, kinds: t.Kinds})
 	}
-	return q, nil
-}
-
-func qualExample(k termKind) string {
-	switch k {
-	case termStatus:
-		return "status:awaiting"
-	case termAccount:
-		return "account:acme"
-	case termProvider:
-		return "provider:dropboxsign"
-	}
-	return "signer:ana"
-}
-
-func hasUpper(s string) bool {
-	for _, r := range s {
-		if unicode.IsUpper(r) {
-			return true
-		}
-	}
-	return false
-}
-
-// parseStatuses reads a comma-separated list of statuses, each the stable
-// form, the label, or a prefix of either (models.ParseStatus).
-func parseStatuses(v string) (map[models.Status]bool, error) {
-	out := map[models.Status]bool{}
-	for _, p := range strings.Split(v, ",") {
-		if p == "" {
-			continue
-		}
-		st, err := models.ParseStatus(p)
-		if err != nil {
-			return nil, err
-		}
-		out[st] = true
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("empty status")
-	}
-	return out, nil
-}
-
-func normLabel(s string) string {
-	return strings.NewReplacer(" ", "", "_", "", "-", "").Replace(strings.ToLower(strings.TrimSpace(s)))
-}
-
-func parseKinds(v string) (map[models.ProviderKind]bool, error) {
-	out := map[models.ProviderKind]bool{}
-	for _, p := range strings.Split(strings.ToLower(v), ",") {
-		if p == "" {
-			continue
-		}
-		n := normLabel(p)
-		var found []models.ProviderKind
-		for _, k := range models.ProviderKinds {
-			if strings.HasPrefix(string(k), n) || strings.HasPrefix(normLabel(k.Label()), n) || k.Short() == n {
-				found = append(found, k)
-			}
-		}
-		if len(found) != 1 {
-			names := make([]string, 0, 2*len(models.ProviderKinds))
-			for _, k := range models.ProviderKinds {
-				names = append(names, string(k), k.Short())
-			}
-			return nil, fmt.Errorf("unknown provider %q (want one of %s)", models.CleanText(p), strings.Join(names, ", "))
-		}
-		out[found[0]] = true
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("empty provider")
-	}
-	return out, nil
+	return q
 }
 
 // match reports whether the row satisfies every term. It is the
@@ -188,6 +86,8 @@ func (r *row) fields() []string {
 
 func (t *term) hit(r *row) bool {
 	switch t.kind {
+	case termLens:
+		return t.lensHit(r)
 	case termStatus:
 		return t.statuses[r.s.Status]
 	case termProvider:
@@ -232,10 +132,13 @@ type preparedTerm struct {
 // numStatusRanks bounds statusRank (1..len(models.AllStatuses)).
 const numStatusRanks = 32
 
-func (m *Model) matcher() *matcher {
+func (m *Model) matcher() *matcher { return m.matcherFor(m.tq()) }
+
+// matcherFor prepares query q over the model's accounts.
+func (m *Model) matcherFor(q query) *matcher {
 	mt := &matcher{accts: m.accts}
-	for i := range m.query.terms {
-		t := &m.query.terms[i]
+	for i := range q.terms {
+		t := &q.terms[i]
 		pt := preparedTerm{term: t, byAcct: make([]bool, len(m.accts))}
 		for _, st := range models.AllStatuses {
 			rk := statusRank[st]
@@ -338,6 +241,7 @@ func (q query) equal(o query) bool {
 
 func (t *term) equal(o *term) bool {
 	return t.kind == o.kind && t.text == o.text && t.cased == o.cased && t.negate == o.negate &&
+		t.lens == o.lens && t.lensNow == o.lensNow && t.lensDays == o.lensDays &&
 		maps.Equal(t.statuses, o.statuses) && maps.Equal(t.kinds, o.kinds)
 }
 
@@ -354,7 +258,7 @@ func (q query) narrows(o query) bool {
 		if n.equal(w) {
 			continue
 		}
-		if n.kind != w.kind || n.negate || w.negate || n.cased != w.cased {
+		if n.kind != w.kind || n.kind == termLens || n.negate || w.negate || n.cased != w.cased {
 			return false
 		}
 		switch n.kind {

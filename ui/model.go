@@ -79,6 +79,11 @@ type Options struct {
 	// Cache, when set, is the session cache: the dashboard opens from it
 	// and stores every listed page of the active view in it.
 	Cache *app.SessionCache
+	// ExpiringDays and StalledDays are the windows of the expiring and
+	// stalled views (0: models' defaults); Views are saved filters shown
+	// as views (lens.go).
+	ExpiringDays, StalledDays int
+	Views                     []SavedView
 }
 
 const (
@@ -195,7 +200,10 @@ type listState struct {
 	*tableData
 	tables  map[string]*tableData
 	curView string // the list view: "" (active) or a bucket name
-	swapped bool   // withView made another view current for a moment
+	// lens is the view over the active table (expiring, stalled, a saved
+	// filter) while curView is "" (lens.go).
+	lens    lensState
+	swapped bool // withView made another view current for a moment
 	// orderGen counts sort and filter changes (tableData.orderGen).
 	orderGen uint64
 
@@ -315,6 +323,9 @@ func New(opts Options) (*Model, error) {
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
+	}
+	if err := m.initLens(opts); err != nil {
+		return nil, err
 	}
 	m.ctx, m.stop = context.WithCancel(context.Background())
 	for i, a := range opts.Accounts {

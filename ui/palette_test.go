@@ -59,7 +59,7 @@ func TestPaletteShowsDisabledWithReasonAndSwitchesViews(t *testing.T) {
 	}
 
 	d.press(":")
-	d.typeText("view exp")
+	d.typeText("view expired")
 	d.press("enter")
 	if d.m.curView != "expired" || !slices.Equal(d.visibleIDs(), []string{"e1", "e2"}) {
 		t.Errorf("view through the palette: %q %v", d.m.curView, d.visibleIDs())

@@ -131,6 +131,29 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 	})
 }
 
+// BenchmarkViewSwitch: v pressed through the views over the active rows
+// (active, expiring, stalled, back to active), each until its frame is
+// rendered with the counts in the header. The lenses filter the sorted
+// indices; expiring and stalled bring their own sort.
+func BenchmarkViewSwitch(b *testing.B) {
+	forSizes(b, func(b *testing.B, n int) {
+		m := benchModel(b, n)
+		_ = m.View()
+		const switches = 3
+		b.ReportAllocs()
+		for b.Loop() {
+			for range switches {
+				m.Update(keyMsg("v"))
+				_ = m.View()
+			}
+		}
+		if m.viewID() != "" {
+			b.Fatalf("view %q after a round", m.viewID())
+		}
+		reportResult(b, n, "view_switch", float64(perOp(b, switches).Nanoseconds())/1e6, "ms")
+	})
+}
+
 // BenchmarkKeystrokeDuringRefresh: with a filter applied, a full refresh
 // of every account streams in (pages of 100 through Update, 1% of the
 // sessions changed, the last page ends the listing) and after each page a

@@ -40,6 +40,9 @@ type row struct {
 
 	created int64 // unix nanos, 0 when absent
 	expires int64
+	// activity is the last signer activity (models.Session.LastActivity),
+	// unix nanos, 0 when unknown: the stalled view's test and order.
+	activity int64
 
 	seenGen uint64 // listing generation that last saw the row
 	// statusStamp is Model.stamp when an action (a cancel's result, its
@@ -94,6 +97,7 @@ func (r *row) set(s models.Session) {
 	r.id = models.CleanText(s.Ref.ID)
 	r.acct = intern(s.Provider.Short() + ":" + models.CleanText(s.Ref.Account))
 	r.created, r.expires = unixNano(s.CreatedAt), unixNano(s.ExpiresAt)
+	r.activity = unixNano(s.LastActivity())
 	tl := lowerASCII(r.title)
 	r.low = tl + "\x00" + lowerASCII(r.id)
 	r.titleN = int32(len(tl))
@@ -166,8 +170,12 @@ const (
 	numSortCols
 )
 
+// sortActivity orders by the last signer activity: the stalled view's
+// own order, not in the sort key's cycle.
+const sortActivity = numSortCols
+
 func (c sortCol) String() string {
-	return [...]string{"created", "expires", "title", "status", "signers", "account", "id"}[c]
+	return [...]string{"created", "expires", "title", "status", "signers", "account", "id", "activity"}[c]
 }
 
 // defaultDesc is the direction a column starts in: dates newest first.
@@ -198,10 +206,12 @@ func compareRows(a, b *row, col sortCol, desc bool) int {
 		return 0, false
 	}
 	switch col {
-	case sortCreated, sortExpires:
+	case sortCreated, sortExpires, sortActivity:
 		x, y := a.created, b.created
 		if col == sortExpires {
 			x, y = a.expires, b.expires
+		} else if col == sortActivity {
+			x, y = a.activity, b.activity
 		}
 		if v, ok := absent(x, y); ok {
 			if v != 0 {
@@ -287,13 +297,13 @@ type placeKey struct {
 	low, title, id, sig, acct string
 	status                    models.Status
 	provider                  models.ProviderKind
-	created, expires          int64
+	created, expires, act     int64
 	signed, total             int32
 }
 
 func placeKeyOf(r *row) placeKey {
 	return placeKey{r.low, r.title, r.id, r.sig, r.s.Ref.Account, r.s.Status, r.s.Provider,
-		r.created, r.expires, r.signed, r.total}
+		r.created, r.expires, r.activity, r.signed, r.total}
 }
 
 // keepActionStatus keeps the final status an action gave row i when s
@@ -336,6 +346,7 @@ func (m *Model) removeRows(drop func(r *row) bool) int {
 		return 0
 	}
 	m.placeGen++
+	m.removedGen++
 	for i, r := range m.rows {
 		m.byRef[r.s.Ref] = i
 	}
@@ -381,14 +392,15 @@ func (m *Model) removeRows(drop func(r *row) bool) int {
 // typed at the end of a term, a term added) filters only the rows it
 // showed. The cursor stays on the same session when it is still visible.
 func (m *Model) rebuild() {
+	q := m.tq()
 	narrow := m.visValid && len(m.dirty) == 0 && len(m.order) == len(m.rows) &&
-		m.orderCol == m.sortCol && m.orderDesc == m.sortDesc && m.query.narrows(m.visQuery)
+		m.orderCol == m.sortCol && m.orderDesc == m.sortDesc && q.narrows(m.visQuery)
 	m.ensureOrder()
 	src := m.order32()
 	vis := m.visible[:0]
 	snap := m.snapshot()
 	switch {
-	case narrow && m.query.equal(m.visQuery):
+	case narrow && q.equal(m.visQuery):
 		vis = m.visible
 	case snap != nil:
 		for _, i := range snap {
@@ -401,7 +413,7 @@ func (m *Model) rebuild() {
 				vis = append(vis, i)
 			}
 		}
-	case m.query.empty():
+	case q.empty():
 		for _, i := range src {
 			vis = append(vis, int(i))
 		}
@@ -415,8 +427,8 @@ func (m *Model) rebuild() {
 	}
 	m.tableData.orderGen = m.orderGen
 	m.visible = vis
-	m.visQuery, m.visValid = m.query, true
-	if snap == nil && !m.query.empty() {
+	m.visQuery, m.visValid = q, true
+	if snap == nil && !q.empty() {
 		m.keepSnapshot()
 	}
 	if cap(m.pos) < len(m.rows) {
@@ -453,13 +465,14 @@ const maxSnaps = 8
 var rowSetGen atomic.Uint64
 
 func (m *Model) snapshot() []int32 {
-	if m.query.empty() || m.orderCol != m.sortCol || m.orderDesc != m.sortDesc {
+	q := m.tq()
+	if q.empty() || m.orderCol != m.sortCol || m.orderDesc != m.sortDesc {
 		return nil
 	}
 	g := rowSetGen.Load()
 	for i := range m.snaps {
 		sn := &m.snaps[i]
-		if sn.placeGen == m.placeGen && sn.rowSetGen == g && sn.q.equal(m.query) {
+		if sn.placeGen == m.placeGen && sn.rowSetGen == g && sn.q.equal(q) {
 			return sn.vis
 		}
 	}
@@ -484,7 +497,7 @@ func (m *Model) keepSnapshot() {
 	for _, i := range m.visible {
 		vis = append(vis, int32(i))
 	}
-	m.snaps = append(m.snaps, visSnap{q: m.query, vis: vis, placeGen: m.placeGen, rowSetGen: g})
+	m.snaps = append(m.snaps, visSnap{q: m.tq(), vis: vis, placeGen: m.placeGen, rowSetGen: g})
 }
 
 // ensureOrder makes m.order every row in the current sort order: a full
@@ -511,6 +524,9 @@ func (m *Model) ensureOrder() {
 			return
 		}
 	}
+	if (m.orderCol != col || m.orderDesc != desc) && m.swapOrder(col, desc) {
+		return
+	}
 	m.placeGen++
 	m.dirty = m.dirty[:0]
 	idx := m.scratch[:0]
@@ -526,6 +542,68 @@ func (m *Model) ensureOrder() {
 	}
 	m.order, m.scratch = order, idx[:0]
 	m.orderCol, m.orderDesc = col, desc
+}
+
+// keptOrder is the order of every row in another sort, valid while no
+// row changed, was added or was removed since (stamp).
+type keptOrder struct {
+	col   sortCol
+	desc  bool
+	order []int32
+	stamp orderStamp
+}
+
+type orderStamp struct {
+	rowSet, removed uint64
+	rows            int
+}
+
+// maxKeptOrders bounds the sorts kept (a few hundred KB each at 100,000
+// rows): enough for a view's own sort and the user's.
+const maxKeptOrders = 3
+
+// swapOrder makes the order the one for sort (col, desc) kept from a
+// moment ago when no row changed since, keeping the current one: going
+// back and forth between views with their own sorts (expiring, stalled)
+// re-sorts nothing. It reports false when there is none; then the
+// current order is kept and a fresh buffer is left for the sort.
+func (m *Model) swapOrder(col sortCol, desc bool) bool {
+	st := orderStamp{rowSetGen.Load(), m.removedGen, len(m.rows)}
+	canKeep := len(m.dirty) == 0 && len(m.order) == len(m.rows) && len(m.order) > 0
+	cur := keptOrder{m.orderCol, m.orderDesc, m.order, st}
+	var spare []int32
+	live := m.kept[:0]
+	for _, k := range m.kept {
+		if k.stamp == st {
+			live = append(live, k)
+		} else if spare == nil {
+			spare = k.order[:0]
+		}
+	}
+	clear(m.kept[len(live):])
+	m.kept = live
+	for i, k := range m.kept {
+		if k.col == col && k.desc == desc {
+			m.order, m.orderCol, m.orderDesc = k.order, col, desc
+			if canKeep {
+				m.kept[i] = cur
+			} else {
+				m.kept = slices.Delete(m.kept, i, i+1)
+			}
+			m.dirty = m.dirty[:0]
+			m.placeGen++
+			return true
+		}
+	}
+	if canKeep {
+		if len(m.kept) == maxKeptOrders {
+			spare = m.kept[0].order[:0]
+			m.kept = slices.Delete(m.kept, 0, 1)
+		}
+		m.kept = append(m.kept, cur)
+		m.order = spare
+	}
+	return false
 }
 
 // orderTake removes rows (sorted, distinct) from the order; rows not in it
@@ -587,11 +665,13 @@ func (m *Model) unmark(rows []int) {
 func (m *Model) cmpIdx(i, j int) int {
 	a, b := m.rows[i], m.rows[j]
 	switch m.sortCol {
-	case sortCreated, sortExpires:
+	case sortCreated, sortExpires, sortActivity:
 		// The common case inline: both dates present.
 		x, y := a.created, b.created
 		if m.sortCol == sortExpires {
 			x, y = a.expires, b.expires
+		} else if m.sortCol == sortActivity {
+			x, y = a.activity, b.activity
 		}
 		if x != 0 && y != 0 && x != y {
 			if (x < y) != m.sortDesc {
@@ -695,7 +775,7 @@ func (m *Model) placeRows(idx []int) bool {
 	// Merge them back in.
 	m.orderPlace(add)
 	vin := m.visIn[:0]
-	if m.query.empty() {
+	if m.tq().empty() {
 		vin = append(vin, add...)
 	} else {
 		mt := m.matcher()
@@ -834,10 +914,12 @@ func sortKeyOf(r *row, idx int, col sortCol, desc bool) sortItem {
 	}
 	it := sortItem{acct: r.s.Ref.Account, id: r.s.Ref.ID, idx: idx}
 	switch col {
-	case sortCreated, sortExpires:
+	case sortCreated, sortExpires, sortActivity:
 		v := r.created
 		if col == sortExpires {
 			v = r.expires
+		} else if col == sortActivity {
+			v = r.activity
 		}
 		if v == 0 {
 			it.k = math.MaxInt64

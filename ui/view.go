@@ -131,11 +131,6 @@ func (m *Model) tableHeight() int { return max(1, m.bodyHeight()-1) }
 func (m *Model) renderHeader() string {
 	st := m.st
 	parts := []string{st.Header.Render("signdeck")}
-	if m.curView != "" {
-		parts = append(parts, "view: "+st.Bold.Render(viewLabel(m.curView)))
-	} else if len(m.views()) > 1 {
-		parts = append(parts, "view: active")
-	}
 	total := len(m.rows)
 	if len(m.visible) == total {
 		parts = append(parts, fmt.Sprintf("%s sessions", fmtCount(total)))
@@ -149,6 +144,13 @@ func (m *Model) renderHeader() string {
 	parts = append(parts, "sort: "+m.sortCol.String()+" "+dir)
 	if m.filterText != "" {
 		parts = append(parts, "filter: "+st.Bold.Render(models.CleanText(m.filterText)))
+	}
+	used := ansi.StringWidth(strings.Join(parts, " │ ")) + 3
+	if m.opts.Readonly {
+		used += len(" READ-ONLY ") + 1
+	}
+	if bar := m.renderViewBar(m.width - used); bar != "" {
+		parts = slices.Insert(parts, 1, bar)
 	}
 	line := strings.Join(parts, st.HeaderDim.Render(" │ "))
 	if m.opts.Readonly {
@@ -464,6 +466,8 @@ func (m *Model) renderTable(width, height int) string {
 	if len(m.visible) == 0 {
 		msg := "No sessions."
 		switch {
+		case len(m.rows) > 0 && m.lens.id != "" && m.query.empty():
+			msg = "No " + viewLabel(m.lens.id) + " sessions (" + m.lensDesc(m.lens.id) + ")."
 		case len(m.rows) > 0:
 			msg = "No session matches the filter. Press esc to clear it."
 		case m.anyLoading():

@@ -63,6 +63,11 @@ type tableData struct {
 	// orderGen is Model.orderGen when the visible order was last built:
 	// a view that missed a sort or filter change is rebuilt on entry.
 	orderGen uint64
+
+	// kept are the orders of other sorts used a moment ago (swapOrder);
+	// removedGen counts removeRows calls that removed rows, which end them.
+	kept       []keptOrder
+	removedGen uint64
 }
 
 // table returns the table of a view, creating it.
@@ -89,7 +94,8 @@ func (a *acctState) load(view string) *loadState {
 // other buckets follow alphabetically.
 var bucketOrder = []string{"expired", "archived", "deleted"}
 
-// views returns the active view ("") and every bucket at least one account
+// views returns the active view (""), the lenses over it (expiring,
+// stalled, the saved views; lens.go) and every bucket at least one account
 // with a token offers.
 func (m *Model) views() []string {
 	seen := map[string]bool{}
@@ -103,7 +109,7 @@ func (m *Model) views() []string {
 			}
 		}
 	}
-	out := []string{""}
+	out := append([]string{""}, m.lensViews()...)
 	for _, b := range bucketOrder {
 		if seen[b] {
 			out = append(out, b)
@@ -123,12 +129,15 @@ func viewLabel(v string) string {
 	if v == "" {
 		return "active"
 	}
+	if isLens(v) {
+		return lensLabel(v)
+	}
 	return models.CleanText(v)
 }
 
 // offers reports whether account a can list view v.
 func offers(a *acctState, v string) bool {
-	if v == "" {
+	if v == "" || isLens(v) {
 		return true
 	}
 	return a.Provider != nil && slices.Contains(a.Provider.Capabilities().Buckets, v)
@@ -208,14 +217,20 @@ func (m *Model) cycleView() tea.Cmd {
 	if len(vs) == 1 && m.curView == "" {
 		return m.setFlash(flashInfo, "View: no account offers other views (expired, archived, deleted)")
 	}
-	next := vs[(slices.Index(vs, m.curView)+1)%len(vs)]
+	next := vs[(slices.Index(vs, m.viewID())+1)%len(vs)]
 	return m.setView(next)
 }
 
 // setView shows view v and lazily lists it for every account that offers
 // it and has not listed it yet.
 func (m *Model) setView(v string) tea.Cmd {
-	m.switchTo(v)
+	m.lens.now = m.now().Truncate(time.Minute)
+	m.setLens(v)
+	if isLens(v) {
+		m.switchTo("")
+	} else {
+		m.switchTo(v)
+	}
 	m.detailTop = 0
 	var cmds []tea.Cmd
 	for i, a := range m.accts {
@@ -224,6 +239,9 @@ func (m *Model) setView(v string) tea.Cmd {
 		}
 	}
 	text := "View: " + viewLabel(v)
+	if d := m.lensDesc(v); d != "" {
+		text += " (" + d + ")"
+	}
 	if miss := m.lacking(v); len(miss) > 0 {
 		text += fmt.Sprintf(" (no %s view: %s)", viewLabel(v), strings.Join(miss, ", "))
 	}
@@ -337,6 +355,13 @@ func (m *Model) handleOpenResult(msg openResultMsg) tea.Cmd {
 		m.setFilter("")
 		m.selectRef(s.Ref)
 		text += " (filter cleared to show it)"
+	}
+	if !m.selectRef(s.Ref) && m.lens.id != "" {
+		// The view's own test hides it: show the active view.
+		text += " (" + viewLabel(m.lens.id) + " view left to show it)"
+		m.setLens("")
+		m.switchTo(m.curView)
+		m.selectRef(s.Ref)
 	}
 	m.detailSeq++
 	full := s
