@@ -304,7 +304,7 @@ func (m *Model) viewCounts() []viewCount {
 }
 
 // renderViewBar is every view with its count ("active 1,234 · expiring
-// 12 · stalled 40 · cedar deals 3"), the shown one bold, in at most w
+// 12 · stalled 40 · cedar deals 3"), the shown one bold and bracketed, in at most w
 // columns: views with nothing in them are dropped first, then the labels
 // are shortened, then the views after the shown one that do not fit are
 // summed up as "+N".
@@ -328,10 +328,14 @@ func (m *Model) renderViewBar(w int) string {
 		var styled []string
 		for _, vc := range keep {
 			s := item(vc, short)
-			plain = append(plain, s)
 			if vc.id == cur {
+				// Bracketed as well as bold, so the shown view reads
+				// without colour (NO_COLOR, a screen reader, a capture).
+				s = "[" + s + "]"
+				plain = append(plain, s)
 				styled = append(styled, st.Bold.Render(s))
 			} else {
+				plain = append(plain, s)
 				styled = append(styled, s)
 			}
 		}

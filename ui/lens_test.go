@@ -49,7 +49,7 @@ func TestLensesCycleFilterAndOrder(t *testing.T) {
 	if len(all) != 10 {
 		t.Fatalf("active rows %v", all)
 	}
-	if h := header(d); !strings.Contains(h, "active 10 · expiring 5 · stalled 2 · ana 1") {
+	if h := header(d); !strings.Contains(h, "[active 10] · expiring 5 · stalled 2 · ana 1") {
 		t.Errorf("header counts: %q", h)
 	}
 	steps := []struct {
