@@ -141,7 +141,8 @@ func generate(seed int64, size int, txs []string, owner string, now time.Time) [
 		s.CreatedOn = now.Add(-age).Truncate(time.Millisecond)
 		s.ExpiresOn = s.CreatedOn.Add(30 * 24 * time.Hour)
 		if code == StatusDraft || code == StatusSent || code == StatusPaused {
-			s.ExpiresOn = s.CreatedOn.Add(45 * 24 * time.Hour)
+			// Some open sessions run out within a week (the "expiring" view).
+			s.ExpiresOn = s.CreatedOn.Add(25 * 24 * time.Hour)
 		}
 		lease := strings.Contains(doc, "Lease")
 		nSigners := 1 + r.IntN(4)

@@ -316,7 +316,7 @@ func (g *generator) request(templates []Template) *SignatureRequest {
 			}
 		}
 		if g.chance(0.5) {
-			r.ExpiresAt = g.i64.ptr(now + (7+g.rng.Int64N(80))*24*3600)
+			r.ExpiresAt = g.i64.ptr(now + (2+g.rng.Int64N(85))*24*3600)
 		}
 	case roll < 73: // completed
 		for i := range r.Signatures {
