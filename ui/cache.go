@@ -35,7 +35,7 @@ type cachedMsg struct {
 // first, in the sort order: more than any screen holds, so the first frame
 // is the one the whole cache would give, at a few milliseconds instead of
 // decoding every session (100,000 take about half a second).
-const warmFirst = 300
+var warmFirst = 300 // a var for tests
 
 // warmStart reads the cache in the background: one goroutine per
 // account decodes its sessions and builds their rows. With the default
@@ -177,7 +177,13 @@ func (m *Model) handleCached(msg cachedMsg) tea.Cmd {
 				added = append(added, len(m.rows)-1)
 			}
 		}
-		m.placeRows(added)
+		if len(added) > max(64, len(m.rows)/16) {
+			// Most rows are new (the rest of a warm start): one sort of
+			// compact keys beats placing each.
+			m.rebuild()
+		} else {
+			m.placeRows(added)
+		}
 		m.addedIdx = added
 	})
 	if more {
