@@ -332,6 +332,39 @@ func (c *SessionCache) LoadAccount(ctx context.Context, account string, fn func(
 	return c.each(ctx, account, fn)
 }
 
+// firstLoader is a SessionStore that reads the first sessions of an
+// account in an order (store.DB.LoadFirstSessions).
+type firstLoader interface {
+	LoadFirstSessions(ctx context.Context, account, by string, desc bool, limit int,
+		fn func(models.Session) error) (int, error)
+}
+
+// LoadAccountFirst calls fn with up to limit cached sessions of account,
+// the first in an order ("created" or "expires", desc: newest first;
+// sessions without the time last, then by id), and returns how many
+// sessions of account are cached, so that a dashboard can show its first
+// screen before it loads the rest with LoadAccount. ok is false when the
+// store cannot (then nothing was loaded).
+func (c *SessionCache) LoadAccountFirst(ctx context.Context, account, by string, desc bool, limit int,
+	fn func(models.Session) error) (total int, ok bool, err error) {
+	fl, can := c.db.(firstLoader)
+	if !can {
+		return 0, false, nil
+	}
+	var fulls []models.Session
+	total, err = fl.LoadFirstSessions(ctx, account, by, desc, limit, func(s models.Session) error {
+		if s.Complete && s.Provider == models.Constellation1 {
+			fulls = append(fulls, detailOf(&s))
+		}
+		return fn(s)
+	})
+	if err != nil {
+		return 0, true, err
+	}
+	c.keepFulls(fulls)
+	return total, true, nil
+}
+
 func (c *SessionCache) each(ctx context.Context, account string, fn func(models.Session) error) error {
 	var fulls []models.Session
 	err := c.db.LoadSessions(ctx, account, func(s models.Session) error {
@@ -343,6 +376,13 @@ func (c *SessionCache) each(ctx context.Context, account string, fn func(models.
 	if err != nil {
 		return err
 	}
+	c.keepFulls(fulls)
+	return nil
+}
+
+// keepFulls remembers the detail of full Constellation1 sessions loaded
+// from the store, for MergeLite (a detail already known is kept).
+func (c *SessionCache) keepFulls(fulls []models.Session) {
 	c.mu.Lock()
 	for _, f := range fulls {
 		if _, ok := c.full[f.Ref]; !ok {
@@ -350,7 +390,6 @@ func (c *SessionCache) each(ctx context.Context, account string, fn func(models.
 		}
 	}
 	c.mu.Unlock()
-	return nil
 }
 
 // ListedAt returns when a listing of account last completed and when a

@@ -70,6 +70,22 @@ func startEmulators(o emuOpts) (*emulators, error) {
 	if o.constellationAddr == "" {
 		o.constellationAddr = "127.0.0.1:0"
 	}
+	// The two emulators generate their sessions at once (at --size
+	// 100000 each takes most of a second).
+	type c1Result struct {
+		srv *constellationtest.Server
+		err error
+	}
+	c1Ch := make(chan c1Result, 1)
+	go func() {
+		srv, err := constellationtest.NewServer(constellationtest.Options{
+			Seed:    o.seed,
+			Size:    o.size,
+			APIKeys: []string{sandboxToken},
+			Addr:    o.constellationAddr,
+		})
+		c1Ch <- c1Result{srv, err}
+	}()
 	dbx, err := dropboxsigntest.NewServer(dropboxsigntest.Options{
 		Seed:              o.seed,
 		Size:              o.size,
@@ -83,15 +99,14 @@ func startEmulators(o emuOpts) (*emulators, error) {
 		// still depends only on the seed.
 		Now: time.Now,
 	})
+	c1r := <-c1Ch
 	if err != nil {
+		if c1r.srv != nil {
+			c1r.srv.Close()
+		}
 		return nil, fmt.Errorf("start the Dropbox Sign emulator: %w", err)
 	}
-	c1, err := constellationtest.NewServer(constellationtest.Options{
-		Seed:    o.seed,
-		Size:    o.size,
-		APIKeys: []string{sandboxToken},
-		Addr:    o.constellationAddr,
-	})
+	c1, err := c1r.srv, c1r.err
 	if err != nil {
 		dbx.Close()
 		return nil, fmt.Errorf("start the Constellation1 emulator: %w", err)

@@ -72,3 +72,24 @@ func TestBackgroundYieldsToPeople(t *testing.T) {
 		t.Error("budget says background is held with nothing waiting")
 	}
 }
+
+// TestBackgroundLeavesPeopleTheReserve: once people's calls have taken the
+// bucket down to half its burst, a background call waits (even with its
+// share unused and no person's call waiting at that moment), and the
+// people's next calls still find their tokens.
+func TestBackgroundLeavesPeopleTheReserve(t *testing.T) {
+	l := NewLimiter(10, time.Hour, 10)
+	for i := range 5 {
+		if !take(l, PriorityPeople) {
+			t.Fatalf("person's call %d waited", i+1)
+		}
+	}
+	if take(l, PriorityBackground) {
+		t.Error("a background call took a token of the people's reserve")
+	}
+	for i := range 5 {
+		if !take(l, PriorityPeople) {
+			t.Errorf("person's call %d waited after the background's", i+6)
+		}
+	}
+}

@@ -177,6 +177,46 @@ func (db *DB) loadSessions(ctx context.Context, account string, fn func(models.S
 	if err != nil {
 		return nil, err
 	}
+	return decodeRows(rows, fn)
+}
+
+// LoadFirstSessions calls fn with the first limit cached sessions of
+// account in an order ("created" or "expires": by that time, newest first
+// when desc, sessions without one last, then by id), and returns how many
+// sessions of the account are cached. The dashboard shows these first and
+// loads the rest after (a first screen of 100,000 sessions needs only a
+// few dozen decoded).
+func (db *DB) LoadFirstSessions(ctx context.Context, account, by string, desc bool, limit int,
+	fn func(models.Session) error) (total int, err error) {
+	col := map[string]string{"created": "created_at", "expires": "expires_at"}[by]
+	if col == "" || account == "" {
+		return 0, db.errf("load cached sessions of %q by %q: no such order", account, by)
+	}
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE account = ?`, account).
+		Scan(&total); err != nil {
+		return 0, db.errf("count cached sessions: %w", err)
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT account, id, data FROM sessions WHERE account = ?
+		ORDER BY `+col+` IS NULL, `+col+` `+dir+`, id LIMIT ?`, account, limit)
+	if err != nil {
+		return 0, db.errf("load cached sessions: %w", err)
+	}
+	ferr, err := decodeRows(rows, fn)
+	if ferr != nil {
+		return 0, ferr
+	}
+	if err != nil {
+		return 0, db.errf("load cached sessions: %w", err)
+	}
+	return total, nil
+}
+
+// decodeRows decodes rows of (account, id, data) and closes them.
+func decodeRows(rows *sql.Rows, fn func(models.Session) error) (fnErr, err error) {
 	defer rows.Close()
 	in := interner{}
 	var acct, id string

@@ -417,3 +417,63 @@ func TestSessionTimes(t *testing.T) {
 		t.Fatalf("far expiry came back as %v", got.ExpiresAt)
 	}
 }
+
+// TestLoadFirstSessions: the first sessions of one account by created or
+// expiry time, either way, those without the time last, ties by id; the
+// count is the account's.
+func TestLoadFirstSessions(t *testing.T) {
+	ctx := context.Background()
+	db := openT(t, filepath.Join(t.TempDir(), "s.db"))
+	t0 := time.Unix(1_700_000_000, 0)
+	var ss []models.Session
+	for i, h := range []int{3, 1, 0, 5, 3, 2} { // hours after t0; 0: no time
+		s := models.Session{Ref: models.Ref{Account: "a", ID: fmt.Sprintf("s%d", i)}, Provider: models.DropboxSign,
+			Title: "x", Status: models.StatusAwaitingSignature}
+		if h > 0 {
+			s.CreatedAt = t0.Add(time.Duration(h) * time.Hour)
+			s.ExpiresAt = t0.Add(time.Duration(10-h) * time.Hour)
+		}
+		ss = append(ss, s)
+	}
+	if err := db.PutSessions(ctx, "a", ss); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutSessions(ctx, "b", sampleSessions("b", 9)); err != nil {
+		t.Fatal(err)
+	}
+	first := func(by string, desc bool, limit int) ([]string, int) {
+		t.Helper()
+		var ids []string
+		n, err := db.LoadFirstSessions(ctx, "a", by, desc, limit, func(s models.Session) error {
+			if s.Ref.Account != "a" || s.Title != "x" {
+				t.Errorf("decoded %+v", s)
+			}
+			ids = append(ids, s.Ref.ID)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids, n
+	}
+	for _, c := range []struct {
+		by    string
+		desc  bool
+		limit int
+		want  []string
+	}{
+		{"created", true, 4, []string{"s3", "s0", "s4", "s5"}},
+		{"created", false, 10, []string{"s1", "s5", "s0", "s4", "s3", "s2"}},
+		{"expires", false, 2, []string{"s3", "s0"}},
+		{"expires", true, 10, []string{"s1", "s5", "s0", "s4", "s3", "s2"}},
+	} {
+		ids, n := first(c.by, c.desc, c.limit)
+		if !slices.Equal(ids, c.want) || n != 6 {
+			t.Errorf("by %s desc %v limit %d: %v of %d, want %v of 6", c.by, c.desc, c.limit, ids, n, c.want)
+		}
+	}
+	if _, err := db.LoadFirstSessions(ctx, "a", "title; DROP TABLE sessions", true, 3,
+		func(models.Session) error { return nil }); err == nil {
+		t.Error("an unknown order was accepted")
+	}
+}

@@ -1,13 +1,16 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
 )
 
@@ -20,11 +23,24 @@ import (
 type cachedMsg struct {
 	rows     [][]*row    // by account index
 	listedAt []time.Time // by account index
-	err      error
+	// pending (by account index) counts the cached sessions not in rows:
+	// the first part of a warm start holds only each account's first
+	// screen in the sort order (warmFirst), the rest follows (rest).
+	pending []int
+	rest    bool
+	err     error
 }
 
+// warmFirst is how many cached sessions of each account a warm start shows
+// first, in the sort order: more than any screen holds, so the first frame
+// is the one the whole cache would give, at a few milliseconds instead of
+// decoding every session (100,000 take about half a second).
+var warmFirst = 300 // a var for tests
+
 // warmStart reads the cache in the background: one goroutine per
-// account decodes its sessions and builds their rows.
+// account decodes its sessions and builds their rows. With the default
+// (or any time) sort and no filter it reads each account's first screen
+// only; handleCached then loads the rest (warmRest).
 func (m *Model) warmStart() tea.Cmd {
 	c := m.opts.Cache
 	if c == nil {
@@ -34,39 +50,114 @@ func (m *Model) warmStart() tea.Cmd {
 	for i, a := range m.accts {
 		names[i] = a.Name
 	}
+	by := ""
+	if m.query.empty() {
+		switch m.sortCol {
+		case sortCreated:
+			by = "created"
+		case sortExpires:
+			by = "expires"
+		}
+	}
+	desc := m.sortDesc
 	ctx := m.ctx
 	return func() tea.Msg {
-		msg := cachedMsg{rows: make([][]*row, len(names)), listedAt: make([]time.Time, len(names))}
-		errs := make([]error, len(names))
-		var wg sync.WaitGroup
-		for i, name := range names {
-			wg.Go(func() {
-				var rows []*row
-				errs[i] = c.LoadAccount(ctx, name, func(s models.Session) error {
-					rows = append(rows, newRow(s, i))
-					return nil
-				})
-				msg.rows[i] = rows
-				msg.listedAt[i], _ = c.ListedAt(ctx, name)
-			})
+		if by != "" {
+			if msg, ok := loadCached(ctx, c, names, nil, func(i int, fn func(models.Session) error) (int, bool, error) {
+				return c.LoadAccountFirst(ctx, names[i], by, desc, warmFirst, fn)
+			}); ok {
+				return msg
+			}
 		}
-		wg.Wait()
-		msg.err = errors.Join(errs...)
+		return loadAll(ctx, c, names, nil)
+	}
+}
+
+// warmRest loads every cached session of the accounts whose first part
+// is shown (pending > 0) except those shown (by account index).
+func (m *Model) warmRest(pending []int, shown []map[string]bool) tea.Cmd {
+	c := m.opts.Cache
+	names := make([]string, len(m.accts))
+	for i, a := range m.accts {
+		if i < len(pending) && pending[i] > 0 {
+			names[i] = a.Name
+		}
+	}
+	ctx := m.ctx
+	return func() tea.Msg {
+		msg := loadAll(ctx, c, names, shown)
+		msg.rest = true
 		return msg
 	}
 }
 
-// handleCached shows the cached rows (those no listing has shown yet),
-// then starts every account's listing.
+// loadAll reads every cached session of the named accounts ("" skips
+// one), but those in skip.
+func loadAll(ctx context.Context, c *app.SessionCache, names []string, skip []map[string]bool) cachedMsg {
+	msg, _ := loadCached(ctx, c, names, skip, func(i int, fn func(models.Session) error) (int, bool, error) {
+		return 0, true, c.LoadAccount(ctx, names[i], fn)
+	})
+	return msg
+}
+
+// loadCached runs load for each named account concurrently and builds the
+// rows it reads; ok is false when one load could not run (the store reads
+// no first part).
+func loadCached(ctx context.Context, c *app.SessionCache, names []string, skip []map[string]bool,
+	load func(i int, fn func(models.Session) error) (total int, ok bool, err error)) (cachedMsg, bool) {
+	msg := cachedMsg{rows: make([][]*row, len(names)), listedAt: make([]time.Time, len(names)),
+		pending: make([]int, len(names))}
+	errs := make([]error, len(names))
+	oks := make([]bool, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		if name == "" {
+			oks[i] = true
+			continue
+		}
+		wg.Go(func() {
+			var rows []*row
+			var sk map[string]bool
+			if i < len(skip) {
+				sk = skip[i]
+			}
+			total, ok, err := load(i, func(s models.Session) error {
+				if !sk[s.Ref.ID] {
+					rows = append(rows, newRow(s, i))
+				}
+				return nil
+			})
+			oks[i], errs[i] = ok, err
+			msg.rows[i] = rows
+			msg.pending[i] = max(0, total-len(rows))
+			msg.listedAt[i], _ = c.ListedAt(ctx, name)
+		})
+	}
+	wg.Wait()
+	msg.err = errors.Join(errs...)
+	return msg, !slices.Contains(oks, false)
+}
+
+// handleCached shows the cached rows (those no listing has shown yet).
+// After a first part it loads the rest; then it starts every account's
+// listing.
 func (m *Model) handleCached(msg cachedMsg) tea.Cmd {
 	var cmds []tea.Cmd
 	if msg.err != nil {
 		m.log.Warn("session cache unreadable", "err", models.CleanText(msg.err.Error()))
 		cmds = append(cmds, m.flashf(flashWarn, "session cache: %s", cleanErr(msg.err)))
 	}
+	var shown []map[string]bool
+	more := false
 	m.withView("", func() {
 		added := m.addedIdx[:0]
 		for i, a := range m.accts {
+			if msg.rest || i >= len(msg.pending) {
+				a.cachePending = 0
+			} else if msg.pending[i] > 0 {
+				a.cachePending = msg.pending[i] + len(msg.rows[i])
+				more = true
+			}
 			if i >= len(msg.rows) || a.loaded || len(msg.rows[i]) == 0 {
 				continue
 			}
@@ -86,9 +177,26 @@ func (m *Model) handleCached(msg cachedMsg) tea.Cmd {
 				added = append(added, len(m.rows)-1)
 			}
 		}
-		m.placeRows(added)
+		if len(added) > max(64, len(m.rows)/16) {
+			// Most rows are new (the rest of a warm start): one sort of
+			// compact keys beats placing each.
+			m.rebuild()
+		} else {
+			m.placeRows(added)
+		}
 		m.addedIdx = added
 	})
+	if more {
+		// The listings start once every cached row is in.
+		shown = make([]map[string]bool, len(msg.rows))
+		for i, rs := range msg.rows {
+			shown[i] = make(map[string]bool, len(rs))
+			for _, r := range rs {
+				shown[i][r.s.Ref.ID] = true
+			}
+		}
+		return tea.Batch(append(cmds, m.warmRest(msg.pending, shown))...)
+	}
 	for i := range m.accts {
 		cmds = append(cmds, m.startLoad(i))
 	}
@@ -101,10 +209,15 @@ func (m *Model) cacheSeg(a *acctState) string {
 	if !a.fromCache || a.loaded || m.curView != "" {
 		return ""
 	}
-	if a.cachedAt.IsZero() {
-		return "cached"
+	seg := "cached"
+	if !a.cachedAt.IsZero() {
+		seg += " " + ago(m.now().Sub(a.cachedAt))
 	}
-	return "cached " + ago(m.now().Sub(a.cachedAt))
+	if a.cachePending > 0 {
+		// The first part of a warm start: the rest is being read.
+		seg += ", loading " + fmtCount(a.cachePending) + "…"
+	}
+	return seg
 }
 
 func ago(d time.Duration) string {

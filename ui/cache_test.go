@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -142,5 +143,80 @@ func TestIncrementalRefreshKeepsUnlistedRows(t *testing.T) {
 	dbx.mu.Unlock()
 	if !slices.Contains(gets, "a1") || slices.Contains(gets, "a2") {
 		t.Errorf("gets %v: want the open leaver a1 only", gets)
+	}
+}
+
+// TestWarmStartFirstScreenThenRest: above warmFirst cached sessions an
+// account shows its newest first (the first frame says it loads the
+// rest), the rest follow in a tea.Cmd, and only then do the listings
+// start.
+func TestWarmStartFirstScreenThenRest(t *testing.T) {
+	ctx := context.Background()
+	_, db := testService(t)
+	cache := app.NewSessionCache(db, nil)
+	defer cache.Close()
+	var acme []models.Session
+	for i := range 10 {
+		acme = append(acme, sess("acme", fmt.Sprintf("a%d", i), "Lease", models.StatusAwaitingSignature, 1+i*7%10))
+	}
+	undated := sess("acme", "a-undated", "Lease", models.StatusAwaitingSignature, 0)
+	undated.CreatedAt = time.Time{}
+	acme = append(acme, undated)
+	cache.Put("acme", acme)
+	cache.Put("prod", []models.Session{
+		sess("prod", "p1", "Deed", models.StatusAwaitingSignature, 2),
+		sess("prod", "p2", "Deed", models.StatusAwaitingSignature, 40),
+	})
+	cache.Listed("acme", true, testNow.Add(-7*time.Minute))
+	if err := cache.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { warmFirst = n }(warmFirst)
+	warmFirst = 3
+
+	m, err := New(Options{Now: fixedNow, Cache: cache, Accounts: []Account{
+		{Name: "acme", Kind: models.DropboxSign, Provider: newFake(models.DropboxSign, "acme")},
+		{Name: "prod", Kind: models.Constellation1, Provider: newFake(models.Constellation1, "prod")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.shutdown()
+	m.setStyles(newStyles(false))
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 30})
+	_, rest := m.Update(m.warmStart()())
+	ids := func() []string {
+		var out []string
+		for _, i := range m.visible {
+			out = append(out, m.rows[i].s.Ref.ID)
+		}
+		return out
+	}
+	// Newest first: a0 (1 h), a3 and p1 (2 h: by account), a6 (3 h); prod has 2.
+	if got, want := ids(), []string{"a0", "a3", "p1", "a6", "p2"}; !slices.Equal(got, want) {
+		t.Fatalf("first frame rows %v, want %v", got, want)
+	}
+	if s := stripView(m.renderStatus()); !strings.Contains(s, "cached 7 min ago, loading 11…") {
+		t.Errorf("first frame's status line does not say it loads the rest: %q", s)
+	}
+	for _, a := range m.accts {
+		if a.loading {
+			t.Errorf("%s's listing started before the whole cache is in", a.Name)
+		}
+	}
+	msg, ok := findMsg[cachedMsg](rest)
+	if !ok {
+		t.Fatal("no command brings the rest of the cache")
+	}
+	_, listings := m.Update(msg)
+	got := ids()
+	if len(got) != 13 || got[0] != "a0" || got[len(got)-1] != "a-undated" || !slices.Contains(got, "a9") {
+		t.Fatalf("rows after the rest: %v", got)
+	}
+	if s := stripView(m.renderStatus()); strings.Contains(s, "loading") {
+		t.Errorf("status line still says loading: %q", s)
+	}
+	if listings == nil || !m.accts[0].loading || !m.accts[1].loading {
+		t.Error("the listings did not start once the cache was in")
 	}
 }

@@ -139,6 +139,9 @@ type acctState struct {
 	// cachedAt; the status line says so until the listing lands.
 	fromCache bool
 	cachedAt  time.Time
+	// cachePending: how many cached sessions a warm start is still
+	// reading after showing the first screen of them (ui/cache.go).
+	cachePending int
 }
 
 // loadState is the listing state of one account in one view.
