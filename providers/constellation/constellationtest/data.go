@@ -60,8 +60,14 @@ func ip(r *rand.Rand) string {
 	return fmt.Sprintf("198.51.100.%d", 1+r.IntN(254))
 }
 
-func defaultTransactions() []string {
-	txs := make([]string, 8)
+// maxPerTransaction keeps a generated transaction well under the client's
+// listing cap (200 pages of 50 per transaction): a real transaction holds
+// a handful of sessions, so a large sandbox gets more transactions.
+const maxPerTransaction = 5000
+
+// defaultTransactions are 8 transactions, more when size needs them.
+func defaultTransactions(size int) []string {
+	txs := make([]string, max(8, (size+maxPerTransaction-1)/maxPerTransaction))
 	for i := range txs {
 		txs[i] = fmt.Sprintf("TX-%d", 1001+i)
 	}

@@ -152,7 +152,7 @@ func NewServer(opts Options) (*Server, error) {
 		opts.Username = DefaultUsername
 	}
 	if len(opts.Transactions) == 0 {
-		opts.Transactions = defaultTransactions()
+		opts.Transactions = defaultTransactions(opts.Size)
 	}
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"

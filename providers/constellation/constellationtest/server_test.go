@@ -503,3 +503,28 @@ func TestRequestsLog(t *testing.T) {
 		t.Errorf("unknown route: %d", status)
 	}
 }
+
+// A large sandbox spreads its sessions over more transactions, so no
+// transaction outgrows the client's listing cap (200 pages of 50).
+func TestLargeSizeGetsMoreTransactions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates 45,000 sessions")
+	}
+	srv, err := NewServer(Options{Seed: 1, Size: 45000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	per := map[string]int{}
+	for _, s := range srv.Sessions() {
+		per[s.TransactionID]++
+	}
+	if len(srv.Transactions()) != 9 || len(per) != 9 {
+		t.Fatalf("%d transactions listed, %d used", len(srv.Transactions()), len(per))
+	}
+	for tx, n := range per {
+		if n > maxPerTransaction {
+			t.Errorf("transaction %s holds %d sessions", tx, n)
+		}
+	}
+}
