@@ -27,10 +27,11 @@ race:
 
 ## bench: speed and memory goals (100,000-session table and friends). The
 ## output is kept in bench.out; the run ends with the RESULT lines of the
-## goals (scripts/bench-results.sh). BENCH narrows the benchmarks.
+## goals (scripts/bench-results.sh). BENCH narrows the benchmarks. One
+## package at a time (-p 1): timings taken side by side measure each other.
 BENCH ?= .
 bench:
-	@rc=0; $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -timeout 60m $(PKGS) >bench.out 2>&1 || rc=$$?; \
+	@rc=0; $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchmem -timeout 60m $(PKGS) >bench.out 2>&1 || rc=$$?; \
 	cat bench.out; scripts/bench-results.sh bench.out; exit $$rc
 
 ## lint: gofmt check and go vet.

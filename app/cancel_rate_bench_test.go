@@ -17,7 +17,7 @@ import (
 
 // BenchmarkBulkCancelRateUse (RESULT bulk_cancel_rate_use): 200 cancels
 // (a bulk cancel, app.Service.RunCancels) while a full Dropbox Sign sweep
-// of 20,000 requests runs in the background (SessionCache.Sync over a
+// of 30,000 requests runs in the background (SessionCache.Sync over a
 // cache listed before, so at background priority), against the emulator
 // with a small rate limit (300 requests per 5 s window, real clock) so
 // that it runs in seconds. The figure is the cancels per second divided by
@@ -30,7 +30,7 @@ import (
 // cancel lands (else nothing competed).
 func BenchmarkBulkCancelRateUse(b *testing.B) {
 	const (
-		size, cancels = 20_000, 200
+		size, cancels = 30_000, 200
 		limit, window = 300, 5 * time.Second
 	)
 	perSec := float64(limit) / window.Seconds()
