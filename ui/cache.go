@@ -143,6 +143,12 @@ func loadCached(ctx context.Context, c *app.SessionCache, names []string, skip [
 // listing.
 func (m *Model) handleCached(msg cachedMsg) tea.Cmd {
 	var cmds []tea.Cmd
+	// The rest of a warm start goes in by chunks, one message each, so
+	// keys are handled between them (no Update holds the loop for long).
+	var next *cachedMsg
+	if msg.rest {
+		msg, next = splitRest(msg, warmChunk)
+	}
 	if msg.err != nil {
 		m.log.Warn("session cache unreadable", "err", models.CleanText(msg.err.Error()))
 		cmds = append(cmds, m.flashf(flashWarn, "session cache: %s", cleanErr(msg.err)))
@@ -152,7 +158,9 @@ func (m *Model) handleCached(msg cachedMsg) tea.Cmd {
 	m.withView("", func() {
 		added := m.addedIdx[:0]
 		for i, a := range m.accts {
-			if msg.rest || i >= len(msg.pending) {
+			if next != nil {
+				// More chunks to come: still loading.
+			} else if msg.rest || i >= len(msg.pending) {
 				a.cachePending = 0
 			} else if msg.pending[i] > 0 {
 				a.cachePending = msg.pending[i] + len(msg.rows[i])
@@ -177,15 +185,21 @@ func (m *Model) handleCached(msg cachedMsg) tea.Cmd {
 				added = append(added, len(m.rows)-1)
 			}
 		}
-		if len(added) > max(64, len(m.rows)/16) {
-			// Most rows are new (the rest of a warm start): one sort of
-			// compact keys beats placing each.
+		if len(added) > max(64, len(m.rows)/2) {
+			// Most rows are new (a first part, or the first chunk of the
+			// rest): one sort of compact keys beats placing each. A
+			// later chunk is sorted on its own and merged (placeRows),
+			// in proportion to the chunk plus one pass over the table.
 			m.rebuild()
 		} else {
 			m.placeRows(added)
 		}
 		m.addedIdx = added
 	})
+	if next != nil {
+		rest := *next
+		return tea.Batch(append(cmds, func() tea.Msg { return rest })...)
+	}
 	if more {
 		// The listings start once every cached row is in.
 		shown = make([]map[string]bool, len(msg.rows))
@@ -201,6 +215,33 @@ func (m *Model) handleCached(msg cachedMsg) tea.Cmd {
 		cmds = append(cmds, m.startLoad(i))
 	}
 	return tea.Batch(cmds...)
+}
+
+// warmChunk is how many rows of the rest of a warm start one Update
+// takes in.
+var warmChunk = 8192 // a var for tests
+
+// splitRest takes at most n rows of msg (in account order) and returns
+// them with the rest as the next message (nil when none is left).
+func splitRest(msg cachedMsg, n int) (cachedMsg, *cachedMsg) {
+	total := 0
+	for _, rs := range msg.rows {
+		total += len(rs)
+	}
+	if total <= n {
+		return msg, nil
+	}
+	head, tail := msg, msg
+	head.rows = make([][]*row, len(msg.rows))
+	tail.rows = make([][]*row, len(msg.rows))
+	tail.err = nil
+	left := n
+	for i, rs := range msg.rows {
+		k := min(left, len(rs))
+		head.rows[i], tail.rows[i] = rs[:k], rs[k:]
+		left -= k
+	}
+	return head, &tail
 }
 
 // cacheSeg is the status line's note for an account shown from the cache

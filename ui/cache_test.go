@@ -171,8 +171,8 @@ func TestWarmStartFirstScreenThenRest(t *testing.T) {
 	if err := cache.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	defer func(n int) { warmFirst = n }(warmFirst)
-	warmFirst = 3
+	defer func(n, c int) { warmFirst, warmChunk = n, c }(warmFirst, warmChunk)
+	warmFirst, warmChunk = 3, 3
 
 	m, err := New(Options{Now: fixedNow, Cache: cache, Accounts: []Account{
 		{Name: "acme", Kind: models.DropboxSign, Provider: newFake(models.DropboxSign, "acme")},
@@ -208,8 +208,36 @@ func TestWarmStartFirstScreenThenRest(t *testing.T) {
 	if !ok {
 		t.Fatal("no command brings the rest of the cache")
 	}
-	_, listings := m.Update(msg)
+	// The rest (8 rows) comes in chunks of 3, one Update each: keys are
+	// handled in between, the status still says loading, the listings
+	// wait, and the rows shown are in order after each chunk.
+	var listings tea.Cmd
+	var chunks [][]string
+	for {
+		_, listings = m.Update(msg)
+		chunks = append(chunks, ids())
+		next, more := findMsg[cachedMsg](listings)
+		if !more {
+			break
+		}
+		if s := stripView(m.renderStatus()); !strings.Contains(s, "loading 11…") {
+			t.Errorf("between chunks the status line says %q", s)
+		}
+		if m.accts[0].loading || m.accts[1].loading {
+			t.Error("a listing started before the last chunk")
+		}
+		m.Update(tea.KeyPressMsg{Code: 'j', Text: "j"})
+		msg = next
+	}
+	if len(chunks) != 3 {
+		t.Errorf("the rest came in %d updates, want 3 chunks of at most 3", len(chunks))
+	}
 	got := ids()
+	for _, c := range chunks {
+		if !isSubsequence(c, got) {
+			t.Errorf("rows after a chunk %v are not in the final order %v", c, got)
+		}
+	}
 	if len(got) != 13 || got[0] != "a0" || got[len(got)-1] != "a-undated" || !slices.Contains(got, "a9") {
 		t.Fatalf("rows after the rest: %v", got)
 	}
@@ -219,4 +247,14 @@ func TestWarmStartFirstScreenThenRest(t *testing.T) {
 	if listings == nil || !m.accts[0].loading || !m.accts[1].loading {
 		t.Error("the listings did not start once the cache was in")
 	}
+}
+
+func isSubsequence(sub, all []string) bool {
+	j := 0
+	for _, x := range all {
+		if j < len(sub) && sub[j] == x {
+			j++
+		}
+	}
+	return j == len(sub)
 }
