@@ -78,6 +78,8 @@ type actionResultMsg struct {
 	ref    models.Ref
 	out    app.ActionOutcome
 	status models.Status
+	// counted: the action was counted in actionsPending when sent.
+	counted bool
 }
 
 // startRemind asks, then reminds the pending signers of the target rows.
@@ -101,9 +103,10 @@ func (m *Model) startRemind() tea.Cmd {
 				svc, ctx, ref, title := m.svc, m.ctx, r.s.Ref, r.title
 				cmds = append(cmds, func() tea.Msg {
 					out := svc.Remind(ctx, a, ref, "")
-					return actionResultMsg{action: "Remind", title: title, ref: ref, out: out.ActionOutcome}
+					return actionResultMsg{action: "Remind", title: title, ref: ref, out: out.ActionOutcome, counted: true}
 				})
 			}
+			m.actionsPending += len(cmds)
 			return tea.Batch(append(cmds, m.flashf(flashInfo, "Reminding %s…", plural2(len(rows), "session")))...)
 		}})
 	return nil
@@ -135,9 +138,10 @@ func (m *Model) startSend() tea.Cmd {
 				svc, ctx, ref, title := m.svc, m.ctx, r.s.Ref, r.title
 				cmds = append(cmds, func() tea.Msg {
 					out := svc.StartDraft(ctx, a, ref, title)
-					return actionResultMsg{action: "Send", title: title, ref: ref, out: out.ActionOutcome, status: out.Status}
+					return actionResultMsg{action: "Send", title: title, ref: ref, out: out.ActionOutcome, status: out.Status, counted: true}
 				})
 			}
+			m.actionsPending += len(cmds)
 			return tea.Batch(cmds...)
 		}})
 	return nil
@@ -162,7 +166,7 @@ func (m *Model) startDownload() tea.Cmd {
 			ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 			defer cancel()
 			out := svc.Download(ctx, a, ref, dir, "", nil)
-			res := actionResultMsg{action: "Download", title: title, ref: ref,
+			res := actionResultMsg{action: "Download", title: title, ref: ref, counted: true,
 				out: app.ActionOutcome{Ref: ref, Outcome: out.Outcome, Reason: out.Reason, Err: out.Err}}
 			if out.Outcome == app.OutcomeOK {
 				res.out.Reason = "saved " + strings.Join(out.Paths, ", ")
@@ -170,10 +174,14 @@ func (m *Model) startDownload() tea.Cmd {
 			return res
 		})
 	}
+	m.actionsPending += len(cmds)
 	return tea.Batch(append(cmds, m.flashf(flashInfo, "Downloading %s into %s…", plural2(len(rows), "session"), dir))...)
 }
 
 func (m *Model) handleActionResult(msg actionResultMsg) tea.Cmd {
+	if msg.counted {
+		m.actionsPending = max(0, m.actionsPending-1)
+	}
 	out := msg.out
 	m.recordOutcome(msg.action, msg.title, out.Outcome, out.Reason)
 	if msg.status != "" && out.Outcome == app.OutcomeOK {

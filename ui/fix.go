@@ -491,6 +491,7 @@ func (m *Model) sendFix(o *fixOverlay) tea.Cmd {
 	acct := m.appAccount(a)
 	svc, ctx, ref, title := m.svc, m.ctx, o.ref, o.title
 	ups := []providers.SignerUpdate{o.update()}
+	m.actionsPending++
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
@@ -501,6 +502,7 @@ func (m *Model) sendFix(o *fixOverlay) tea.Cmd {
 // handleFixResult shows the outcome (flash, message log), closes the form
 // when the change was made and reloads the session's detail.
 func (m *Model) handleFixResult(msg fixResultMsg) tea.Cmd {
+	m.actionsPending = max(0, m.actionsPending-1)
 	out := msg.out.ActionOutcome
 	cmd := m.handleActionResult(actionResultMsg{action: "Fix signer", title: msg.title, ref: msg.ref, out: out})
 	if o, ok := m.ov.(*fixOverlay); ok && o == msg.form {
@@ -793,12 +795,14 @@ func (m *Model) runExtend(plan []extendPlan, skipped []string) tea.Cmd {
 		wg.Wait()
 		return extendResultMsg{results: res, skipped: nSkipped}
 	}
+	m.actionsPending += len(jobs)
 	return tea.Batch(run, m.flashf(flashInfo, "Extending the expiry of %s…", plural2(len(jobs), "session")))
 }
 
 // handleExtendResult logs each row's outcome, updates the expiry of the
 // rows extended and summarises in the flash.
 func (m *Model) handleExtendResult(msg extendResultMsg) tea.Cmd {
+	m.actionsPending = max(0, m.actionsPending-len(msg.results))
 	var ok int
 	var failed []string
 	skipped := msg.skipped

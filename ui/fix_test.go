@@ -574,3 +574,28 @@ func TestFixAndExtendAgainstEmulator(t *testing.T) {
 		t.Errorf("journal %+v", ops)
 	}
 }
+
+// TestQuitAsksWhileAnExtendIsInFlight: an expiry change sent and not yet
+// answered counts as in flight, like a cancel: quit asks first, and the
+// answer clears it.
+func TestQuitAsksWhileAnExtendIsInFlight(t *testing.T) {
+	d, _, _ := fixDriver(t, nil)
+	d.moveTo("a1")
+	d.press("E")
+	d.typeText("+7d")
+	d.press("enter")
+	_, cmd := d.m.Update(keyMsg("y")) // the update command not run yet: in flight
+	d.press("q")
+	if d.quit || d.m.quitOv() == nil || !strings.Contains(d.screen(), "1 operation in flight") {
+		t.Fatalf("q with an extend in flight:\n%s", d.screen())
+	}
+	d.press("n")
+	msg, ok := findMsg[extendResultMsg](cmd)
+	if !ok {
+		t.Fatal("no extend result")
+	}
+	d.m.Update(msg)
+	if n := d.m.inflightCount(); n != 0 {
+		t.Errorf("%d in flight after the answer", n)
+	}
+}

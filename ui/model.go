@@ -257,6 +257,10 @@ type opsState struct {
 	stamp     uint64 // a clock shared on purpose: orders every action result against listings and details (keepActionStatus)
 
 	openPending int // Gets of open-by-id in flight
+	// actionsPending counts the reminders, sends, downloads, signer fixes
+	// and expiry changes sent whose answer has not come back (quit asks
+	// first while any is).
+	actionsPending int
 	logoutBusy  bool
 	// lastYank is what y copied last (y again copies the URL).
 	lastYank string
@@ -572,7 +576,7 @@ func (m *Model) spin() string { return spinnerFrames[m.spinFrame] }
 // inflightCount is the number of cancels and copies sent or queued whose
 // answer has not come back.
 func (m *Model) inflightCount() int {
-	n := len(m.inFlight)
+	n := len(m.inFlight) + m.actionsPending
 	for _, o := range m.overlays() {
 		if f, ok := o.(inflightOverlay); ok {
 			n += f.inflight()
