@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/signdeck/signdeck/app"
 	"github.com/signdeck/signdeck/models"
@@ -267,24 +268,39 @@ func openURL(u string) error {
 }
 
 // renderLog is the message log: the last outcomes, newest first.
-func (m *Model) renderLog() string {
+// renderLog is the message log in the body: newest first, each entry
+// wrapped to the width (its continuation lines indented under the text),
+// scrolled from l.top.
+func (m *Model) renderLog(l *logOverlay, w, h int) string {
 	st := m.st
-	var b strings.Builder
-	b.WriteString(st.Title.Render("Message log") + st.Dim.Render(fmt.Sprintf("  (last %d outcomes, newest first)", maxLogEntries)) + "\n\n")
+	lines := []string{st.Title.Render("Message log") + st.Dim.Render(fmt.Sprintf("  last %d outcomes, newest first", maxLogEntries)), ""}
 	if len(m.msgLog) == 0 {
-		b.WriteString(st.Dim.Render("Nothing yet: outcomes of cancels, copies, reminders and logins appear here.") + "\n")
+		lines = append(lines, st.Dim.Render("Nothing yet: outcomes of cancels, copies, reminders, fixes, downloads and logins appear here."))
 	}
-	rows := max(1, m.height-6)
-	for i := len(m.msgLog) - 1; i >= 0 && len(m.msgLog)-i <= rows; i-- {
+	const stampW = len("15:04:05  ")
+	textW := max(10, w-stampW)
+	for i := len(m.msgLog) - 1; i >= 0; i-- {
 		e := m.msgLog[i]
-		line := e.at.Format("15:04:05") + "  " + e.action + " " + e.title + ": " + e.outcome
+		text := e.action + " " + e.title + ": " + e.outcome
 		if e.reason != "" {
-			line += " (" + e.reason + ")"
+			text += " (" + e.reason + ")"
 		}
-		b.WriteString(line + "\n")
+		for j, part := range strings.Split(ansi.Wrap(models.CleanText(text), textW, " -"), "\n") {
+			lead := strings.Repeat(" ", stampW)
+			if j == 0 {
+				lead = st.Dim.Render(e.at.Format("15:04:05")) + "  "
+			}
+			lines = append(lines, lead+part)
+		}
 	}
-	b.WriteString("\n" + st.Dim.Render("esc close"))
-	return b.String()
+	maxTop := max(0, len(lines)-h)
+	l.top = max(0, min(l.top, maxTop))
+	lines = lines[l.top:]
+	if len(lines) > h {
+		lines = lines[:h]
+		lines[h-1] = st.Dim.Render("  ↓ more: " + m.keys.label(actDown) + " scrolls")
+	}
+	return fitBlock(strings.Join(lines, "\n"), w, h)
 }
 
 func orNone(reasons []string, none string) string {

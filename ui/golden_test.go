@@ -115,6 +115,27 @@ func TestGolden(t *testing.T) {
 			d.typeText("re")
 			d.press("down")
 		}},
+		{"ages", func(t *testing.T, d *driver) {
+			d.press("t")
+		}},
+		{"open_prompt", func(t *testing.T, d *driver) {
+			d.press("o")
+			d.typeText("acme/a")
+		}},
+		{"remind_prompt", func(t *testing.T, d *driver) {
+			d.m.accts[0].Provider.(*fakeProvider).caps.Remind = true
+			for _, id := range []string{"a1", "a2"} {
+				d.moveTo(id)
+				d.press("space")
+			}
+			d.press("m")
+		}},
+		{"message_log", func(t *testing.T, d *driver) {
+			d.m.recordOutcome("Remind", "Lease renewal 12 Oak St", "ok", "reminded bob@example.com; ana@example.com has signed")
+			d.m.recordOutcome("Download", "Purchase agreement", "failed", "Dropbox Sign could not prepare the file (HTTP 422)")
+			d.m.recordOutcome("Cancel", "Listing agreement 99 Pine Ave with a title long enough to be cut at 80 columns", "ok", "confirmed")
+			d.press("M")
+		}},
 		{"hostile", func(t *testing.T, d *driver) {
 			d.send(pagesMsg{acct: "acme", gen: d.m.accts[0].gen, sessions: []models.Session{
 				sess("acme", "e1", "\x1b]0;pwned\x07\x1b[2JInvoice\u202e gnp.exe", models.StatusError, 0,

@@ -154,7 +154,7 @@ var actionDefs = []actionDef{
 	{name: actAccounts, desc: "accounts view", defaults: []string{"a"}, scope: scopeMain | scopeAccounts, group: grpView, short: "accounts", foot: 10,
 		run: func(m *Model) tea.Cmd { m.screen = screenAccounts; return nil }},
 	{name: actLog, desc: "message log", defaults: []string{"M"}, scope: scopeMain, group: grpView,
-		run: func(m *Model) tea.Cmd { m.openOverlay(logOverlay{}); return nil }},
+		run: func(m *Model) tea.Cmd { m.openOverlay(&logOverlay{}); return nil }},
 	{name: actAges, desc: "times: dates or ages", defaults: []string{"t"}, scope: scopeMain, group: grpView,
 		run: func(m *Model) tea.Cmd { m.relTimes = !m.relTimes; return nil }},
 	{name: actLogin, desc: "log in", defaults: []string{"l", "enter"}, scope: scopeAccounts, group: grpAccounts, short: "log in"},

@@ -39,22 +39,37 @@ func (m *Model) openOverlay(o overlay) { m.ov = o }
 // closeOverlay closes the open overlay.
 func (m *Model) closeOverlay() { m.ov = nil }
 
-// logOverlay is the message log (the last outcomes, newest first).
-type logOverlay struct{ noPaste }
+// logOverlay is the message log (the last outcomes, newest first): it
+// takes the table's place, wraps each entry and scrolls like the help.
+type logOverlay struct {
+	noPaste
+	top int // first line shown
+}
 
-func (logOverlay) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+func (l *logOverlay) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case msg.String() == "ctrl+c":
 		return m.requestQuit()
 	case msg.String() == "esc", msg.String() == "q", m.keys.is(msg, actLog):
 		m.closeOverlay()
+	case m.keys.is(msg, actDown):
+		l.top++
+	case m.keys.is(msg, actUp):
+		l.top = max(0, l.top-1)
+	case m.keys.is(msg, actPageDown):
+		l.top += m.bodyHeight() / 2
+	case m.keys.is(msg, actPageUp):
+		l.top = max(0, l.top-m.bodyHeight()/2)
+	case m.keys.is(msg, actTop):
+		l.top = 0
 	}
 	return nil
 }
 
-func (logOverlay) view(m *Model) string { return m.renderLog() }
-func (logOverlay) hint(*Model) string   { return "esc close" }
-func (logOverlay) pausesRefresh() bool  { return false }
+func (*logOverlay) view(*Model) string                { return "" }
+func (l *logOverlay) body(m *Model, w, ht int) string { return m.renderLog(l, w, ht) }
+func (*logOverlay) hint(*Model) string                { return "j/k scroll · esc close" }
+func (*logOverlay) pausesRefresh() bool               { return false }
 
 // Optional parts of an overlay, asked by type assertion so that an
 // overlay without them needs no stubs.
