@@ -283,9 +283,9 @@ func (m *Model) keyOpen(p *openPrompt, msg tea.KeyPressMsg) tea.Cmd {
 		m.dropOverlay(p)
 		return m.setFlash(flashInfo, "Open aborted")
 	case "enter":
-		ref, err := models.ParseRef(strings.TrimSpace(p.input.Value()))
-		if err != nil {
-			p.err = models.CleanText(err.Error())
+		ref, why := m.resolveOpen(strings.TrimSpace(p.input.Value()))
+		if why != "" {
+			p.err = why
 			return nil
 		}
 		a := m.acct(ref.Account)
@@ -317,6 +317,74 @@ func (m *Model) keyOpen(p *openPrompt, msg tea.KeyPressMsg) tea.Cmd {
 	p.input, cmd = p.input.Update(msg)
 	p.err = ""
 	return cmd
+}
+
+// resolveOpen reads what the open prompt was given: ACCOUNT/ID, or a
+// unique prefix of an id, with or without its account, among the sessions
+// loaded in any view. An exact id wins over longer ones it prefixes. A
+// full ACCOUNT/ID no loaded row matches is fetched as it is (a session no
+// list shows). why says what is wrong, or "".
+func (m *Model) resolveOpen(text string) (ref models.Ref, why string) {
+	acct, id, hasAcct := strings.Cut(text, "/")
+	if !hasAcct {
+		acct, id = "", text
+	}
+	if id == "" {
+		if _, err := models.ParseRef(text); err != nil {
+			return ref, models.CleanText(err.Error())
+		}
+		return ref, "give an id or the start of one"
+	}
+	var exact, matches []models.Ref
+	seen := map[models.Ref]bool{}
+	for _, t := range m.allTables() {
+		for _, r := range t.rows {
+			rf := r.s.Ref
+			if (acct != "" && rf.Account != acct) || !strings.HasPrefix(rf.ID, id) || seen[rf] {
+				continue
+			}
+			seen[rf] = true
+			if rf.ID == id {
+				exact = append(exact, rf)
+			}
+			matches = append(matches, rf)
+		}
+	}
+	switch {
+	case len(exact) == 1:
+		return exact[0], ""
+	case len(matches) == 1 && len(exact) == 0:
+		return matches[0], ""
+	case len(matches) > 1:
+		slices.SortFunc(matches, func(a, b models.Ref) int { return strings.Compare(a.String(), b.String()) })
+		var names []string
+		for _, rf := range matches[:min(3, len(matches))] {
+			names = append(names, models.CleanText(rf.String()))
+		}
+		more := ""
+		if len(matches) > 3 {
+			more = ", …"
+		}
+		return ref, fmt.Sprintf("%q is the start of %d sessions' ids (%s%s): type more of it", models.CleanText(text), len(matches), strings.Join(names, ", "), more)
+	case !hasAcct:
+		return ref, fmt.Sprintf("no loaded session's id starts with %q; give ACCOUNT/ID to open one no list shows", models.CleanText(text))
+	}
+	r, err := models.ParseRef(text)
+	if err != nil {
+		return ref, models.CleanText(err.Error())
+	}
+	return r, ""
+}
+
+// allTables is the active view's table and every bucket view's.
+func (m *Model) allTables() []*tableData {
+	out := []*tableData{m.tableData}
+	for _, t := range m.tables {
+		if t != m.tableData {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // handleOpenResult puts an opened session in the current view's table,

@@ -315,7 +315,7 @@ func TestOpenByIDErrors(t *testing.T) {
 	if d.m.openOv() == nil || !strings.Contains(d.m.openOv().err, "ACCOUNT/ID") {
 		t.Fatalf("bad ref: %+v", d.m.openOv())
 	}
-	if s := d.screen(); !strings.Contains(s, "want ACCOUNT/ID") {
+	if s := d.screen(); !strings.Contains(s, `no loaded session's id starts with "garbage"`) {
 		t.Errorf("the error is not shown inline:\n%s", s)
 	}
 	d.press("esc")
@@ -369,5 +369,33 @@ func TestGoldenViews(t *testing.T) {
 			sc.setup(d)
 			plainGolden(t, d)
 		})
+	}
+}
+
+// TestOpenByIDPrefix: o takes a unique start of an id, with or without
+// its account, among the loaded sessions; an ambiguous one lists the
+// candidates and keeps the prompt; an exact id wins over longer ones.
+func TestOpenByIDPrefix(t *testing.T) {
+	d, _, c1 := fixtureDriver(t, nil)
+	openRef(d, "p")
+	if p := d.m.openOv(); p == nil || !strings.Contains(p.err, `"p" is the start of 3 sessions' ids (prod/p1, prod/p2, prod/p3)`) {
+		t.Fatalf("ambiguous prefix: prompt %+v flash %q", p, d.flash())
+	}
+	d.press("esc")
+	openRef(d, "zz")
+	if p := d.m.openOv(); p == nil || !strings.Contains(p.err, `no loaded session's id starts with "zz"`) {
+		t.Fatalf("unknown bare prefix: %+v", p)
+	}
+	d.press("esc")
+	openRef(d, "p3") // bare, unique
+	if d.m.openOv() != nil || d.cursorID() != "p3" || !slices.Contains(c1.gets, "p3") {
+		t.Errorf("bare unique id: cursor %q gets %v flash %q", d.cursorID(), c1.gets, d.flash())
+	}
+	// An exact id wins over longer ones that start with it.
+	d.send(pagesMsg{acct: "prod", gen: d.m.accts[1].gen, sessions: []models.Session{
+		sess("prod", "p30", "Deed", models.StatusAwaitingSignature, 1)}})
+	openRef(d, "prod/p3")
+	if d.m.openOv() != nil || d.cursorID() != "p3" {
+		t.Errorf("exact id: cursor %q, prompt %v", d.cursorID(), d.m.openOv())
 	}
 }
