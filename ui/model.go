@@ -261,7 +261,7 @@ type opsState struct {
 	// and expiry changes sent whose answer has not come back (quit asks
 	// first while any is).
 	actionsPending int
-	logoutBusy  bool
+	logoutBusy     bool
 	// lastYank is what y copied last (y again copies the URL).
 	lastYank string
 }
