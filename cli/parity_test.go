@@ -124,6 +124,8 @@ func (d *dashDriver) keys(keys ...string) {
 			msg = tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
 		case "ctrl+s":
 			msg = tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
+		case "ctrl+u":
+			msg = tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
 		default:
 			r := []rune(k)[0]
 			msg = tea.KeyPressMsg{Code: r, Text: k}
@@ -409,6 +411,56 @@ func TestDashboardTriageActions(t *testing.T) {
 			t.Error("the draft was not sent")
 		}
 	})
+}
+
+// TestDashboardConstellationRemindAndFix: remind and fix a signer through
+// the dashboard against the Constellation1 emulator (the tmux e2e does the
+// same on Dropbox Sign).
+func TestDashboardConstellationRemindAndFix(t *testing.T) {
+	h, srv := newConstellation(t, constellationtest.Options{Seed: 12})
+	ref := pick1(t, listJSON(t, h), models.StatusAwaitingSignature)
+	id := ref[strings.Index(ref, "/")+1:]
+	before, _ := srv.Session(id)
+	h.stdinTTY, h.stdoutTT = true, true
+	h.ui = func(_ context.Context, opts ui.Options) error {
+		d := newDash(t, opts)
+		defer d.close()
+		d.open(ref)
+		d.keys("m")
+		d.until("the remind prompt", func(v string) bool { return strings.Contains(v, "Remind the pending signers of 1 session?") })
+		d.keys("y")
+		d.until("the reminder", func(v string) bool { return strings.Contains(v, "Remind ") && strings.Contains(v, ": ok") })
+		d.keys("e")
+		d.until("the signer list", func(v string) bool { return strings.Contains(v, "Which signer?") })
+		d.keys("enter")
+		d.until("the form", func(v string) bool { return strings.Contains(v, "Email") })
+		d.keys("ctrl+u")
+		d.typeText("fixed.c1@example.com")
+		d.keys("enter")
+		d.until("the review", func(v string) bool { return strings.Contains(v, "Change this signer?") })
+		d.keys("y")
+		d.until("the fix", func(v string) bool { return strings.Contains(v, "Fix signer ") && strings.Contains(v, ": ok") })
+		d.settle()
+		return nil
+	}
+	h.run("").wantCode(t, ExitOK)
+	after, _ := srv.Session(id)
+	var invites, fixed int
+	for i, g := range after.Signers {
+		invites += g.Invites - before.Signers[i].Invites
+		if g.Email == "fixed.c1@example.com" {
+			fixed++
+		}
+	}
+	if invites == 0 || fixed != 1 {
+		t.Errorf("the emulator saw %d new invitations and %d signers with the new email", invites, fixed)
+	}
+	audit := strings.Join(h.auditLines(), "\n")
+	for _, action := range []string{`"action":"remind"`, `"action":"update"`} {
+		if !strings.Contains(audit, action) {
+			t.Errorf("journal lacks %s:\n%s", action, audit)
+		}
+	}
 }
 
 // pickSigned returns an awaiting request with a pending signer that was
