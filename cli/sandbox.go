@@ -13,17 +13,14 @@ import (
 	"github.com/signdeck/signdeck/config"
 	"github.com/signdeck/signdeck/keyring"
 	"github.com/signdeck/signdeck/models"
-	"github.com/signdeck/signdeck/providers/constellation/constellationtest"
-	"github.com/signdeck/signdeck/providers/dropboxsign/dropboxsigntest"
+	"github.com/signdeck/signdeck/providers"
 )
 
 // The sandbox's and the demo's accounts and token.
 const (
-	sandboxDropboxSign    = "demo-dropboxsign"
-	sandboxConstellation1 = "demo-constellation1"
-	sandboxToken          = "sandbox-token"
-	defaultSandboxSize    = 40
-	defaultSandboxSeed    = 1
+	sandboxToken       = "sandbox-token"
+	defaultSandboxSize = 40
+	defaultSandboxSeed = 1
 	// demoCancelDelay is how long the demo's Dropbox Sign emulator takes to
 	// confirm a cancel, so that the confirmation shows within seconds.
 	demoCancelDelay = 3 * time.Second
@@ -57,89 +54,52 @@ func (o emuOpts) check() error {
 	return nil
 }
 
-// emulators are in-process emulators of both providers.
+// emulators are the in-process emulators of every registered vendor
+// (providers.Emulators).
 type emulators struct {
-	dbx *dropboxsigntest.Server
-	c1  *constellationtest.Server
+	running []providers.Started
 }
 
 func startEmulators(o emuOpts) (*emulators, error) {
-	if o.dropboxSignAddr == "" {
-		o.dropboxSignAddr = "127.0.0.1:0"
-	}
-	if o.constellationAddr == "" {
-		o.constellationAddr = "127.0.0.1:0"
-	}
-	// The two emulators generate their sessions at once (at --size
-	// 100000 each takes most of a second).
-	type c1Result struct {
-		srv *constellationtest.Server
-		err error
-	}
-	c1Ch := make(chan c1Result, 1)
-	go func() {
-		srv, err := constellationtest.NewServer(constellationtest.Options{
-			Seed:    o.seed,
-			Size:    o.size,
-			APIKeys: []string{sandboxToken},
-			Addr:    o.constellationAddr,
-		})
-		c1Ch <- c1Result{srv, err}
-	}()
-	dbx, err := dropboxsigntest.NewServer(dropboxsigntest.Options{
-		Seed:              o.seed,
-		Size:              o.size,
-		APIKeys:           []string{sandboxToken},
-		Addr:              o.dropboxSignAddr,
-		CancelDelay:       o.cancelDelay,
-		RateLimit:         o.rateLimit,
-		SendRateLimit:     max(1, o.rateLimit/4),
-		TestModeRateLimit: max(1, o.rateLimit/10),
-		// Dates relative to now, so the data looks current; the content
-		// still depends only on the seed.
-		Now: time.Now,
-	})
-	c1r := <-c1Ch
+	run, err := providers.StartEmulators(providers.EmulatorOptions{
+		Seed:        o.seed,
+		Size:        o.size,
+		Token:       sandboxToken,
+		RatePerMin:  o.rateLimit,
+		CancelDelay: o.cancelDelay,
+	}, map[models.ProviderKind]string{models.DropboxSign: o.dropboxSignAddr, models.Constellation1: o.constellationAddr})
 	if err != nil {
-		if c1r.srv != nil {
-			c1r.srv.Close()
-		}
-		return nil, fmt.Errorf("start the Dropbox Sign emulator: %w", err)
+		return nil, err
 	}
-	c1, err := c1r.srv, c1r.err
-	if err != nil {
-		dbx.Close()
-		return nil, fmt.Errorf("start the Constellation1 emulator: %w", err)
-	}
-	return &emulators{dbx: dbx, c1: c1}, nil
+	return &emulators{running: run}, nil
 }
 
 func (e *emulators) Close() {
-	e.dbx.Close()
-	e.c1.Close()
+	for _, r := range e.running {
+		r.Close()
+	}
 }
+
+// sandboxAccount names the sandbox's account of a vendor.
+func sandboxAccount(kind models.ProviderKind) string { return "demo-" + string(kind) }
 
 // accounts are the config accounts that point at the emulators.
 func (e *emulators) accounts() []config.Account {
-	return []config.Account{
-		{
-			Name:     sandboxDropboxSign,
-			Provider: models.DropboxSign,
-			BaseURL:  strings.TrimRight(e.dbx.URL, "/"),
-			TestMode: true,
-			// The emulator files some requests under team members, as a
-			// real team account does: list the whole team.
-			Team: true,
-		},
-		{
-			Name:         sandboxConstellation1,
-			Provider:     models.Constellation1,
-			BaseURL:      strings.TrimRight(e.c1.URL(), "/"),
-			Username:     e.c1.Username(),
-			Transactions: e.c1.Transactions(),
-			ReturnURL:    config.DefaultReturnURL,
-		},
+	var out []config.Account
+	for _, r := range e.running {
+		s := r.Account()
+		out = append(out, config.Account{
+			Name:         sandboxAccount(r.Kind),
+			Provider:     r.Kind,
+			BaseURL:      s.BaseURL,
+			TestMode:     s.TestMode,
+			Team:         s.Team,
+			Username:     s.Username,
+			Transactions: s.Transactions,
+			ReturnURL:    s.ReturnURL,
+		})
 	}
+	return out
 }
 
 // checkLoopback refuses a listen address that is not on the loopback
@@ -215,8 +175,9 @@ func (a *app) sandbox(ctx context.Context, o emuOpts) error {
 	}
 	var b strings.Builder
 	b.WriteString("# signdeck sandbox: in-memory emulators, serving until interrupted\n")
-	fmt.Fprintf(&b, "#   Dropbox Sign    %s\n", emu.dbx.URL)
-	fmt.Fprintf(&b, "#   Constellation1  %s\n", emu.c1.URL())
+	for _, r := range emu.running {
+		fmt.Fprintf(&b, "#   %-15s %s\n", r.Kind.Label(), r.URL())
+	}
 	fmt.Fprintf(&b, "# Every sandbox account accepts the token %q:\n", sandboxToken)
 	for _, acct := range cfg.Accounts {
 		fmt.Fprintf(&b, "#   export %s=%s\n", keyring.EnvName(acct.Name), sandboxToken)
@@ -313,11 +274,12 @@ func (a *app) demo(ctx context.Context, o emuOpts) error {
 // demoTokens is an in-memory keyring holding the sandbox token for both
 // demo accounts; the environment is ignored.
 func (a *app) demoTokens() *keyring.Tokens {
+	toks := map[string]string{}
+	for _, kind := range providers.Vendors() {
+		toks[sandboxAccount(kind)] = sandboxToken
+	}
 	return &keyring.Tokens{
-		Store: keyring.NewMemory(map[string]string{
-			sandboxDropboxSign:    sandboxToken,
-			sandboxConstellation1: sandboxToken,
-		}),
+		Store:     keyring.NewMemory(toks),
 		LookupEnv: func(string) (string, bool) { return "", false },
 	}
 }

@@ -58,3 +58,46 @@ func TestUnknownKindAndDoubleRegistration(t *testing.T) {
 	}()
 	providers.Register(providers.Vendor{Kind: models.DropboxSign})
 }
+
+// Every vendor has an emulator; started together, each lists its sample
+// sessions to its own client built from the emulator's account settings
+// alone: nothing outside the vendor's packages knows either.
+func TestEveryVendorHasAnEmulatorItsClientReads(t *testing.T) {
+	var kinds []models.ProviderKind
+	for _, e := range providers.Emulators() {
+		kinds = append(kinds, e.Kind)
+	}
+	if len(kinds) != 2 || kinds[0] != models.DropboxSign || kinds[1] != models.Constellation1 {
+		t.Fatalf("emulators %v, want Dropbox Sign then Constellation1", kinds)
+	}
+	run, err := providers.StartEmulators(providers.EmulatorOptions{Seed: 3, Size: 7, Token: "tok", RatePerMin: 6000}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, r := range run {
+			r.Close()
+		}
+	}()
+	for _, r := range run {
+		s := r.Account()
+		if s.BaseURL != r.URL() || !strings.HasPrefix(r.URL(), "http://127.0.0.1:") {
+			t.Errorf("%s: URL %q, account base URL %q", r.Kind, r.URL(), s.BaseURL)
+		}
+		s.Account, s.Token = "demo", "tok"
+		p, err := providers.New(r.Kind, s)
+		if err != nil {
+			t.Fatalf("%s: %v", r.Kind, err)
+		}
+		n := 0
+		if err := p.List(t.Context(), providers.ListQuery{}, func(pg providers.Page) error {
+			n += len(pg.Sessions)
+			return nil
+		}); err != nil {
+			t.Fatalf("%s: list: %v", r.Kind, err)
+		}
+		if n == 0 || n > 7 {
+			t.Errorf("%s: listed %d sessions of 7", r.Kind, n)
+		}
+	}
+}
