@@ -37,32 +37,18 @@ type logoutResultMsg struct {
 }
 
 func (m *Model) keyAccounts(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	n := len(m.accts)
-	switch {
-	case k.is(msg, actUp):
-		m.accountsCur = max(0, m.accountsCur-1)
-	case k.is(msg, actDown):
-		m.accountsCur = min(n-1, m.accountsCur+1)
-	case k.is(msg, actTop):
-		m.accountsCur = 0
-	case k.is(msg, actBottom):
-		m.accountsCur = max(0, n-1)
-	case (k.is(msg, actLogin) || k.is(msg, actLogout)) && m.logoutBusy:
-		// A logout's late answer would undo a login made meanwhile.
-		return m.setFlash(flashWarn, "Wait: a logout is still in progress")
-	case k.is(msg, actLogin):
-		return m.startLogin()
-	case k.is(msg, actLogout):
-		return m.startLogout()
-	case k.is(msg, actRefresh):
-		return m.refresh(false)
-	case k.is(msg, actHelp):
-		m.openOverlay(&helpOverlay{})
-	case k.is(msg, actQuit), msg.String() == "ctrl+c":
+	switch msg.String() {
+	case "ctrl+c":
 		return m.requestQuit()
-	case k.is(msg, actAccounts), msg.String() == "esc":
+	case "esc":
 		m.screen = screenTable
+		return nil
+	}
+	for i := range m.keys.defs {
+		d := &m.keys.defs[i]
+		if d.scope&scopeAccounts != 0 && d.handler(m) != nil && m.keys.is(msg, d.name) {
+			return m.runAction(d)
+		}
 	}
 	return nil
 }

@@ -212,7 +212,7 @@ func TestNoLoginWhileALogoutIsInProgress(t *testing.T) {
 	d.blocking = true
 	d.press("a", "L", "y") // the logout blocks: parked
 	d.press("l")
-	if d.m.loginOv() != nil || d.flash() != "Wait: a logout is still in progress" {
+	if d.m.loginOv() != nil || d.flash() != "Login: a logout is still in progress" {
 		t.Errorf("login opened during a logout: flash %q", d.flash())
 	}
 	close(release)
@@ -220,5 +220,35 @@ func TestNoLoginWhileALogoutIsInProgress(t *testing.T) {
 	d.press("l")
 	if d.m.loginOv() == nil {
 		t.Error("login does not open after the logout finished")
+	}
+}
+
+// TestAccountsScreenActionsFromTheList: the accounts screen's keys come
+// from the one action list too, so a rebound key works there and the
+// palette runs its actions by name.
+func TestAccountsScreenActionsFromTheList(t *testing.T) {
+	d, _, _ := fixtureDriver(t, func(o *Options) {
+		o.Keys = map[string][]string{"down": {"n"}}
+		o.Login = loginNoop
+	})
+	d.press("a")
+	if d.m.screen != screenAccounts || d.m.accountsCur != 0 {
+		t.Fatalf("screen %v cursor %d", d.m.screen, d.m.accountsCur)
+	}
+	d.press("n")
+	if d.m.accountsCur != 1 {
+		t.Errorf("the rebound down key on the accounts screen: cursor %d", d.m.accountsCur)
+	}
+	d.press(":")
+	d.typeText("login")
+	d.press("enter")
+	if l := d.m.loginOv(); l == nil || l.acct != 1 {
+		t.Fatalf("the palette did not open the login of the account under the cursor: %+v", l)
+	}
+	d.press("esc", ":")
+	d.typeText("accounts")
+	d.press("enter")
+	if d.m.screen != screenTable {
+		t.Errorf("accounts by name from the accounts screen goes back to the table: %v", d.m.screen)
 	}
 }

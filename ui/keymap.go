@@ -84,6 +84,10 @@ type actionDef struct {
 	// disabled says why the action cannot run now, "" when it can; its
 	// key then flashes the reason.
 	disabled func(m *Model) string
+	// acctRun does the action on the accounts screen when it differs
+	// from run (moving the accounts cursor, going back); acctOnly
+	// actions (log in, log out) have only this one.
+	acctRun func(m *Model) tea.Cmd
 }
 
 // Help groups, in the order the help screen shows them.
@@ -99,13 +103,17 @@ const (
 // actionDefs lists every rebindable action in help order.
 var actionDefs = []actionDef{
 	{name: actUp, desc: "move up", defaults: []string{"k", "up"}, scope: scopeMain | scopeAccounts, group: grpNav,
-		run: func(m *Model) tea.Cmd { return m.move(-1) }},
+		run:     func(m *Model) tea.Cmd { return m.move(-1) },
+		acctRun: func(m *Model) tea.Cmd { m.accountsCur = max(0, m.accountsCur-1); return nil }},
 	{name: actDown, desc: "move down", defaults: []string{"j", "down"}, scope: scopeMain | scopeAccounts, group: grpNav,
-		run: func(m *Model) tea.Cmd { return m.move(1) }},
+		run:     func(m *Model) tea.Cmd { return m.move(1) },
+		acctRun: func(m *Model) tea.Cmd { m.accountsCur = max(0, min(len(m.accts)-1, m.accountsCur+1)); return nil }},
 	{name: actTop, desc: "go to top", defaults: []string{"g", "home"}, scope: scopeMain | scopeAccounts, group: grpNav,
-		run: func(m *Model) tea.Cmd { return m.move(-len(m.visible)) }},
+		run:     func(m *Model) tea.Cmd { return m.move(-len(m.visible)) },
+		acctRun: func(m *Model) tea.Cmd { m.accountsCur = 0; return nil }},
 	{name: actBottom, desc: "go to bottom", defaults: []string{"G", "end"}, scope: scopeMain | scopeAccounts, group: grpNav,
-		run: func(m *Model) tea.Cmd { return m.move(len(m.visible)) }},
+		run:     func(m *Model) tea.Cmd { return m.move(len(m.visible)) },
+		acctRun: func(m *Model) tea.Cmd { m.accountsCur = max(0, len(m.accts)-1); return nil }},
 	{name: actPageUp, desc: "page up", defaults: []string{"pgup", "ctrl+b"}, scope: scopeMain, group: grpNav,
 		run: func(m *Model) tea.Cmd { return m.move(-max(1, m.tableHeight())) }},
 	{name: actPageDown, desc: "page down", defaults: []string{"pgdown", "ctrl+f"}, scope: scopeMain, group: grpNav,
@@ -152,14 +160,17 @@ var actionDefs = []actionDef{
 	{name: actOpen, desc: "open by ACCOUNT/ID", defaults: []string{"o"}, scope: scopeMain, group: grpView, short: "open", foot: 9,
 		run: (*Model).startOpen},
 	{name: actAccounts, desc: "accounts view", defaults: []string{"a"}, scope: scopeMain | scopeAccounts, group: grpView, short: "accounts", foot: 10,
-		run: func(m *Model) tea.Cmd { m.screen = screenAccounts; return nil }},
+		run:     func(m *Model) tea.Cmd { m.screen = screenAccounts; return nil },
+		acctRun: func(m *Model) tea.Cmd { m.screen = screenTable; return nil }},
 	{name: actLog, desc: "message log", defaults: []string{"M"}, scope: scopeMain, group: grpView,
 		run: func(m *Model) tea.Cmd { m.openOverlay(&logOverlay{}); return nil }},
 	{name: actAges, desc: "times: dates or ages", defaults: []string{"t"}, scope: scopeMain, group: grpView,
 		run: func(m *Model) tea.Cmd { m.relTimes = !m.relTimes; return nil }},
-	{name: actLogin, desc: "log in", defaults: []string{"l", "enter"}, scope: scopeAccounts, group: grpAccounts, short: "log in"},
-	{name: actLogout, desc: "log out", defaults: []string{"L", "d"}, scope: scopeAccounts, group: grpAccounts, short: "log out"},
-	{name: actPalette, desc: "command palette", defaults: []string{":"}, scope: scopeMain, group: grpApp,
+	{name: actLogin, desc: "log in", defaults: []string{"l", "enter"}, scope: scopeAccounts, group: grpAccounts, short: "log in",
+		acctRun: (*Model).startLogin, disabled: logoutInProgress},
+	{name: actLogout, desc: "log out", defaults: []string{"L", "d"}, scope: scopeAccounts, group: grpAccounts, short: "log out",
+		acctRun: (*Model).startLogout, disabled: logoutInProgress},
+	{name: actPalette, desc: "command palette", defaults: []string{":"}, scope: scopeMain | scopeAccounts, group: grpApp,
 		run: (*Model).openPalette},
 	{name: actHelp, desc: "help", defaults: []string{"?"}, scope: scopeMain | scopeAccounts, group: grpApp, short: "help", foot: 11,
 		run: func(m *Model) tea.Cmd { m.openOverlay(&helpOverlay{}); return nil }},

@@ -45,7 +45,7 @@ func (m *Model) keyTable(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	for i := range m.keys.defs {
 		d := &m.keys.defs[i]
-		if d.run != nil && d.scope&scopeMain != 0 && m.keys.is(msg, d.name) {
+		if d.scope&scopeMain != 0 && d.handler(m) != nil && m.keys.is(msg, d.name) {
 			return m.runAction(d)
 		}
 	}
@@ -55,13 +55,33 @@ func (m *Model) keyTable(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// runAction runs an action as its key does (the palette too): when it is
-// disabled, the flash says why.
+// runAction runs an action as its key does on the screen shown (the
+// palette too): when it is disabled, the flash says why.
 func (m *Model) runAction(d *actionDef) tea.Cmd {
 	if why := m.actionDisabled(d); why != "" {
 		return m.flashf(flashWarn, "%s: %s", m.keys.title(d.name), why)
 	}
-	return d.run(m)
+	if h := d.handler(m); h != nil {
+		return h(m)
+	}
+	return nil
+}
+
+// handler is what d does on the screen shown, nil when nothing.
+func (d *actionDef) handler(m *Model) func(*Model) tea.Cmd {
+	if m.screen == screenAccounts && d.acctRun != nil {
+		return d.acctRun
+	}
+	return d.run
+}
+
+// logoutInProgress: a logout's late answer would undo a login made
+// meanwhile.
+func logoutInProgress(m *Model) string {
+	if m.logoutBusy {
+		return "a logout is still in progress"
+	}
+	return ""
 }
 
 // actionDisabled is why d cannot run now ("" when it can).

@@ -50,9 +50,13 @@ func paletteWidth(m *Model) int { return max(30, min(m.width-4, 72)) }
 // movements.
 func (m *Model) paletteItems() []paletteItem {
 	var out, nav []paletteItem
+	scope := scopeMain
+	if m.screen == screenAccounts {
+		scope = scopeAccounts
+	}
 	for i := range m.keys.defs {
 		d := &m.keys.defs[i]
-		if d.run == nil || d.scope&scopeMain == 0 || d.name == actPalette {
+		if d.handler(m) == nil || d.scope&scope == 0 || d.name == actPalette {
 			continue
 		}
 		it := paletteItem{def: d, name: d.name, desc: d.desc, keys: m.keys.label(d.name), why: m.actionDisabled(d)}
@@ -66,6 +70,9 @@ func (m *Model) paletteItems() []paletteItem {
 		out = append(out, it)
 	}
 	for _, v := range m.views() {
+		if scope != scopeMain {
+			break
+		}
 		it := paletteItem{view: v, name: "view " + viewLabel(v), desc: "switch to the " + viewLabel(v) + " list"}
 		if v == m.curView {
 			it.desc = "the list shown now"
