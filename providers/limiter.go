@@ -213,11 +213,22 @@ func (l *Limiter) WaitTier(ctx context.Context, name string) error {
 func (l *Limiter) waitBackground(ctx context.Context, name string) error {
 	l.mu.Lock()
 	t := l.tierLocked(name)
-	t.bgHeld++
 	l.mu.Unlock()
+	// held: this call is yielding (to people, to their reserve, or to a
+	// rate-limit block), which the status line shows as "sync paused for
+	// the budget"; waiting for its own share is its normal pace, not that.
+	held := false
+	hold := func() {
+		if !held {
+			held = true
+			t.bgHeld++
+		}
+	}
 	defer func() {
 		l.mu.Lock()
-		t.bgHeld--
+		if held {
+			t.bgHeld--
+		}
 		l.mu.Unlock()
 	}()
 	shared := false
@@ -228,6 +239,7 @@ func (l *Limiter) waitBackground(ctx context.Context, name string) error {
 		var d time.Duration
 		switch {
 		case t.peopleWaiting > 0:
+			hold()
 			if t.wake == nil {
 				t.wake = make(chan struct{})
 			}
@@ -241,6 +253,7 @@ func (l *Limiter) waitBackground(ctx context.Context, name string) error {
 			shared = true
 			continue
 		case t.blocked.After(now):
+			hold()
 			d = t.blocked.Sub(now)
 		default:
 			need := float64(t.lim.Burst()/2 + 1)
@@ -249,6 +262,7 @@ func (l *Limiter) waitBackground(ctx context.Context, name string) error {
 				l.mu.Unlock()
 				return nil
 			}
+			hold()
 			d = time.Second
 			if r := float64(t.lim.Limit()); r > 0 {
 				d = time.Duration((need - have) / r * float64(time.Second))

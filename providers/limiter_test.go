@@ -93,3 +93,59 @@ func TestBackgroundLeavesPeopleTheReserve(t *testing.T) {
 		}
 	}
 }
+
+// TestBackgroundHeldOnlyWhenYielding: a background call waiting for its
+// own share is at its normal pace, not "paused for the budget"; one that
+// waits because a person's call is waiting is.
+func TestBackgroundHeldOnlyWhenYielding(t *testing.T) {
+	l := NewLimiter(10, time.Hour, 10)
+	l.SetBackgroundShare(0.3)
+	for range 3 {
+		take(l, PriorityBackground)
+	}
+	ctx, cancel := context.WithCancel(WithPriority(context.Background(), PriorityBackground))
+	done := make(chan error, 1)
+	go func() { done <- l.WaitTier(ctx, TierStandard) }()
+	time.Sleep(20 * time.Millisecond) // it waits for a share token (hours)
+	if l.Budget().BackgroundHeld {
+		t.Error("a background call at its share's pace reads as paused")
+	}
+	cancel()
+	<-done
+
+	l = NewLimiter(1000, time.Second, 100)
+	l.BlockTier(TierStandard, time.Now().Add(time.Hour))
+	pctx, pcancel := context.WithCancel(context.Background())
+	pdone := make(chan error, 1)
+	go func() { pdone <- l.WaitTier(pctx, TierStandard) }()
+	for {
+		l.mu.Lock()
+		n := l.tierLocked(TierStandard).peopleWaiting
+		l.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	bctx, bcancel := context.WithCancel(WithPriority(context.Background(), PriorityBackground))
+	bdone := make(chan error, 1)
+	go func() { bdone <- l.WaitTier(bctx, TierStandard) }()
+	held := false
+	for range 200 {
+		if l.Budget().BackgroundHeld {
+			held = true
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if !held {
+		t.Error("a background call waiting behind a person's call does not read as paused")
+	}
+	bcancel()
+	pcancel()
+	<-bdone
+	<-pdone
+	if l.Budget().BackgroundHeld {
+		t.Error("still paused with nothing waiting")
+	}
+}
