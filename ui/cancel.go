@@ -299,7 +299,14 @@ func (m *Model) followCancel(ref models.Ref, title, opID string) tea.Cmd {
 func (m *Model) setRowStatus(ref models.Ref, st models.Status) {
 	m.stamp++
 	stamp := m.stamp
-	// The session may be listed in more than one view.
+	m.patchRow(ref, func(s *models.Session) { s.Status = st }, func(r *row) { r.statusStamp = stamp })
+}
+
+// patchRow changes ref's session in every table listing it (a session may
+// be listed in more than one view) and in its cached detail, moving the
+// row when its place in the order changes; then, when set, after sees
+// each row patched.
+func (m *Model) patchRow(ref models.Ref, patch func(*models.Session), after func(*row)) {
 	m.eachTable(func() {
 		i, ok := m.byRef[ref]
 		if !ok {
@@ -308,15 +315,17 @@ func (m *Model) setRowStatus(ref models.Ref, st models.Status) {
 		r := m.rows[i]
 		before := *r
 		s := r.s
-		s.Status = st
+		patch(&s)
 		r.set(s)
-		r.statusStamp = stamp
+		if after != nil {
+			after(r)
+		}
 		if m.rowOrderChanged(&before, r) {
 			m.reposition(i)
 		}
 	})
 	if d := m.details[ref]; d != nil && d.s != nil {
-		d.s.Status = st
+		patch(d.s)
 	}
 }
 

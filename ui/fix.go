@@ -852,21 +852,5 @@ func (m *Model) handleExtendResult(msg extendResultMsg) tea.Cmd {
 // setRowExpiry shows a new expiry in every table listing ref and in its
 // cached detail.
 func (m *Model) setRowExpiry(ref models.Ref, at time.Time) {
-	m.eachTable(func() {
-		i, ok := m.byRef[ref]
-		if !ok {
-			return
-		}
-		r := m.rows[i]
-		before := *r
-		s := r.s
-		s.ExpiresAt = at
-		r.set(s)
-		if m.rowOrderChanged(&before, r) {
-			m.reposition(i)
-		}
-	})
-	if d := m.details[ref]; d != nil && d.s != nil {
-		d.s.ExpiresAt = at
-	}
+	m.patchRow(ref, func(s *models.Session) { s.ExpiresAt = at }, nil)
 }
