@@ -293,14 +293,7 @@ func (m *Model) renderLog(l *logOverlay, w, h int) string {
 			lines = append(lines, lead+part)
 		}
 	}
-	maxTop := max(0, len(lines)-h)
-	l.top = max(0, min(l.top, maxTop))
-	lines = lines[l.top:]
-	if len(lines) > h {
-		lines = lines[:h]
-		lines[h-1] = st.Dim.Render("  ↓ more: " + m.keys.label(actDown) + " scrolls")
-	}
-	return fitBlock(strings.Join(lines, "\n"), w, h)
+	return fitBlock(strings.Join(l.scrolled(m, lines, h), "\n"), w, h)
 }
 
 func orNone(reasons []string, none string) string {

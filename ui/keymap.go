@@ -163,7 +163,7 @@ var actionDefs = []actionDef{
 		run:     func(m *Model) tea.Cmd { m.screen = screenAccounts; return nil },
 		acctRun: func(m *Model) tea.Cmd { m.screen = screenTable; return nil }},
 	{name: actLog, desc: "message log", defaults: []string{"M"}, scope: scopeMain, group: grpView,
-		run: func(m *Model) tea.Cmd { m.openOverlay(&logOverlay{}); return nil }},
+		run: func(m *Model) tea.Cmd { m.openOverlay(newLogOverlay()); return nil }},
 	{name: actAges, desc: "times: dates or ages", defaults: []string{"t"}, scope: scopeMain, group: grpView,
 		run: func(m *Model) tea.Cmd { m.relTimes = !m.relTimes; return nil }},
 	{name: actLogin, desc: "log in", defaults: []string{"l", "enter"}, scope: scopeAccounts, group: grpAccounts, short: "log in",
@@ -173,7 +173,7 @@ var actionDefs = []actionDef{
 	{name: actPalette, desc: "command palette", defaults: []string{":"}, scope: scopeMain | scopeAccounts, group: grpApp,
 		run: (*Model).openPalette},
 	{name: actHelp, desc: "help", defaults: []string{"?"}, scope: scopeMain | scopeAccounts, group: grpApp, short: "help", foot: 11,
-		run: func(m *Model) tea.Cmd { m.openOverlay(&helpOverlay{}); return nil }},
+		run: func(m *Model) tea.Cmd { m.openOverlay(newHelpOverlay()); return nil }},
 	{name: actQuit, desc: "quit", defaults: []string{"q", "ctrl+c"}, scope: scopeMain | scopeAccounts, group: grpApp, short: "quit", foot: 12,
 		run: (*Model).requestQuit},
 }

@@ -442,14 +442,7 @@ func (m *Model) renderHelp(ho *helpOverlay, w, h int) string {
 			lines[i] = fitLine(lines[i], ci*(colW+2)) + fitLine(l, colW)
 		}
 	}
-	maxTop := max(0, len(lines)-h)
-	ho.top = max(0, min(ho.top, maxTop))
-	lines = lines[ho.top:]
-	if len(lines) > h {
-		lines = lines[:h]
-		lines[h-1] = st.Dim.Render("  ↓ more: " + m.keys.label(actDown) + " scrolls")
-	}
-	return fitBlock(strings.Join(lines, "\n"), w, h)
+	return fitBlock(strings.Join(ho.scrolled(m, lines, h), "\n"), w, h)
 }
 
 // renderAccounts lists the accounts with token source, health and budget.

@@ -39,32 +39,52 @@ func (m *Model) openOverlay(o overlay) { m.ov = o }
 // closeOverlay closes the open overlay.
 func (m *Model) closeOverlay() { m.ov = nil }
 
-// logOverlay is the message log (the last outcomes, newest first): it
-// takes the table's place, wraps each entry and scrolls like the help.
-type logOverlay struct {
+// scrollScreen is a screen that takes the table's place and scrolls (the
+// help, the message log): top is its first line shown. Its key closes it
+// on esc, q or its own action's key.
+type scrollScreen struct {
 	noPaste
-	top int // first line shown
+	top   int
+	owner string // the action that opens and closes it
 }
 
-func (l *logOverlay) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+func (sc *scrollScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case msg.String() == "ctrl+c":
 		return m.requestQuit()
-	case msg.String() == "esc", msg.String() == "q", m.keys.is(msg, actLog):
+	case msg.String() == "esc", msg.String() == "q", m.keys.is(msg, sc.owner):
 		m.closeOverlay()
 	case m.keys.is(msg, actDown):
-		l.top++
+		sc.top++
 	case m.keys.is(msg, actUp):
-		l.top = max(0, l.top-1)
+		sc.top = max(0, sc.top-1)
 	case m.keys.is(msg, actPageDown):
-		l.top += m.bodyHeight() / 2
+		sc.top += m.bodyHeight() / 2
 	case m.keys.is(msg, actPageUp):
-		l.top = max(0, l.top-m.bodyHeight()/2)
+		sc.top = max(0, sc.top-m.bodyHeight()/2)
 	case m.keys.is(msg, actTop):
-		l.top = 0
+		sc.top = 0
 	}
 	return nil
 }
+
+// scrolled clamps top for lines of content in h rows and returns the rows
+// shown, the last one saying there is more when there is.
+func (sc *scrollScreen) scrolled(m *Model, lines []string, h int) []string {
+	sc.top = max(0, min(sc.top, max(0, len(lines)-h)))
+	lines = lines[sc.top:]
+	if len(lines) > h {
+		lines = lines[:h]
+		lines[h-1] = m.st.Dim.Render("  ↓ more: " + m.keys.label(actDown) + " scrolls")
+	}
+	return lines
+}
+
+// logOverlay is the message log (the last outcomes, newest first): it
+// takes the table's place, wraps each entry and scrolls like the help.
+type logOverlay struct{ scrollScreen }
+
+func newLogOverlay() *logOverlay { return &logOverlay{scrollScreen{owner: actLog}} }
 
 func (*logOverlay) view(*Model) string                { return "" }
 func (l *logOverlay) body(m *Model, w, ht int) string { return m.renderLog(l, w, ht) }
@@ -168,28 +188,9 @@ func (*quitAsk) hint(*Model) string  { return "y confirm · any other key aborts
 func (*quitAsk) pausesRefresh() bool { return true }
 
 // helpOverlay is the help screen: every action with its keys.
-type helpOverlay struct {
-	noPaste
-	top int // first line shown
-}
+type helpOverlay struct{ scrollScreen }
 
-func (h *helpOverlay) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case msg.String() == "ctrl+c":
-		return m.requestQuit()
-	case msg.String() == "esc", msg.String() == "q", m.keys.is(msg, actHelp):
-		m.closeOverlay()
-	case m.keys.is(msg, actDown):
-		h.top++
-	case m.keys.is(msg, actUp):
-		h.top = max(0, h.top-1)
-	case m.keys.is(msg, actPageDown):
-		h.top += m.bodyHeight() / 2
-	case m.keys.is(msg, actPageUp):
-		h.top = max(0, h.top-m.bodyHeight()/2)
-	}
-	return nil
-}
+func newHelpOverlay() *helpOverlay { return &helpOverlay{scrollScreen{owner: actHelp}} }
 
 func (*helpOverlay) view(*Model) string                { return "" }
 func (h *helpOverlay) body(m *Model, w, ht int) string { return m.renderHelp(h, w, ht) }
