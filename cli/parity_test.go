@@ -401,7 +401,7 @@ func TestDashboardTriageActions(t *testing.T) {
 			d.keys("p")
 			d.until("the send prompt", func(v string) bool { return strings.Contains(v, "Send 1 draft to the signers?") })
 			d.keys("y")
-			d.until("the send", func(v string) bool { return strings.Contains(v, "Send ") && strings.Contains(v, ": ok") })
+			d.until("the send", func(v string) bool { return strings.Contains(v, "Send ") && strings.Contains(v, ": ok (now awaiting") })
 			d.settle()
 			return nil
 		}

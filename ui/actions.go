@@ -184,10 +184,14 @@ func (m *Model) handleActionResult(msg actionResultMsg) tea.Cmd {
 		m.actionsPending = max(0, m.actionsPending-1)
 	}
 	out := msg.out
-	m.recordOutcome(msg.action, msg.title, out.Outcome, out.Reason)
 	if msg.status != "" && out.Outcome == app.OutcomeOK {
 		m.setRowStatus(msg.ref, msg.status)
+		if out.Reason == "" {
+			// A sent draft: say what it is now, as the CLI does.
+			out.Reason = "now " + strings.ToLower(msg.status.Label())
+		}
 	}
+	m.recordOutcome(msg.action, msg.title, out.Outcome, out.Reason)
 	var detail []string
 	for _, so := range out.Signers {
 		if so.Outcome != app.OutcomeOK && so.Reason != "" {
