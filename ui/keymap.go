@@ -155,7 +155,7 @@ var actionDefs = []actionDef{
 		run: (*Model).openBrowser, disabled: noCursorRow},
 	{name: actRefresh, desc: "refresh now", defaults: []string{"r"}, scope: scopeMain | scopeAccounts, group: grpView, short: "refresh", foot: 7,
 		run: func(m *Model) tea.Cmd { return m.refresh(false) }},
-	{name: actView, desc: "next view (buckets)", defaults: []string{"v"}, scope: scopeMain, group: grpView, short: "view", foot: 8,
+	{name: actView, desc: "next view", defaults: []string{"v"}, scope: scopeMain, group: grpView, short: "view", foot: 8,
 		run: (*Model).cycleView},
 	{name: actOpen, desc: "open by ACCOUNT/ID", defaults: []string{"o"}, scope: scopeMain, group: grpView, short: "open", foot: 9,
 		run: (*Model).startOpen},
