@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/signdeck/signdeck/providers/emulatortest"
 )
 
 // The triage actions: POST /signature_request/update/{id} (a signer's
@@ -160,7 +162,7 @@ func (s *Server) serveFiles(w http.ResponseWriter, r *http.Request, id string) *
 	}
 	title, size := sr.Title, sr.FileSize
 	s.mu.Unlock()
-	pdf := padPDF(minimalPDF(title), size)
+	pdf := emulatortest.PDF(title, size)
 	if ft == "pdf" {
 		w.Header().Set("Content-Type", "application/pdf")
 		_, _ = w.Write(pdf)
@@ -171,7 +173,7 @@ func (s *Server) serveFiles(w http.ResponseWriter, r *http.Request, id string) *
 	for _, f := range []struct {
 		name string
 		data []byte
-	}{{"document.pdf", pdf}, {"audit-trail.pdf", minimalPDF("Audit trail " + id)}} {
+	}{{"document.pdf", pdf}, {"audit-trail.pdf", emulatortest.PDF("Audit trail "+id, 0)}} {
 		fw, err := zw.Create(f.name)
 		if err == nil {
 			_, _ = fw.Write(f.data)
@@ -181,19 +183,4 @@ func (s *Server) serveFiles(w http.ResponseWriter, r *http.Request, id string) *
 	w.Header().Set("Content-Type", "application/zip")
 	_, _ = w.Write(buf.Bytes())
 	return nil
-}
-
-// padPDF grows a PDF to at least size bytes with comment lines after its
-// end marker (readers ignore them).
-func padPDF(pdf []byte, size int) []byte {
-	if len(pdf) >= size {
-		return pdf
-	}
-	line := []byte("% padding to make the file larger for progress displays\n")
-	out := make([]byte, 0, size+len(line))
-	out = append(out, pdf...)
-	for len(out) < size {
-		out = append(out, line...)
-	}
-	return out
 }

@@ -1,13 +1,14 @@
 package dropboxsigntest
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/signdeck/signdeck/providers/emulatortest"
 )
 
 func (s *Server) fileURL(w http.ResponseWriter, r *http.Request, id string) *apiErr {
@@ -58,36 +59,5 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	_, _ = w.Write(minimalPDF(title))
-}
-
-func minimalPDF(title string) []byte {
-	title = strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '(' || r == ')' || r == '\\' {
-			return ' '
-		}
-		return r
-	}, title)
-	content := fmt.Sprintf("BT /F1 12 Tf 72 720 Td (%s) Tj ET", title)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	_, _ = w.Write(emulatortest.PDF(title, 0))
 }
