@@ -308,3 +308,26 @@ func SafeWebURL(raw string) bool {
 	}
 	return false
 }
+
+// MatchSignerEmails returns the indexes of the signers the emails name
+// (case and surrounding spaces ignored; each signer once, in the emails'
+// order) and the emails that name none.
+func MatchSignerEmails(signers []models.Signer, emails []string) (idx []int, unknown []string) {
+	seen := map[int]bool{}
+	for _, e := range emails {
+		found := false
+		for i, g := range signers {
+			if strings.EqualFold(strings.TrimSpace(g.Email), strings.TrimSpace(e)) {
+				found = true
+				if !seen[i] {
+					seen[i] = true
+					idx = append(idx, i)
+				}
+			}
+		}
+		if !found {
+			unknown = append(unknown, e)
+		}
+	}
+	return idx, unknown
+}

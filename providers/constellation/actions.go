@@ -151,22 +151,13 @@ func (c *Client) pick(op string, signers []models.Signer, emails []string) ([]mo
 	}
 	var out []models.Signer
 	var res providers.SignerResults
-	seen := map[int]bool{}
-	for _, e := range emails {
-		found := false
-		for i, g := range signers {
-			if strings.EqualFold(strings.TrimSpace(g.Email), strings.TrimSpace(e)) {
-				found = true
-				if !seen[i] {
-					seen[i] = true
-					out = append(out, g)
-				}
-			}
-		}
-		if !found {
-			res = append(res, providers.SignerResult{Signer: models.Signer{Email: models.CleanText(e)},
-				Err: c.errorf(providers.ErrNotFound, op, "no signer has the email "+e)})
-		}
+	idx, unknown := providers.MatchSignerEmails(signers, emails)
+	for _, i := range idx {
+		out = append(out, signers[i])
+	}
+	for _, e := range unknown {
+		res = append(res, providers.SignerResult{Signer: models.Signer{Email: models.CleanText(e)},
+			Err: c.errorf(providers.ErrNotFound, op, "no signer has the email "+e)})
 	}
 	return out, res
 }

@@ -166,23 +166,11 @@ func pickSigners(c *Client, op string, signers []models.Signer, emails []string)
 		}
 		return idx, nil, nil
 	}
-	seen := map[int]bool{}
-	for _, e := range emails {
-		found := false
-		for i, g := range signers {
-			if strings.EqualFold(strings.TrimSpace(g.Email), strings.TrimSpace(e)) {
-				found = true
-				if !seen[i] {
-					seen[i] = true
-					idx = append(idx, i)
-				}
-			}
-		}
-		if !found {
-			pe := c.errorf(providers.ErrNotFound, op, "no signer has the email %s", e)
-			pe.Path = "email_address"
-			res = append(res, providers.SignerResult{Signer: models.Signer{Email: models.CleanText(e)}, Err: pe})
-		}
+	idx, unknown := providers.MatchSignerEmails(signers, emails)
+	for _, e := range unknown {
+		pe := c.errorf(providers.ErrNotFound, op, "no signer has the email %s", e)
+		pe.Path = "email_address"
+		res = append(res, providers.SignerResult{Signer: models.Signer{Email: models.CleanText(e)}, Err: pe})
 	}
 	return idx, res, nil
 }
