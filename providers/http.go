@@ -215,6 +215,21 @@ func idempotent(method string) bool {
 	return false
 }
 
+// urlFor is req's address: its escaped path under the base URL, and its
+// query.
+func (c *Client) urlFor(req *Request) url.URL {
+	u := *c.base
+	u.Path = c.base.Path + "/" + strings.TrimLeft(req.Path, "/")
+	u.RawPath = c.base.EscapedPath() + "/" + strings.TrimLeft(req.Path, "/")
+	if unescaped, err := url.PathUnescape(u.RawPath); err == nil {
+		u.Path = unescaped
+	}
+	if len(req.Query) > 0 {
+		u.RawQuery = req.Query.Encode()
+	}
+	return u
+}
+
 // Do sends req. Idempotent requests are retried with exponential backoff
 // and jitter on network errors, 429 (after the announced reset, bounded by
 // MaxRateWait) and 5xx. Other requests are sent once (but see
@@ -225,15 +240,7 @@ func idempotent(method string) bool {
 // body, or the context's error.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	idem := idempotent(req.Method)
-	u := *c.base
-	u.Path = c.base.Path + "/" + strings.TrimLeft(req.Path, "/")
-	u.RawPath = c.base.EscapedPath() + "/" + strings.TrimLeft(req.Path, "/")
-	if unescaped, err := url.PathUnescape(u.RawPath); err == nil {
-		u.Path = unescaped
-	}
-	if len(req.Query) > 0 {
-		u.RawQuery = req.Query.Encode()
-	}
+	u := c.urlFor(req)
 	logPath := c.Redact(u.EscapedPath())
 	var rateWaited time.Duration
 	for attempt := 1; ; attempt++ {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 )
@@ -45,15 +43,7 @@ func (c *Client) Stream(ctx context.Context, req *Request, lim *Limiter) (*Strea
 	if lim == nil {
 		lim = c.cfg.Limiter
 	}
-	u := *c.base
-	u.Path = c.base.Path + "/" + strings.TrimLeft(req.Path, "/")
-	u.RawPath = c.base.EscapedPath() + "/" + strings.TrimLeft(req.Path, "/")
-	if unescaped, err := url.PathUnescape(u.RawPath); err == nil {
-		u.Path = unescaped
-	}
-	if len(req.Query) > 0 {
-		u.RawQuery = req.Query.Encode()
-	}
+	u := c.urlFor(req)
 	logPath := c.Redact(u.EscapedPath())
 	var rateWaited time.Duration
 	for attempt := 1; ; attempt++ {
